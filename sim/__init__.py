@@ -1,0 +1,38 @@
+"""Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
+
+Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :class:`NegotiationModel`.
+Nothing heavy is imported until first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["NegotiationModel", "Results", "Scenario", "ScenarioError", "compare", "load_scenario", "run"]
+
+if TYPE_CHECKING:
+    from sim.ensemble import compare, run
+    from sim.model import NegotiationModel
+    from sim.results import Results
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.schema import Scenario
+
+_LAZY = {
+    "load_scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "Scenario": "sim.schema",
+    "run": "sim.ensemble",
+    "compare": "sim.ensemble",
+    "NegotiationModel": "sim.model",
+    "Results": "sim.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use, so ``import sim`` stays cheap."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

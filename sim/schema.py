@@ -1,0 +1,550 @@
+"""The scenario file's schema: pydantic v2 models, every key documented, unknown keys rejected.
+
+The code knows *roles*, never countries: actors are named in the scenario file and carry a role
+(``aggressor``, ``defender``, ``coercer``, ``supporter``). Numeric inputs marked ``Number`` may be
+given as a constant or as a distribution drawn once per world (``{dist: beta, a: 2, b: 6}``).
+Sources for every default live in ``docs/calibration.md`` and in comments of
+``scenarios/article.yaml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+ROLES = ("aggressor", "defender", "coercer", "supporter")
+
+
+class _Strict(BaseModel):
+    """Base for every schema model: unknown keys are errors, NaN and infinity are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+
+
+# --- distributions -----------------------------------------------------------------------------
+
+
+class BetaDist(_Strict):
+    """Beta(a, b) on [0, 1]."""
+
+    dist: Literal["beta"]
+    a: float = Field(gt=0, description="first shape parameter (> 0)")
+    b: float = Field(gt=0, description="second shape parameter (> 0)")
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, 1.0
+
+
+class UniformDist(_Strict):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformDist:
+        if not self.low < self.high:
+            raise ValueError(f"uniform needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+class NormalDist(_Strict):
+    """Normal(mean, sd), optionally truncated to [low, high]."""
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0, description="standard deviation (> 0)")
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NormalDist:
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"normal needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        return low, high
+
+
+class TriangularDist(_Strict):
+    """Triangular(low, mode, high)."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TriangularDist:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(
+                "triangular needs low <= mode <= high and low < high, "
+                f"got low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+Dist = Annotated[
+    BetaDist | UniformDist | NormalDist | TriangularDist, Field(discriminator="dist")
+]
+
+
+def _bounded(low: float, high: float, what: str):
+    """Validator factory: a constant or a distribution's support must lie within [low, high]."""
+
+    def check(value: float | Dist) -> float | Dist:
+        lo, hi = (value, value) if isinstance(value, float | int) else value.support()
+        if lo < low or hi > high:
+            shown = value if isinstance(value, float | int) else f"a {value.dist} on [{lo}, {hi}]"
+            raise ValueError(f"expected {what}, got {shown}")
+        return value
+
+    return AfterValidator(check)
+
+
+Number = float | Dist
+Probability = Annotated[float | Dist, _bounded(0.0, 1.0, "a probability in [0, 1]")]
+NonNegative = Annotated[float | Dist, _bounded(0.0, math.inf, "a number >= 0")]
+Weight = Annotated[float | Dist, _bounded(0.0, 10.0, "a weight in [0, 10]")]
+
+
+# --- actors --------------------------------------------------------------------------------------
+
+ACTIONS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "aggressor": (
+        "offer_summit",
+        "propose_ceasefire",
+        "propose_moratorium",
+        "concede",
+        "escalate_strikes",
+        "violate_moratorium",
+    ),
+    "coercer": (
+        "extend_deadline",
+        "impose_sanctions",
+        "ease_sanctions",
+        "accept_summit",
+        "propose_terms",
+        "pressure_defender",
+        "increase_aid",
+    ),
+    "defender": (
+        "counter_propose",
+        "strike_refineries",
+        "concede",
+        "violate_moratorium",
+    ),
+    "supporter": (
+        "surge_air_defense",
+        "own_sanctions",
+        "oppose_proposal",
+        "offer_guarantees",
+    ),
+}
+"""Actions a scenario may switch off per actor (``disabled_actions``). Waiting, and answering a
+proposal put to the actor, are always possible."""
+
+
+class _ActorBase(_Strict):
+    label: str | None = Field(None, description="display name; defaults to the actor's key")
+    weakness_aversion: Probability = Field(
+        0.5, description="weight of face: the cost of being seen to cave or to back down (M1)"
+    )
+    blame_sensitivity: Probability = Field(
+        0.5, description="weight of blame in this actor's choices (M4)"
+    )
+    initial_blame: NonNegative = Field(
+        0.1, description="relative share of blame for the war at day 0 (renormalised over actors)"
+    )
+    disabled_actions: list[str] = Field(
+        default_factory=list, description="actions this actor may not take in this scenario"
+    )
+
+    @field_validator("disabled_actions")
+    @classmethod
+    def _known_actions(cls, value: list[str]) -> list[str]:
+        role = cls.model_fields["role"].default
+        allowed = ACTIONS_BY_ROLE[role]
+        for name in value:
+            if name not in allowed:
+                raise ValueError(
+                    f"unknown action {name!r} for a {role}; expected one of {', '.join(allowed)}"
+                )
+        return value
+
+
+class AggressorTypes(_Strict):
+    """Prior over the aggressor's private type (Kydd 2005): stalling or sincere."""
+
+    stalling: float = Field(0.8, ge=0, le=1)
+    sincere: float = Field(0.2, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> AggressorTypes:
+        if abs(self.stalling + self.sincere - 1.0) > 1e-6:
+            raise ValueError(
+                f"type probabilities must sum to 1, got {self.stalling} + {self.sincere}"
+            )
+        return self
+
+
+class Aggressor(_ActorBase):
+    """The side that started the war and holds the initiative (Russia in the article)."""
+
+    role: Literal["aggressor"] = "aggressor"
+    weakness_aversion: Probability = 0.8
+    initial_blame: NonNegative = 0.75
+    blame_sensitivity: Probability = 0.4
+    types: AggressorTypes = Field(default_factory=AggressorTypes)
+    core_demand: Probability = Field(
+        0.9, description="share of the disputed stake its core position claims (Stanovaya)"
+    )
+    strike_priority: Probability = Field(
+        0.5, description="value it places on its long-range strike campaign (M5)"
+    )
+
+
+class Coercer(_ActorBase):
+    """The broker that sets deadlines and can sanction or pressure either side (the US)."""
+
+    role: Literal["coercer"] = "coercer"
+    weakness_aversion: Probability = 0.7
+    initial_blame: NonNegative = 0.05
+    blame_sensitivity: Probability = 0.6
+    credulity: Probability = Field(0.5, description="over-weighting of statements (M3)")
+    belief_prior: Probability = Field(0.5, description="initial belief the aggressor is sincere")
+    summit_forgiveness: Probability = Field(
+        0.7, description="share of the audience cost forgiven by visible progress, phi (M2)"
+    )
+    sanction_cost: NonNegative = Field(0.15, description="own cost of sanctions and tariffs (M6)")
+    deadline_extension_days: int = Field(14, ge=1, le=365)
+
+
+class Defender(_ActorBase):
+    """The side defending its territory (Ukraine)."""
+
+    role: Literal["defender"] = "defender"
+    weakness_aversion: Probability = 0.6
+    initial_blame: NonNegative = 0.1
+    refinery_campaign: Probability = Field(
+        0.6, description="capacity and will for long-range strikes on refineries (M5)"
+    )
+
+
+class Supporter(_ActorBase):
+    """A government backing the defender with arms and money (European governments)."""
+
+    role: Literal["supporter"] = "supporter"
+    weakness_aversion: Probability = 0.3
+    initial_blame: NonNegative = 0.1
+    air_defense_capacity: NonNegative = Field(
+        1.0, description="interceptors it can surge per decision (Patriot-equivalent)"
+    )
+    sanctions_capacity: Probability = Field(
+        0.15, description="sanctions level its own package adds (M6)"
+    )
+    guarantee_strength: Probability = Field(
+        0.5, description="credibility of the security guarantees it can offer (M7)"
+    )
+
+
+Actor = Annotated[Aggressor | Coercer | Defender | Supporter, Field(discriminator="role")]
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+class _EventBase(_Strict):
+    day: int = Field(ge=0, description="day the event happens, counted from start_date")
+
+
+class DeadlineEvent(_EventBase):
+    """The coercer's ultimatum: act by ``day`` or face the threat (the article's 8 Aug deadline)."""
+
+    kind: Literal["deadline"]
+    by: str
+    against: str
+    threat: Literal["sanctions"] = "sanctions"
+    audience_cost: NonNegative | None = Field(
+        None, description="how publicly the threat is staked; default face.audience_cost"
+    )
+
+
+class SummitOfferEvent(_EventBase):
+    """An offered summit; the recipient decides whether to accept (Greene's off-ramp, M2)."""
+
+    kind: Literal["summit_offer"]
+    by: str
+    to: str
+    held_on: int | None = Field(None, ge=0, description="day the summit would be held")
+
+
+class SummitEvent(_EventBase):
+    """A summit already agreed, held on ``day``."""
+
+    kind: Literal["summit"]
+    between: list[str] = Field(min_length=2)
+
+
+class MoratoriumEvent(_EventBase):
+    """An agreed moratorium on long-range strikes (Baunov, M5)."""
+
+    kind: Literal["moratorium"]
+    length_days: int | None = Field(None, ge=1, description="none: until broken")
+    monitored: bool = Field(False, description="third-party monitoring (Fortna 2003)")
+
+
+class AidPackageEvent(_EventBase):
+    """A scheduled delivery of air defence."""
+
+    kind: Literal["aid_package"]
+    by: str
+    to: str
+    air_defense: NonNegative = Field(description="interceptors delivered (Patriot-equivalent)")
+
+
+class SanctionsEvent(_EventBase):
+    """Sanctions imposed on a fixed day, whatever the actors decide."""
+
+    kind: Literal["sanctions"]
+    by: str
+    against: str
+    level: Probability = 0.5
+
+
+Event = Annotated[
+    DeadlineEvent
+    | SummitOfferEvent
+    | SummitEvent
+    | MoratoriumEvent
+    | AidPackageEvent
+    | SanctionsEvent,
+    Field(discriminator="kind"),
+]
+
+
+# --- world parameters ----------------------------------------------------------------------------
+
+
+class Decision(_Strict):
+    """Logit quantal response (McKelvey & Palfrey 1995)."""
+
+    rationality: NonNegative = Field(6.0, description="lambda: 0 uniform choice, large = best reply")
+    action_cost: NonNegative = Field(
+        0.35, description="fixed cost of any action but waiting: inertia of state bureaucracies"
+    )
+
+
+class War(_Strict):
+    """The ground war and the strike campaigns (M8), calibrated to mid-2025."""
+
+    territory_start_pct: Probability = Field(
+        0.19, description="share of the defender's territory held by the aggressor at day 0"
+    )
+    ground_gain_pct_per_day: NonNegative = Field(
+        0.0025, description="percentage points of territory the aggressor gains per day"
+    )
+    casualties_per_day: NonNegative = Field(
+        1400.0, description="killed and wounded, both armies, per day of ground war"
+    )
+    civilian_casualties_per_day: NonNegative = Field(
+        55.0, description="civilians killed and injured per day of long-range strikes"
+    )
+    strikes_per_day: NonNegative = Field(
+        180.0, description="drones and missiles the aggressor launches per day"
+    )
+    moratorium_ground_shift: NonNegative = Field(
+        0.25, description="extra ground pace while long-range strikes pause (Baunov)"
+    )
+    aid_effect: Probability = Field(
+        0.3, description="change in the aggressor's ground pace when aid is paused or raised"
+    )
+    fuel_effect: Probability = Field(
+        0.3, description="slowing of the ground pace at full refinery damage"
+    )
+    escalation_factor: NonNegative = Field(
+        1.6, description="strike intensity multiplier during an escalation"
+    )
+    escalation_days: int = Field(7, ge=1)
+
+
+class AirDefense(_Strict):
+    """Air-defence deliveries driven by the urgency of the strike campaign (M5)."""
+
+    base_deliveries_per_day: NonNegative = Field(
+        1.0, description="interceptors delivered per day at full urgency"
+    )
+    urgency_halflife_days: NonNegative = Field(10.0, description="memory of strike intensity")
+
+
+class Economy(_Strict):
+    """Sanctions and the aggressor's economic pressure (M6)."""
+
+    sanctions_success: Probability = Field(
+        0.12, description="probability sanctions succeed, drawn per world (Hufbauer et al.)"
+    )
+    strong_effect: Probability = Field(0.6, description="pressure from full sanctions that bite")
+    weak_effect: Probability = Field(0.12, description="pressure from sanctions that are evaded")
+    pressure_lag_days: NonNegative = Field(
+        45.0, description="time constant of the pressure's response"
+    )
+    baseline_pressure: Probability = Field(0.2, description="pressure without new sanctions")
+    refinery_effect: Probability = Field(0.25, description="pressure at full refinery damage")
+    refinery_damage_per_strike_day: Probability = Field(0.01)
+    refinery_repair_days: NonNegative = Field(30.0)
+
+
+class Beliefs(_Strict):
+    """The coercer's Bayesian belief that the aggressor is sincere (Kydd 2005; M3)."""
+
+    statement_lr: NonNegative = Field(1.0, description="likelihood ratio of a statement")
+    credulity_boost: NonNegative = Field(
+        0.6, description="extra likelihood ratio a fully credulous coercer reads into statements"
+    )
+    core_concession_lr: NonNegative = Field(4.0)
+    minor_concession_lr: NonNegative = Field(1.3)
+    strike_pause_lr: NonNegative = Field(1.2)
+    daily_lr: NonNegative = Field(
+        0.99, description="likelihood ratio of a day of fighting on with no costly signal"
+    )
+    sanctions_threshold: Probability = Field(
+        0.3, description="belief below which pressure is preferred over patience"
+    )
+
+
+class Blame(_Strict):
+    """The blame ledger (Baunov; Wyer 2025; M4)."""
+
+    rejection_weight: NonNegative = Field(0.2, description="beta: blame moved by one rejection")
+    framing_weight: Probability = Field(
+        0.6, description="weight of a proposal's de-escalatory headline against its terms"
+    )
+    strike_blame_per_day: NonNegative = Field(0.002)
+    violation_blame: NonNegative = Field(0.1)
+
+
+class Face(_Strict):
+    """Audience costs (Fearon 1994; Tomz 2007; Levendusky & Horowitz 2012; M1, M2)."""
+
+    audience_cost: NonNegative = Field(1.0, description="cost of an empty threat at a deadline")
+    audience_cost_growth: NonNegative = Field(0.3, description="growth per extension")
+    failure_cost: NonNegative = Field(0.9, description="cost of sanctions that visibly fail")
+    caving_cost: NonNegative = Field(1.0, description="cost of a visible concession")
+    progress_halflife_days: NonNegative = Field(21.0)
+
+
+class Bargaining(_Strict):
+    """The bargaining model of war (Fearon 1995; M7)."""
+
+    war_share: Probability = Field(0.45, description="aggressor's expected share from fighting on")
+    aggressor_war_cost: NonNegative = Field(0.1)
+    defender_war_cost: NonNegative = Field(0.1)
+    pressure_weight: NonNegative = Field(
+        0.5, description="fall in the aggressor's war value at full economic pressure"
+    )
+    trend_weight: NonNegative = Field(
+        0.3, description="rise in its war value per unit of ground pace above expectation"
+    )
+    renewed_attack_risk: Probability = Field(0.5, description="q without guarantees")
+    renewed_attack_damage: NonNegative = Field(0.3)
+    concession_step: Probability = Field(0.1)
+    proposal_cooldown_days: int = Field(14, ge=1)
+
+
+class Truce(_Strict):
+    """Ceasefire durability (Fortna 2003, 2004; M5)."""
+
+    moratorium_hazard_per_day: Probability = Field(
+        0.03, description="daily breakdown hazard of an informal, unmonitored strike moratorium"
+    )
+    settlement_hazard_per_day: Probability = Field(0.003)
+    monitoring_effect: float = Field(-1.4, le=0)
+    guarantee_effect: float = Field(-0.7, le=0)
+
+
+# --- the scenario --------------------------------------------------------------------------------
+
+
+class Scenario(_Strict):
+    """A whole scenario file after ``extends`` is merged and ``--set`` overrides applied."""
+
+    name: str
+    description: str = ""
+    start_date: dt.date
+    horizon_days: int = Field(ge=1, le=3650)
+    actors: dict[str, Actor]
+    events: list[Event] = Field(default_factory=list)
+    decision: Decision = Field(default_factory=Decision)
+    war: War = Field(default_factory=War)
+    air_defense: AirDefense = Field(default_factory=AirDefense)
+    economy: Economy = Field(default_factory=Economy)
+    beliefs: Beliefs = Field(default_factory=Beliefs)
+    blame: Blame = Field(default_factory=Blame)
+    face: Face = Field(default_factory=Face)
+    bargaining: Bargaining = Field(default_factory=Bargaining)
+    truce: Truce = Field(default_factory=Truce)
+
+    def semantic_errors(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Cross-field problems pydantic cannot see: roles present, events' actors and days.
+
+        Returns:
+            ``(path, message)`` pairs; the loader turns each path into a file and line.
+        """
+        errors: list[tuple[tuple[str | int, ...], str]] = []
+        counts = {role: 0 for role in ROLES}
+        for actor in self.actors.values():
+            counts[actor.role] += 1
+        for role in ("aggressor", "defender", "coercer"):
+            if counts[role] != 1:
+                errors.append(
+                    (("actors",), f"expected exactly one actor with role {role}, got {counts[role]}")
+                )
+        names = ", ".join(self.actors)
+        for index, event in enumerate(self.events):
+            if event.day >= self.horizon_days:
+                errors.append(
+                    (
+                        ("events", index, "day"),
+                        f"day {event.day} is past the horizon (horizon_days={self.horizon_days})",
+                    )
+                )
+            held_on = getattr(event, "held_on", None)
+            if held_on is not None and held_on < event.day:
+                errors.append(
+                    (("events", index, "held_on"), f"held_on {held_on} is before day {event.day}")
+                )
+            for field in ("by", "to", "against", "between"):
+                value = getattr(event, field, None)
+                for name in value if isinstance(value, list) else [value]:
+                    if name is not None and name not in self.actors:
+                        errors.append(
+                            (
+                                ("events", index, field),
+                                f"unknown actor {name!r}; expected one of {names}",
+                            )
+                        )
+        return errors
+
+    def actor_of_role(self, role: str) -> str:
+        """Name of the (first) actor with ``role``."""
+        return next(name for name, actor in self.actors.items() if actor.role == role)
