@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["NegotiationModel", "Results", "Scenario", "ScenarioError", "compare", "load_scenario", "run"]
+__all__ = [
+    "NegotiationModel",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "compare",
+    "load_scenario",
+    "run",
+]
 
 if TYPE_CHECKING:
     from sim.ensemble import compare, run

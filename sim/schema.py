@@ -104,9 +104,7 @@ class TriangularDist(_Strict):
         return self.low, self.high
 
 
-Dist = Annotated[
-    BetaDist | UniformDist | NormalDist | TriangularDist, Field(discriminator="dist")
-]
+Dist = Annotated[BetaDist | UniformDist | NormalDist | TriangularDist, Field(discriminator="dist")]
 
 
 def _bounded(low: float, high: float, what: str):
@@ -144,6 +142,7 @@ ACTIONS_BY_ROLE: dict[str, tuple[str, ...]] = {
         "impose_sanctions",
         "ease_sanctions",
         "accept_summit",
+        "decline_summit",
         "propose_terms",
         "pressure_defender",
         "increase_aid",
@@ -258,7 +257,7 @@ class Supporter(_ActorBase):
     weakness_aversion: Probability = 0.3
     initial_blame: NonNegative = 0.1
     air_defense_capacity: NonNegative = Field(
-        1.0, description="interceptors it can surge per decision (Patriot-equivalent)"
+        20.0, description="interceptors one surge delivers (Patriot-equivalent)"
     )
     sanctions_capacity: Probability = Field(
         0.15, description="sanctions level its own package adds (M6)"
@@ -349,9 +348,14 @@ Event = Annotated[
 class Decision(_Strict):
     """Logit quantal response (McKelvey & Palfrey 1995)."""
 
-    rationality: NonNegative = Field(6.0, description="lambda: 0 uniform choice, large = best reply")
+    rationality: NonNegative = Field(
+        10.0, description="lambda: 0 uniform choice, large = best reply"
+    )
     action_cost: NonNegative = Field(
         0.35, description="fixed cost of any action but waiting: inertia of state bureaucracies"
+    )
+    blame_scale: NonNegative = Field(
+        4.0, description="utility of a whole share of blame, before blame_sensitivity"
     )
 
 
@@ -386,6 +390,7 @@ class War(_Strict):
         1.6, description="strike intensity multiplier during an escalation"
     )
     escalation_days: int = Field(7, ge=1)
+    surge_cooldown_days: int = Field(30, ge=1, description="days between one supporter's surges")
 
 
 class AirDefense(_Strict):
@@ -419,7 +424,7 @@ class Beliefs(_Strict):
 
     statement_lr: NonNegative = Field(1.0, description="likelihood ratio of a statement")
     credulity_boost: NonNegative = Field(
-        0.6, description="extra likelihood ratio a fully credulous coercer reads into statements"
+        0.3, description="extra likelihood ratio a fully credulous coercer reads into statements"
     )
     core_concession_lr: NonNegative = Field(4.0)
     minor_concession_lr: NonNegative = Field(1.3)
@@ -468,7 +473,7 @@ class Bargaining(_Strict):
     renewed_attack_risk: Probability = Field(0.5, description="q without guarantees")
     renewed_attack_damage: NonNegative = Field(0.3)
     concession_step: Probability = Field(0.1)
-    proposal_cooldown_days: int = Field(14, ge=1)
+    proposal_cooldown_days: int = Field(30, ge=1)
 
 
 class Truce(_Strict):
@@ -509,6 +514,7 @@ class Scenario(_Strict):
 
         Returns:
             ``(path, message)`` pairs; the loader turns each path into a file and line.
+
         """
         errors: list[tuple[tuple[str | int, ...], str]] = []
         counts = {role: 0 for role in ROLES}
@@ -517,7 +523,10 @@ class Scenario(_Strict):
         for role in ("aggressor", "defender", "coercer"):
             if counts[role] != 1:
                 errors.append(
-                    (("actors",), f"expected exactly one actor with role {role}, got {counts[role]}")
+                    (
+                        ("actors",),
+                        f"expected exactly one actor with role {role}, got {counts[role]}",
+                    )
                 )
         names = ", ".join(self.actors)
         for index, event in enumerate(self.events):

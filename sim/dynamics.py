@@ -1,0 +1,301 @@
+"""What happens each day besides the actors' choices: calendar, answers, beliefs, war, economy.
+
+Each function updates the world arrays in place for every world at once. Sources are cited per
+function; the numbers themselves live in the scenario and ``docs/calibration.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim.actions import ACCEPT, REJECT, rejection_blame
+from sim.context import Context, Roles
+from sim.schema import (
+    AidPackageEvent,
+    DeadlineEvent,
+    MoratoriumEvent,
+    SanctionsEvent,
+    Scenario,
+    SummitEvent,
+    SummitOfferEvent,
+)
+from sim.state import (
+    PROPOSAL_CEASEFIRE,
+    PROPOSAL_MORATORIUM,
+    PROPOSAL_NONE,
+    SUMMIT_HELD,
+    SUMMIT_OFFERED,
+    SUMMIT_SCHEDULED,
+    WorldState,
+)
+
+Note = Callable[[np.ndarray, str], None]
+"""Callback that narrates an event in the traced world: ``note(mask, text)``."""
+
+SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT = 1, 2, 3
+
+
+def _every(state: WorldState) -> np.ndarray:
+    return np.ones(state.n, dtype=bool)
+
+
+def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) -> None:
+    """Deadlines are public before they fall: the first one is known from day 0."""
+    deadlines = [e for e in spec.events if isinstance(e, DeadlineEvent)]
+    if deadlines:
+        first = min(deadlines, key=lambda e: e.day)
+        state.deadline_day[:] = first.day
+        cost = first.audience_cost if first.audience_cost is not None else world.face.audience_cost
+        state.deadline_cost[:] = cost
+        state.record("deadline", _every(state))
+
+
+def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note: Note) -> None:
+    """Apply the scenario's calendar events that fall today (DESIGN §2, 'Events')."""
+    everyone = _every(state)
+    live = ~state.settled
+    for event in spec.events:
+        if event.day != state.day:
+            continue
+        if isinstance(event, DeadlineEvent):
+            mask = live & np.isnan(state.first_day["sanctions"])
+            cost = (
+                event.audience_cost if event.audience_cost is not None else world.face.audience_cost
+            )
+            state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
+            state.deadline_cost[mask] = cost
+            note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
+        elif isinstance(event, SummitOfferEvent):
+            mask = live & (state.summit_status != SUMMIT_SCHEDULED)
+            state.summit_status[mask] = SUMMIT_OFFERED
+            state.summit_changed_day[mask] = state.day
+            held = event.held_on if event.held_on is not None else state.day + 7
+            state.summit_day[mask] = held
+            state.signals[mask] = SIGNAL_STATEMENT
+            state.record("summit_offer", mask)
+            note(mask, f"{event.by} offers {event.to} a summit on day {held}")
+        elif isinstance(event, SummitEvent):
+            state.summit_status[live] = SUMMIT_SCHEDULED
+            state.summit_day[live] = state.day
+        elif isinstance(event, MoratoriumEvent):
+            start_moratorium(state, live, event.monitored, event.length_days)
+            note(live, "a moratorium on long-range strikes takes effect")
+        elif isinstance(event, AidPackageEvent):
+            state.air_defense_delivered[everyone] += event.air_defense
+            note(everyone, f"{event.by} delivers {event.air_defense:g} interceptors to {event.to}")
+        elif isinstance(event, SanctionsEvent):
+            state.sanctions_level[live] = np.maximum(state.sanctions_level[live], event.level)
+            state.deadline_day[live] = np.inf
+            state.record("sanctions", live)
+            note(live, f"{event.by} imposes sanctions on {event.against}")
+
+
+def start_moratorium(
+    state: WorldState, mask: np.ndarray, monitored: bool = False, length: int | None = None
+) -> None:
+    """Put a strike moratorium in force in the worlds of ``mask``."""
+    mask = mask & ~state.moratorium & ~state.settled
+    state.moratorium[mask] = True
+    state.monitored[mask] = monitored
+    state.moratorium_expiry[mask] = np.inf if length is None else state.day + length
+    state.record("moratorium_start", mask)
+
+
+def hold_summits(
+    state: WorldState, coercer: int, coercer_params: SimpleNamespace, note: Note
+) -> None:
+    """A scheduled summit is held: visible progress for the coercer to point to (Greene)."""
+    due = (state.summit_status == SUMMIT_SCHEDULED) & (state.summit_day <= state.day)
+    if not due.any():
+        return
+    state.summit_status[due] = SUMMIT_HELD
+    state.summit_changed_day[due] = state.day
+    state.progress[due] = 1.0
+    state.signals[due] = SIGNAL_STATEMENT
+    state.face[due, coercer] += (
+        0.3 * np.broadcast_to(coercer_params.weakness_aversion, state.n)[due]
+    )
+    state.record("summit", due)
+    note(due, "the summit is held: both sides speak of progress")
+
+
+def responders(state: WorldState, roles: Roles, actor: int) -> np.ndarray:
+    """Worlds where ``actor`` must answer a proposal made on an earlier day."""
+    if actor not in (roles.aggressor, roles.defender):
+        return np.zeros(state.n, dtype=bool)
+    pending = state.proposal_kind != PROPOSAL_NONE
+    by = np.clip(state.proposal_by, 0, None).astype(np.intp)
+    made = state.last_proposal_day[np.arange(state.n), by]
+    return pending & (made < state.day) & (state.proposal_by != actor)
+
+
+def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
+    """Settle today's answers: a deal needs every veto player (Fearon 1995); a rejection moves
+    blame onto the rejecter by the proposal's reasonableness (Baunov; M4).
+    """
+    state, roles = ctx.state, ctx.roles
+    veto = (roles.aggressor, roles.defender)
+    due = np.zeros(state.n, dtype=bool)
+    accepted = np.ones(state.n, dtype=bool)
+    for actor in veto:
+        answering = responders(state, roles, actor)
+        due |= answering
+        rejected = answering & (state.answers[:, actor] == REJECT)
+        accepted &= ~answering | (state.answers[:, actor] == ACCEPT)
+        if rejected.any():
+            state.add_blame(actor, rejection_blame(ctx, actor), rejected)
+            state.last_rejection_day[rejected, actor] = state.day
+            state.rejections[rejected, actor] += 1
+            note(rejected, f"{names[actor]} rejects; blame shifts onto it")
+    deal = due & accepted
+    ceasefire = deal & (state.proposal_kind == PROPOSAL_CEASEFIRE)
+    if ceasefire.any():
+        state.settled[ceasefire] = True
+        state.moratorium[ceasefire] = False
+        state.record("settlement", ceasefire)
+        by_other = ceasefire & (state.proposal_by != roles.aggressor)
+        state.signals[by_other] = SIGNAL_CORE
+        note(ceasefire, "a comprehensive ceasefire is agreed")
+    moratorium = deal & (state.proposal_kind == PROPOSAL_MORATORIUM)
+    if moratorium.any():
+        start_moratorium(state, moratorium)
+        note(moratorium, "a moratorium on long-range strikes is agreed")
+    state.proposal_kind[due] = PROPOSAL_NONE
+    state.proposal_by[due] = -1
+
+
+def update_beliefs(state: WorldState, beliefs: SimpleNamespace, credulity) -> None:
+    """Bayes on the aggressor's type: ``π' = πL / (πL + 1 − π)`` (Kydd 2005; M3).
+
+    Statements carry a likelihood ratio near 1 — plus what a credulous coercer reads into them;
+    concessions on core issues are costly and informative; a day of fighting on without any costly
+    signal is weak evidence of stalling (Slantchev 2003).
+    """
+    signals = state.signals
+    ratio = np.full(state.n, float(np.mean(beliefs.daily_lr)))
+    ratio = np.where(signals == SIGNAL_MINOR, beliefs.minor_concession_lr, ratio)
+    ratio = np.where(signals == SIGNAL_CORE, beliefs.core_concession_lr, ratio)
+    statement = beliefs.statement_lr + beliefs.credulity_boost * credulity
+    ratio = np.where(signals == SIGNAL_STATEMENT, statement, ratio)
+    prior = state.belief
+    state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), 1e-6, 1 - 1e-6)
+
+
+def _halflife_factor(days) -> np.ndarray:
+    return np.power(0.5, 1.0 / np.maximum(days, 1e-9))
+
+
+def wage_war(state: WorldState, world: SimpleNamespace, roles: Roles, expected_pace: float) -> None:
+    """The ground war, long-range strikes and air defence for one day (M5, M8).
+
+    Ground pace: the drawn 2025 rate, faster while long-range strikes pause (Baunov: the war moves
+    to where the aggressor has the upper hand) and when aid is paused, slower at high refinery
+    damage. Air-defence deliveries follow the urgency of the strike campaign.
+    """
+    war, air = world.war, world.air_defense
+    fighting = ~state.settled
+    pace = (
+        war.ground_gain_pct_per_day
+        * (1.0 + war.moratorium_ground_shift * state.moratorium)
+        * (1.0 + war.aid_effect * (1.0 - state.aid_level))
+        * (1.0 - war.fuel_effect * state.refinery_damage)
+        * fighting
+    )
+    state.territory = np.clip(state.territory + pace / 100.0, 0.0, 1.0)
+    trend_keep = _halflife_factor(30.0)
+    state.ground_trend = trend_keep * state.ground_trend + (1 - trend_keep) * (
+        pace / expected_pace if expected_pace > 0 else 1.0
+    )
+    escalated = state.escalated_until >= state.day
+    strikes = fighting & ~state.moratorium
+    intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
+    state.casualties += (
+        war.casualties_per_day * fighting + war.civilian_casualties_per_day * intensity
+    )
+    keep = _halflife_factor(air.urgency_halflife_days)
+    state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
+    state.air_defense_delivered += air.base_deliveries_per_day * np.clip(state.strike_urgency, 0, 2)
+    state.add_blame(roles.aggressor, world.blame.strike_blame_per_day * intensity, strikes)
+
+
+def run_economy(state: WorldState, economy: SimpleNamespace) -> None:
+    """Economic pressure on the aggressor moves toward its target with a lag (M6).
+
+    Sanctions bite fully only in worlds where they succeed (Hufbauer et al.: about a third of
+    episodes; far fewer against a major power); elsewhere they are largely evaded. Refineries
+    damaged by the defender's strikes add pressure and are repaired over weeks.
+    """
+    effect = np.where(state.sanctions_bite, economy.strong_effect, economy.weak_effect)
+    target = (
+        economy.baseline_pressure
+        + state.sanctions_level * effect
+        + economy.refinery_effect * state.refinery_damage
+    )
+    lag = np.maximum(economy.pressure_lag_days, 1.0)
+    state.economic_pressure = np.clip(
+        state.economic_pressure + (target - state.economic_pressure) / lag, 0.0, 1.0
+    )
+    state.refinery_damage = state.refinery_damage * (
+        1.0 - 1.0 / np.maximum(economy.refinery_repair_days, 1.0)
+    )
+    state.pressure_sum += state.economic_pressure
+
+
+def decay_progress(state: WorldState, face: SimpleNamespace) -> None:
+    """Visible progress fades after a summit unless something concrete follows."""
+    fading = state.summit_status != SUMMIT_SCHEDULED
+    factor = _halflife_factor(face.progress_halflife_days)
+    state.progress = np.where(fading, state.progress * factor, state.progress)
+
+
+def truce_hazard(
+    state: WorldState,
+    truce: SimpleNamespace,
+    roles: Roles,
+    actors: list[SimpleNamespace],
+    blame: SimpleNamespace,
+    draws: np.ndarray,
+    note: Note,
+) -> None:
+    """Truces break down at a daily hazard ``h = h0 · exp(Σ β_k m_k)`` (Fortna 2003, 2004; M5).
+
+    Monitoring and guarantees lower the hazard; an informal, unmonitored partial truce has a high
+    base hazard. The side that resumes fire is drawn in proportion to what it gains by striking
+    and takes the blame for the violation; a side with ``violate_moratorium`` disabled never does.
+    Expired moratoria end without blame.
+    """
+    aggressor, defender = actors[roles.aggressor], actors[roles.defender]
+    can_a = "violate_moratorium" not in aggressor.disabled_actions
+    can_d = "violate_moratorium" not in defender.disabled_actions
+    if not (can_a or can_d):
+        return
+    weight_a = aggressor.strike_priority * can_a
+    weight_d = defender.refinery_campaign * can_d
+    aggressor_breaks = draws[:, 1] * (weight_a + weight_d) < weight_a
+    scale = np.exp(
+        truce.monitoring_effect * state.monitored + truce.guarantee_effect * state.guarantees
+    )
+    moratorium_breaks = state.moratorium & (draws[:, 0] < truce.moratorium_hazard_per_day * scale)
+    settlement_scale = np.exp(
+        truce.monitoring_effect * 0.5 + truce.guarantee_effect * state.guarantees
+    )
+    settlement_breaks = state.settled & (
+        draws[:, 0] < truce.settlement_hazard_per_day * settlement_scale
+    )
+    expired = state.moratorium & (state.moratorium_expiry <= state.day) & ~moratorium_breaks
+    broken = moratorium_breaks | settlement_breaks
+    for actor, mask in (
+        (roles.aggressor, broken & aggressor_breaks),
+        (roles.defender, broken & ~aggressor_breaks),
+    ):
+        state.add_blame(actor, blame.violation_blame * np.ones(state.n), mask)
+    ended = moratorium_breaks | expired
+    state.moratorium[ended] = False
+    state.record("moratorium_end", ended)
+    state.settled[settlement_breaks] = False
+    note(moratorium_breaks, "the strike moratorium breaks down")
+    note(settlement_breaks, "the ceasefire breaks down; the war resumes")
+    note(expired, "the strike moratorium expires")

@@ -1,0 +1,226 @@
+"""NegotiationModel: the Mesa model that steps many simulated worlds at once, one day per step.
+
+One model, two scales (DESIGN §4): ``worlds=1`` is an ordinary Mesa model for ``sim trace``,
+``DataCollector`` and ``mesa.batch_run``; ``worlds=4096`` is a block of an ensemble. The rules are
+the same code either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+
+from sim import dynamics
+from sim.agents import ActorAgent
+from sim.context import Context, Roles, derive
+from sim.draws import draw_section, mean_of
+from sim.schema import Scenario
+from sim.state import WorldState
+from sim.streams import BLOCK_SIZE, BlockStreams, seed_from
+
+WORLD_SECTIONS = (
+    "decision",
+    "war",
+    "air_defense",
+    "economy",
+    "beliefs",
+    "blame",
+    "face",
+    "bargaining",
+    "truce",
+)
+ROLE_ORDER = ("aggressor", "coercer", "defender", "supporter")
+"""Who moves first each day: the aggressor sets the agenda, the coercer answers, then the rest."""
+
+
+def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    from sim.scenario import load_scenario
+
+    return load_scenario(scenario)
+
+
+class NegotiationModel(mesa.Model):
+    """A wartime negotiation (DESIGN §2) simulated in ``worlds`` parallel worlds.
+
+    Args:
+        scenario: a validated :class:`~sim.schema.Scenario` or the path of a scenario file.
+        worlds: how many worlds to step at once (at most one block, 4096).
+        rng: the run's seed (an int), a numpy Generator to derive one from, or None.
+        block: which block of the run these worlds are; world ``i`` of the block is world
+            ``block * 4096 + i`` of the run and gets that world's random numbers.
+        trace_world: row whose decisions and events are narrated in :attr:`log`.
+
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        worlds: int = 1,
+        rng: int | np.random.Generator | None = None,
+        *,
+        block: int = 0,
+        trace_world: int | None = None,
+    ) -> None:
+        seed = seed_from(rng)
+        super().__init__(rng=seed)
+        self.spec = _as_scenario(scenario)
+        self.seed = seed
+        self.block = block
+        self.horizon = self.spec.horizon_days
+        self.streams = BlockStreams(seed, block, worlds)
+        self.trace_world = trace_world
+        self.log: list[dict] = []
+        self.world = SimpleNamespace(
+            **{
+                name: draw_section(getattr(self.spec, name), name, self.streams)
+                for name in WORLD_SECTIONS
+            }
+        )
+        ordered = sorted(self.spec.actors.items(), key=lambda item: ROLE_ORDER.index(item[1].role))
+        self.actor_names = [name for name, _ in ordered]
+        self.actor_params = [
+            draw_section(actor, f"actors.{name}", self.streams) for name, actor in ordered
+        ]
+        roles = [actor.role for _, actor in ordered]
+        self.roles = Roles(
+            aggressor=roles.index("aggressor"),
+            coercer=roles.index("coercer"),
+            defender=roles.index("defender"),
+            supporters=tuple(i for i, role in enumerate(roles) if role == "supporter"),
+        )
+        self.expected_success = mean_of(self.spec.economy.sanctions_success)
+        self.expected_pace = mean_of(self.spec.war.ground_gain_pct_per_day)
+        self.state = self._initial_state(worlds)
+        self.actors = [
+            ActorAgent(self, name, role, index, params)
+            for index, (name, role, params) in enumerate(
+                zip(self.actor_names, roles, self.actor_params, strict=True)
+            )
+        ]
+        dynamics.start_calendar(self.state, self.spec, self.world)
+        self.derived = derive(
+            self.state, self.world, self.actor_params, self.roles, self.expected_success
+        )
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "territory_pct": lambda m: 100 * float(m.state.territory.mean()),
+                "sanctions_level": lambda m: float(m.state.sanctions_level.mean()),
+                "economic_pressure": lambda m: float(m.state.economic_pressure.mean()),
+                "belief_sincere": lambda m: float(m.state.belief.mean()),
+                "blame_aggressor": lambda m: float(m.state.blame[:, m.roles.aggressor].mean()),
+                "moratorium": lambda m: float(m.state.moratorium.mean()),
+                "settled": lambda m: float(m.state.settled.mean()),
+            }
+        )
+
+    def _initial_state(self, worlds: int) -> WorldState:
+        """Day-0 state: the 2025 front line, the blame priors, the aggressor's private type."""
+        if not 1 <= worlds <= BLOCK_SIZE:
+            raise ValueError(f"worlds must be between 1 and {BLOCK_SIZE}, got {worlds}")
+        state = WorldState(
+            n=worlds,
+            n_actors=len(self.actor_params),
+            territory=np.broadcast_to(self.world.war.territory_start_pct, worlds).astype(float),
+        )
+        blame = np.column_stack(
+            [np.broadcast_to(p.initial_blame, worlds) for p in self.actor_params]
+        ).astype(float)
+        total = blame.sum(axis=1, keepdims=True)
+        state.blame = np.where(total > 0, blame / np.where(total > 0, total, 1), 1 / blame.shape[1])
+        aggressor = self.actor_params[self.roles.aggressor]
+        coercer = self.actor_params[self.roles.coercer]
+        state.belief = np.broadcast_to(coercer.belief_prior, worlds).astype(float).copy()
+        state.belief = np.clip(state.belief, 1e-6, 1 - 1e-6)
+        state.sincere = self.streams.uniform("aggressor_type")[:, 0] < aggressor.types.sincere
+        bite = self.world.economy.sanctions_success
+        state.sanctions_bite = self.streams.uniform("sanctions_bite")[:, 0] < bite
+        state.aggressor_positions[:] = np.reshape(aggressor.core_demand, (-1, 1))
+        state.economic_pressure[:] = self.world.economy.baseline_pressure
+        return state
+
+    # --- hooks the agents and dynamics call --------------------------------------------------
+
+    def responding(self, actor: int) -> np.ndarray:
+        """Worlds where ``actor`` must answer a pending proposal today."""
+        return dynamics.responders(self.state, self.roles, actor)
+
+    def note(self, mask: np.ndarray, text: str) -> None:
+        """Narrate an event, if it happened in the traced world."""
+        if self.trace_world is not None and mask[self.trace_world]:
+            self.log.append({"day": self.state.day, "actor": None, "text": text})
+
+    def note_choice(self, agent: ActorAgent, choice) -> None:
+        """Narrate a choice other than waiting in the traced world, with its reasons."""
+        world = self.trace_world
+        if world is None:
+            return
+        column = int(choice.index[world])
+        if column == 0:
+            return
+        probabilities = choice.probabilities(world, float(np.mean(self.world.decision.rationality)))
+        parts = {
+            k: float(np.broadcast_to(v, self.state.n)[world])
+            for k, v in choice.components[column].items()
+        }
+        self.log.append(
+            {
+                "day": self.state.day,
+                "actor": agent.name,
+                "action": agent.actions[column].name,
+                "text": f"{agent.name} {agent.actions[column].words}",
+                "probability": float(probabilities[column]),
+                "utility": float(choice.utilities[world, column]),
+                "components": parts,
+            }
+        )
+
+    # --- one day -----------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance every world by one day (DESIGN §2 order: events, choices, answers, dynamics)."""
+        state = self.state
+        if state.day >= self.horizon:
+            self.running = False
+            return
+        state.signals[:] = 0
+        state.answers[:] = 0
+        coercer = self.actor_params[self.roles.coercer]
+        dynamics.fire_events(state, self.spec, self.world, self.note)
+        dynamics.hold_summits(state, self.roles.coercer, coercer, self.note)
+        self.derived = derive(
+            state, self.world, self.actor_params, self.roles, self.expected_success
+        )
+        for agent in self.actors:
+            agent.step()
+        ctx = Context(
+            state, self.world, self.actor_params, self.roles, self.roles.aggressor, self.derived
+        )
+        dynamics.resolve_proposals(ctx, self.actor_names, self.note)
+        dynamics.update_beliefs(state, self.world.beliefs, coercer.credulity)
+        dynamics.wage_war(state, self.world, self.roles, self.expected_pace)
+        dynamics.run_economy(state, self.world.economy)
+        dynamics.decay_progress(state, self.world.face)
+        draws = self.streams.uniform("truce", 2)
+        dynamics.truce_hazard(
+            state,
+            self.world.truce,
+            self.roles,
+            self.actor_params,
+            self.world.blame,
+            draws,
+            self.note,
+        )
+        self.datacollector.collect(self)
+        state.day += 1
+        if state.day >= self.horizon:
+            self.running = False
+
+    def run_to_horizon(self) -> None:
+        """Step until the scenario's horizon."""
+        while self.running:
+            self.step()

@@ -1,0 +1,278 @@
+"""The command line on bad input: exit 2, one located message, no traceback, nothing written."""
+
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+import pytest  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from sim.cli import app  # noqa: E402
+
+MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
+TEXT = MINIMAL.read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the first line containing ``needle``."""
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+# (id, file text, expected field, needle for the expected line or None, words in the message)
+BAD_FILES = [
+    ("malformed-yaml", TEXT.replace("  us:\n", "  us\n"), None, "role: coercer", ["invalid YAML"]),
+    (
+        "unknown-field",
+        TEXT.replace("weakness_aversion: 0.8", "weakness_aversio: 0.8"),
+        "actors.agg.weakness_aversio",
+        "weakness_aversio:",
+        ["unknown field", "did you mean 'weakness_aversion'?"],
+    ),
+    (
+        "wrong-type",
+        TEXT.replace("horizon_days: 30", "horizon_days: [30]"),
+        "horizon_days",
+        "horizon_days",
+        ["expected a whole number", "got a list"],
+    ),
+    (
+        "probability-above-1",
+        TEXT.replace("weakness_aversion: 0.7", "weakness_aversion: 1.5"),
+        "actors.us.weakness_aversion",
+        "weakness_aversion: 1.5",
+        ["expected a probability in [0, 1], got 1.5"],
+    ),
+    (
+        "distribution-beyond-1",
+        TEXT.replace(
+            "weakness_aversion: 0.7", "weakness_aversion: {dist: uniform, low: 0, high: 2}"
+        ),
+        "actors.us.weakness_aversion",
+        "dist: uniform",
+        ["expected a probability in [0, 1]", "uniform"],
+    ),
+    (
+        "event-unknown-actor",
+        TEXT.replace("against: agg", "against: russia"),
+        "events.0.against",
+        "against: russia",
+        ["unknown actor 'russia'"],
+    ),
+]
+
+
+def bad_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad_scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_user_error(code: int, output: str, *words: str) -> None:
+    assert code == 2, output
+    assert "Traceback" not in output
+    assert output.startswith("error: ")
+    assert len(output.strip().splitlines()) == 1, output
+    for word in words:
+        assert word in output, f"{word!r} not in {output!r}"
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    """A CliRunner working in an empty tmp_path, so stray results/ folders would show."""
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "needle", "words"),
+    [case[1:] for case in BAD_FILES],
+    ids=[case[0] for case in BAD_FILES],
+)
+def test_run_rejects_bad_files_before_running(runner, tmp_path, text, field, needle, words):
+    path = bad_file(tmp_path, text)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(path), "--runs", "10", "--out", str(out)])
+    expected = [f"{path}:{line_of(text, needle)}:", *words]
+    if field:
+        expected.append(f": {field}: ")
+    assert_user_error(result.exit_code, result.stderr, *expected)
+    assert result.stdout == ""
+    assert not out.exists()
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "needle", "words"),
+    [case[1:] for case in BAD_FILES],
+    ids=[case[0] for case in BAD_FILES],
+)
+def test_validate_rejects_bad_files(runner, tmp_path, text, field, needle, words):
+    path = bad_file(tmp_path, text)
+    result = runner.invoke(app, ["validate", str(MINIMAL), str(path)])
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"ok  {MINIMAL}")  # the good file before it was checked
+    assert_user_error(result.exit_code, result.stderr, f"{path}:{line_of(text, needle)}:", *words)
+
+
+def test_run_set_on_a_path_that_does_not_exist(runner, tmp_path):
+    out = tmp_path / "out"
+    args = ["run", str(MINIMAL), "--set", "actors.us.credulty=0.9", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert_user_error(
+        result.exit_code,
+        result.stderr,
+        "--set: actors.us.credulty: ",
+        "did you mean 'credulity'?",
+    )
+    assert not out.exists()
+    assert not (tmp_path / "results").exists()
+
+
+def test_run_set_value_out_of_range(runner, tmp_path):
+    result = runner.invoke(app, ["run", str(MINIMAL), "--set", "actors.us.credulity=7"])
+    assert_user_error(
+        result.exit_code, result.stderr, "--set: actors.us.credulity: expected a probability"
+    )
+    assert not (tmp_path / "results").exists()
+
+
+def test_run_missing_file(runner, tmp_path):
+    result = runner.invoke(app, ["run", "no_such_scenario.yaml"])
+    assert_user_error(result.exit_code, result.stderr, "no_such_scenario.yaml", "file not found")
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--runs", "0"), ("--workers", "0"), ("--seed", "-1")]
+)
+def test_run_rejects_bad_numbers_before_loading(runner, tmp_path, option, value):
+    result = runner.invoke(app, ["run", str(MINIMAL), option, value])
+    assert_user_error(result.exit_code, result.stderr, option, f"got {value}")
+    assert not (tmp_path / "results").exists()
+
+
+def test_run_refuses_an_existing_nonempty_out(runner, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "worlds.csv").write_text("keep me")
+    result = runner.invoke(app, ["run", str(MINIMAL), "--out", str(out)])
+    assert_user_error(result.exit_code, result.stderr, str(out), "choose another --out")
+    assert (out / "worlds.csv").read_text() == "keep me"
+
+
+def test_usage_errors_exit_2(runner):
+    assert runner.invoke(app, ["run", str(MINIMAL), "--runs", "many"]).exit_code == 2
+    assert runner.invoke(app, ["run"]).exit_code == 2
+    assert runner.invoke(app, ["frobnicate"]).exit_code == 2
+
+
+def test_validate_good_file(runner):
+    result = runner.invoke(app, ["validate", str(MINIMAL)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"ok  {MINIMAL}  (Minimal test scenario, 4 actors, 30 days)\n"
+
+
+def test_schema_is_json_with_actors(runner):
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert "actors" in schema["properties"]
+    assert "actors" in schema["required"]
+
+
+def test_list_shows_file_name_and_question(runner, tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "minimal.yaml").write_text(TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0
+    assert result.stdout.split()[:4] == ["minimal.yaml", "Minimal", "test", "scenario"]
+    assert "Does a lone deadline move anyone?" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "schema", "list"])
+def test_every_command_has_help_with_an_example(runner, command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    assert f"sim {command}" in result.stdout
+
+
+def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, monkeypatch):
+    """With a stand-in ensemble: the contract with sim.ensemble and Results, and folder naming."""
+    calls = []
+
+    class FakeResults:
+        def summary_text(self) -> str:
+            return "SUMMARY"
+
+        def save(self, folder: Path, command: str) -> Path:
+            folder.mkdir(parents=True)
+            return folder
+
+    def fake_run(scenario, *, runs, seed, workers, progress):
+        calls.append((scenario.name, runs, seed, workers))
+        progress(runs, runs)
+        return FakeResults()
+
+    monkeypatch.setitem(sys.modules, "sim.ensemble", types.SimpleNamespace(run=fake_run))
+    (tmp_path / "results" / "minimal-seed3").mkdir(parents=True)
+
+    result = runner.invoke(app, ["run", str(MINIMAL), "--runs", "5", "--seed", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert calls == [("Minimal test scenario", 5, 3, None)]
+    assert "SUMMARY" in result.stdout
+    assert f"Results written to {Path('results') / 'minimal-seed3-2'}" in result.stdout
+    assert (tmp_path / "results" / "minimal-seed3-2").is_dir()
+
+
+# --- the real command line, in a subprocess ------------------------------------------------------
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "needle", "words"),
+    [case[1:] for case in BAD_FILES[:2]],
+    ids=[case[0] for case in BAD_FILES[:2]],
+)
+def test_subprocess_run_bad_file(tmp_path, text, field, needle, words):
+    path = bad_file(tmp_path, text)
+    proc = run_cli("run", path.name, "--out", "out", cwd=tmp_path)
+    expected = [f"{path.name}:{line_of(text, needle)}:", *words]
+    if field:
+        expected.append(f": {field}: ")
+    assert_user_error(proc.returncode, proc.stderr, *expected)
+    assert proc.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no out/, no results/
+
+
+def test_subprocess_runs_zero(tmp_path):
+    proc = run_cli("run", str(MINIMAL), "--runs", "0", cwd=tmp_path)
+    assert_user_error(proc.returncode, proc.stderr, "--runs", "got 0")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_subprocess_validate_good_file(tmp_path):
+    proc = run_cli("validate", str(MINIMAL), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"ok  {MINIMAL}  (Minimal test scenario")
+    assert proc.stderr == ""
