@@ -7,7 +7,7 @@ Waiting has utility 0; every other action pays ``decision.action_cost`` except f
 
 Component names: ``material`` (terms or resources against fighting on), ``face`` (audience costs,
 Fearon 1994), ``blame`` (Baunov), ``belief`` (the coercer's view of the aggressor's sincerity,
-Kydd 2005), ``threat`` (an imminent deadline), ``military`` (strike campaigns, Baunov), ``cost``.
+Kydd 2005), ``threat`` (an imminent deadline), ``standing`` (the face a summit would bring), ``military`` (strike campaigns, Baunov), ``cost``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ Effect = Callable[[Context, np.ndarray], None]
 
 ACCEPT, REJECT = 1, 2
 """Codes of an answer to a pending proposal (``Context.answers``)."""
+
+SANCTIONS_HARM = 1.3
+"""How much the aggressor's leaders value avoiding a full sanctions level (stylised)."""
 
 SUMMIT_LEAD_DAYS = 7
 """Days between an accepted summit offer and the summit, when the offer names no date."""
@@ -216,8 +219,9 @@ def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & open_
     harm = 1.0 - state.sanctions_level
     pressure = np.maximum(ctx.derived.threat, 0.3 * (1.0 - state.belief))
-    threat = 1.3 * pressure * state.credibility * harm
-    return available, {"threat": threat, "cost": _cost(ctx)}
+    threat = SANCTIONS_HARM * pressure * state.credibility * harm
+    standing = 0.5 * 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
+    return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
 
 
 def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -329,7 +333,7 @@ def sanction_components(ctx: Context) -> Components:
     state, params, world = ctx.state, ctx.params, ctx.world
     success = ctx.derived.perceived_success
     material = 1.5 * success - params.sanction_cost + 0.1
-    belief = 1.5 * (world.beliefs.sanctions_threshold - state.belief)
+    belief = 1.5 * (world.beliefs.sanctions_threshold - state.belief) + 0.1
     roles = ctx.roles
     blame = (
         _blame_weight(ctx)

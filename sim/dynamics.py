@@ -36,6 +36,8 @@ Note = Callable[[np.ndarray, str], None]
 """Callback that narrates an event in the traced world: ``note(mask, text)``."""
 
 SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT = 1, 2, 3
+SUMMIT_FACE = 0.3
+"""Face a held summit gives each leader, per unit of weakness aversion (stylised)."""
 
 
 def _every(state: WorldState) -> np.ndarray:
@@ -105,9 +107,13 @@ def start_moratorium(
 
 
 def hold_summits(
-    state: WorldState, coercer: int, coercer_params: SimpleNamespace, note: Note
+    state: WorldState, roles: Roles, actors: list[SimpleNamespace], note: Note
 ) -> None:
-    """A scheduled summit is held: visible progress for the coercer to point to (Greene)."""
+    """A scheduled summit is held: face for both leaders (Greene).
+
+    The coercer can claim its threats worked; the aggressor gains standing without conceding
+    anything -- "a better move for Russia than for anyone else".
+    """
     due = (state.summit_status == SUMMIT_SCHEDULED) & (state.summit_day <= state.day)
     if not due.any():
         return
@@ -115,9 +121,9 @@ def hold_summits(
     state.summit_changed_day[due] = state.day
     state.progress[due] = 1.0
     state.signals[due] = SIGNAL_STATEMENT
-    state.face[due, coercer] += (
-        0.3 * np.broadcast_to(coercer_params.weakness_aversion, state.n)[due]
-    )
+    for actor in (roles.coercer, roles.aggressor):
+        aversion = np.broadcast_to(actors[actor].weakness_aversion, state.n)
+        state.face[due, actor] += SUMMIT_FACE * aversion[due]
     state.record("summit", due)
     note(due, "the summit is held: both sides speak of progress")
 
@@ -242,6 +248,7 @@ def run_economy(state: WorldState, economy: SimpleNamespace) -> None:
         1.0 - 1.0 / np.maximum(economy.refinery_repair_days, 1.0)
     )
     state.pressure_sum += state.economic_pressure
+    state.sanctions_sum += state.sanctions_level
 
 
 def decay_progress(state: WorldState, face: SimpleNamespace) -> None:

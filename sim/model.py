@@ -94,7 +94,7 @@ class NegotiationModel(mesa.Model):
             supporters=tuple(i for i, role in enumerate(roles) if role == "supporter"),
         )
         self.expected_success = mean_of(self.spec.economy.sanctions_success)
-        self.expected_pace = mean_of(self.spec.war.ground_gain_pct_per_day)
+        self.expected_pace = mean_of(self.spec.bargaining.expected_pace_pct_per_day)
         self.state = self._initial_state(worlds)
         self.actors = [
             ActorAgent(self, name, role, index, params)
@@ -191,7 +191,7 @@ class NegotiationModel(mesa.Model):
         state.answers[:] = 0
         coercer = self.actor_params[self.roles.coercer]
         dynamics.fire_events(state, self.spec, self.world, self.note)
-        dynamics.hold_summits(state, self.roles.coercer, coercer, self.note)
+        dynamics.hold_summits(state, self.roles, self.actor_params, self.note)
         self.derived = derive(
             state, self.world, self.actor_params, self.roles, self.expected_success
         )

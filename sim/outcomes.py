@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.actions import SANCTIONS_HARM
+
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
 
 OUTCOMES = ("settlement", "partial_ceasefire", "sanctions", "paralysis")
+
 
 
 def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
@@ -30,7 +33,8 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
     """Each actor's standing at the horizon, in decision-utility units (for comparisons, M2).
 
     Aggressor: territory gained and blame shed, minus mean economic pressure (scaled by the
-    pressure weight of its war value) and face lost. Coercer: face and credibility, minus the
+    pressure weight of its war value), its mean exposure to sanctions (valued as in its
+    summit offers) and face lost. Coercer: face and credibility, minus the
     running cost of its sanctions. Defender: territory lost and blame taken count against it.
     Supporters: the blame they avoid. All actors add the face they accumulated.
     """
@@ -51,7 +55,13 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
             + params.blame_sensitivity * world.decision.blame_scale * blame_shed
         )
         if index == roles.aggressor:
-            standing = standing + gained - world.bargaining.pressure_weight * 4 * mean_pressure
+            exposure = state.sanctions_sum / days
+            standing = (
+                standing
+                + gained
+                - world.bargaining.pressure_weight * 4 * mean_pressure
+                - SANCTIONS_HARM * exposure
+            )
         elif index == roles.coercer:
             coercer_level = np.where(
                 np.isnan(state.first_day["sanctions"]), 0.0, state.sanctions_level

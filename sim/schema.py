@@ -452,10 +452,10 @@ class Face(_Strict):
     """Audience costs (Fearon 1994; Tomz 2007; Levendusky & Horowitz 2012; M1, M2)."""
 
     audience_cost: NonNegative = Field(1.0, description="cost of an empty threat at a deadline")
-    audience_cost_growth: NonNegative = Field(0.3, description="growth per extension")
+    audience_cost_growth: NonNegative = Field(0.1, description="growth per extension")
     failure_cost: NonNegative = Field(0.9, description="cost of sanctions that visibly fail")
     caving_cost: NonNegative = Field(1.0, description="cost of a visible concession")
-    progress_halflife_days: NonNegative = Field(21.0)
+    progress_halflife_days: NonNegative = Field(45.0)
 
 
 class Bargaining(_Strict):
@@ -469,6 +469,9 @@ class Bargaining(_Strict):
     )
     trend_weight: NonNegative = Field(
         0.3, description="rise in its war value per unit of ground pace above expectation"
+    )
+    expected_pace_pct_per_day: NonNegative = Field(
+        0.0025, description="the ground pace both sides expect (2025 rate); the trend's yardstick"
     )
     renewed_attack_risk: Probability = Field(0.5, description="q without guarantees")
     renewed_attack_damage: NonNegative = Field(0.3)
