@@ -7,7 +7,8 @@ Waiting has utility 0; every other action pays ``decision.action_cost`` except f
 
 Component names: ``material`` (terms or resources against fighting on), ``face`` (audience costs,
 Fearon 1994), ``blame`` (Baunov), ``belief`` (the coercer's view of the aggressor's sincerity,
-Kydd 2005), ``threat`` (an imminent deadline), ``standing`` (the face a summit would bring), ``military`` (strike campaigns, Baunov), ``cost``.
+Kydd 2005), ``threat`` (an imminent deadline), ``standing`` (the face a summit would bring),
+``military`` (strike campaigns, Baunov), ``cost``.
 """
 
 from __future__ import annotations
@@ -401,8 +402,9 @@ def _ease(ctx: Context, mask: np.ndarray) -> None:
 
 
 def _summit_answer_components(ctx: Context) -> Components:
-    """Accepting a summit: an off-ramp from the deadline's audience cost (Greene), and talks are
-    worth more the more sincere the aggressor seems and the more credulous the coercer.
+    """Accepting a summit: an off-ramp from the deadline's audience cost (Greene).
+
+    Talks are worth more the more sincere the aggressor seems and the more credulous the coercer.
     """
     state, params, world = ctx.state, ctx.params, ctx.world
     pending = np.where(np.isfinite(state.deadline_day), state.deadline_cost, 0.3)
@@ -517,8 +519,9 @@ def _strike_refineries(ctx: Context, mask: np.ndarray) -> None:
 
 
 def _surge_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    """Rush air defence when strikes on cities are intense (Baunov: the pressure a strike
-    moratorium would ease).
+    """Rush air defence when strikes on cities are intense.
+
+    Baunov: this is the pressure a strike moratorium would ease.
     """
     state = ctx.state
     urgency = 1.2 * state.strike_urgency - 0.4

@@ -139,8 +139,10 @@ def responders(state: WorldState, roles: Roles, actor: int) -> np.ndarray:
 
 
 def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
-    """Settle today's answers: a deal needs every veto player (Fearon 1995); a rejection moves
-    blame onto the rejecter by the proposal's reasonableness (Baunov; M4).
+    """Settle today's answers.
+
+    A deal needs every veto player (Fearon 1995); a rejection moves blame onto the rejecter by
+    the proposal's reasonableness (Baunov; M4).
     """
     state, roles = ctx.state, ctx.roles
     veto = (roles.aggressor, roles.defender)

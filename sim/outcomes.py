@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 OUTCOMES = ("settlement", "partial_ceasefire", "sanctions", "paralysis")
 
 
-
 def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
     """Outcome class per world, by the contract's precedence."""
     return np.select(
@@ -74,8 +73,9 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
 
 
 def summarise(model: NegotiationModel, first_world: int = 0) -> dict[str, np.ndarray]:
-    """The per-world summary columns (DESIGN §3 contract first, then extras documented in
-    ``docs/model.md``).
+    """The per-world summary columns.
+
+    DESIGN §3 contract columns come first, then the extras documented in ``docs/model.md``.
     """
     state = model.state
     first = state.first_day

@@ -24,6 +24,12 @@ OUTCOME_COLOURS = {
     "sanctions": "#d95f02",
     "paralysis": "#7f7f7f",
 }
+EVENT_LABELS = {
+    "day_summit": "summit held",
+    "day_sanctions": "sanctions imposed",
+    "day_moratorium_start": "strike moratorium agreed",
+    "day_settlement": "settlement",
+}
 EVENT_COLOURS = {
     "day_summit": "#1f78b4",
     "day_sanctions": OUTCOME_COLOURS["sanctions"],
@@ -64,7 +70,7 @@ def event_days(results: Results, ax: Axes | None = None) -> Axes:
     for column, colour in EVENT_COLOURS.items():
         values = results.worlds[column].to_numpy()
         share = [(values <= d).mean() for d in days]
-        ax.step(days, share, where="post", color=colour, label=column.removeprefix("day_"))
+        ax.step(days, share, where="post", color=colour, label=EVENT_LABELS[column])
     ax.set_xlim(0, horizon - 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel(f"day (0 = {results.scenario.start_date})")

@@ -143,8 +143,10 @@ class Results:
         t, c, a = s["territory_change_pp"], s["casualties"], s["air_defense_delivered"]
         lines += [
             "",
-            f"territory change     {t['median']:+.2f} pp median  (90%: {t['p05']:+.2f} to {t['p95']:+.2f})",
-            f"casualties           {c['median']:,.0f} median  (90%: {c['p05']:,.0f} to {c['p95']:,.0f})",
+            f"territory change     {t['median']:+.2f} pp median"
+            f"  (90%: {t['p05']:+.2f} to {t['p95']:+.2f})",
+            f"casualties           {c['median']:,.0f} median"
+            f"  (90%: {c['p05']:,.0f} to {c['p95']:,.0f})",
             f"air defence          {a['median']:,.0f} interceptors median",
             "blame at the horizon " + ", ".join(f"{k} {v:.0%}" for k, v in s["blame"].items()),
         ]

@@ -82,9 +82,7 @@ def test_m5_strike_moratorium_reshapes_the_war():
     assert truce["air_defense_delivered"].mean() < 0.85 * base["air_defense_delivered"].mean()
     assert truce["mean_economic_pressure"].mean() < base["mean_economic_pressure"].mean()
     assert truce["territory_change"].mean() > 1.05 * base["territory_change"].mean()
-    monitored = ensemble(
-        "ceasefire_strikes.yaml", "events.0.monitored=true"
-    ).worlds
+    monitored = ensemble("ceasefire_strikes.yaml", "events.0.monitored=true").worlds
     broke = lambda w: float(w["day_moratorium_end"].notna().mean())  # noqa: E731
     assert broke(truce) > 0.7  # Fortna: informal, unmonitored truces break down
     assert broke(truce) > broke(monitored) + 0.2
