@@ -20,6 +20,9 @@ import numpy as np
 
 from sim.context import Context
 from sim.state import (
+    AID_INCREASED,
+    AID_NORMAL,
+    AID_PAUSED,
     CORE_ISSUES,
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
@@ -41,6 +44,13 @@ SANCTIONS_HARM = 1.3
 """How much the aggressor's leaders value avoiding a full sanctions level (stylised)."""
 
 SUMMIT_LEAD_DAYS = 7
+
+NON_CORE_FACE = 0.3
+"""Share of the caving cost a concession on a non-core issue carries (stylised)."""
+
+STALLING_FRAMING_ROOM = 0.2
+"""How far a stalling aggressor will move on non-core issues to look open (Stanovaya), stylised:
+two concession steps on each, never on the core issues."""
 """Days between an accepted summit offer and the summit, when the offer names no date."""
 
 
@@ -76,7 +86,7 @@ def _n(ctx: Context) -> int:
 
 
 def _cost(ctx: Context) -> np.ndarray:
-    return np.full(_n(ctx), -float(np.mean(ctx.world.decision.action_cost)))
+    return -np.broadcast_to(ctx.world.decision.action_cost, _n(ctx)).astype(float)
 
 
 def _active(ctx: Context) -> np.ndarray:
@@ -219,7 +229,7 @@ def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     )
     available = _active(ctx) & open_
     harm = 1.0 - state.sanctions_level
-    pressure = np.maximum(ctx.derived.threat, 0.3 * (1.0 - state.belief))
+    pressure = np.maximum(ctx.derived.threat, 0.1 * (1.0 - state.belief))
     threat = SANCTIONS_HARM * pressure * state.credibility * harm
     standing = 0.5 * 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
     return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
@@ -263,9 +273,11 @@ def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     state = ctx.state
     if ctx.me == ctx.roles.aggressor:
         positions = state.aggressor_positions
-        floor = np.clip(ctx.derived.aggressor_reservation, 0.0, 1.0)[:, None]
+        war_value = np.clip(ctx.derived.aggressor_war_value, 0.0, 1.0)
+        framing_floor = np.asarray(ctx.params.core_demand) - STALLING_FRAMING_ROOM
+        floor = np.where(state.sincere, war_value, np.maximum(war_value, framing_floor))
         movable = np.where(state.sincere[:, None], True, ~CORE_ISSUES[None, :])
-        gap = np.where(movable, positions - floor, 0.0)
+        gap = np.where(movable, positions - floor[:, None], 0.0)
     else:
         positions = state.defender_positions
         ceiling = np.clip(ctx.derived.defender_max_terms, 0.0, 1.0)[:, None]
@@ -274,17 +286,23 @@ def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    """Concede a step on one issue: costly in face, worth it under pressure (Fearon 1994)."""
+    """Concede a step on one issue: costly in face, worth it under pressure (Fearon 1994).
+
+    Only a step on a core issue is visible caving (Greene); a step on a non-core issue costs
+    ``NON_CORE_FACE`` of that.
+    """
     state, params = ctx.state, ctx.params
     _, gap = _concession_gap(ctx)
     room = gap.max(axis=1)
+    core = CORE_ISSUES[np.argmax(gap, axis=1)]
     step = ctx.world.bargaining.concession_step
     if ctx.me == ctx.roles.aggressor:
         urgency = state.economic_pressure + ctx.derived.threat * state.credibility
     else:
-        urgency = (1.0 - state.aid_level) * 2.0 + 0.3 * state.blame[:, ctx.me]
+        urgency = 0.6 * (1.0 - state.aid_level) + 0.3 * state.blame[:, ctx.me]
     material = 3.0 * urgency * np.minimum(room, 0.3)
-    face = -params.weakness_aversion * ctx.world.face.caving_cost * 3.0 * step * np.ones(_n(ctx))
+    visible = np.where(core, 1.0, NON_CORE_FACE)
+    face = -params.weakness_aversion * ctx.world.face.caving_cost * 3.0 * step * visible
     available = _active(ctx) & (room > 1e-9)
     return available, {"material": material, "face": face, "cost": _cost(ctx)}
 
@@ -415,7 +433,7 @@ def _summit_answer_components(ctx: Context) -> Components:
 
 def _accept_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     offered = ctx.state.summit_status == SUMMIT_OFFERED
-    return offered & ~ctx.state.settled & ~ctx.responding, _summit_answer_components(ctx)
+    return offered & _active(ctx), _summit_answer_components(ctx)
 
 
 def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -429,7 +447,7 @@ def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
 def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     offered = ctx.state.summit_status == SUMMIT_OFFERED
     credibility = 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
-    return offered & ~ctx.state.settled & ~ctx.responding, {"face": credibility}
+    return offered & _active(ctx), {"face": credibility}
 
 
 def _decline_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -457,12 +475,12 @@ def _pressure_defender_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state, roles = ctx.state, ctx.roles
     blame = _blame_weight(ctx) * (state.blame[:, roles.defender] - state.blame[:, roles.aggressor])
     belief = 0.5 * (state.belief - 0.5)
-    available = _active(ctx) & (state.aid_level >= 1.0 - 1e-9)
+    available = _active(ctx) & (state.aid_level >= AID_NORMAL)
     return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
 
 
 def _pressure_defender(ctx: Context, mask: np.ndarray) -> None:
-    ctx.state.aid_level[mask] = 1.0 - ctx.world.war.aid_effect
+    ctx.state.aid_level[mask] = AID_PAUSED
     ctx.state.record("aid_paused", mask)
 
 
@@ -474,13 +492,13 @@ def _increase_aid_utility(ctx: Context) -> tuple[np.ndarray, Components]:
         * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender] - 0.5)
     )
     belief = 1.0 * (ctx.world.beliefs.sanctions_threshold - state.belief)
-    available = _active(ctx) & (state.aid_level <= 1.0 + 1e-9)
+    available = _active(ctx) & (state.aid_level <= AID_NORMAL)
     return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
 
 
 def _increase_aid(ctx: Context, mask: np.ndarray) -> None:
     ctx.state.aid_level[mask] = np.where(
-        ctx.state.aid_level[mask] < 1.0, 1.0, 1.0 + ctx.world.war.aid_effect
+        ctx.state.aid_level[mask] < AID_NORMAL, AID_NORMAL, AID_INCREASED
     )
 
 
@@ -673,8 +691,6 @@ CATALOGUE: dict[str, tuple[Action, ...]] = {
             _increase_aid_utility,
             _increase_aid,
         ),
-        ACCEPT_PROPOSAL,
-        REJECT_PROPOSAL,
     ),
     "defender": (
         WAIT,

@@ -92,7 +92,7 @@ def derive(
         - bargaining.war_share
         - bargaining.trend_weight * trend
         - bargaining.defender_war_cost
-        - 0.2 * (1.0 - state.aid_level)
+        - 0.1 * (1.0 - state.aid_level)
     )
     renewed = bargaining.renewed_attack_risk * (1.0 - state.guarantees)
     defender_max = 1.0 - defender_war - renewed * bargaining.renewed_attack_damage

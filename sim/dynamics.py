@@ -35,7 +35,7 @@ from sim.state import (
 Note = Callable[[np.ndarray, str], None]
 """Callback that narrates an event in the traced world: ``note(mask, text)``."""
 
-SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT = 1, 2, 3
+SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT, SIGNAL_STRIKE_PAUSE = 1, 2, 3, 4
 SUMMIT_FACE = 0.3
 """Face a held summit gives each leader, per unit of weakness aversion (stylised)."""
 
@@ -104,6 +104,7 @@ def start_moratorium(
     state.monitored[mask] = monitored
     state.moratorium_expiry[mask] = np.inf if length is None else state.day + length
     state.record("moratorium_start", mask)
+    state.signals[mask & (state.signals == 0)] = SIGNAL_STRIKE_PAUSE
 
 
 def hold_summits(
@@ -162,6 +163,7 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
     ceasefire = deal & (state.proposal_kind == PROPOSAL_CEASEFIRE)
     if ceasefire.any():
         state.settled[ceasefire] = True
+        state.record("moratorium_end", ceasefire & state.moratorium)
         state.moratorium[ceasefire] = False
         state.record("settlement", ceasefire)
         by_other = ceasefire & (state.proposal_by != roles.aggressor)
@@ -183,11 +185,13 @@ def update_beliefs(state: WorldState, beliefs: SimpleNamespace, credulity) -> No
     signal is weak evidence of stalling (Slantchev 2003).
     """
     signals = state.signals
-    ratio = np.full(state.n, float(np.mean(beliefs.daily_lr)))
-    ratio = np.where(signals == SIGNAL_MINOR, beliefs.minor_concession_lr, ratio)
+    ratio = np.broadcast_to(beliefs.daily_lr, state.n).astype(float)
+    boost = beliefs.credulity_boost * credulity
+    ratio = np.where(signals == SIGNAL_MINOR, beliefs.minor_concession_lr + boost, ratio)
     ratio = np.where(signals == SIGNAL_CORE, beliefs.core_concession_lr, ratio)
-    statement = beliefs.statement_lr + beliefs.credulity_boost * credulity
+    statement = beliefs.statement_lr + boost
     ratio = np.where(signals == SIGNAL_STATEMENT, statement, ratio)
+    ratio = np.where(signals == SIGNAL_STRIKE_PAUSE, beliefs.strike_pause_lr, ratio)
     prior = state.belief
     state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), 1e-6, 1 - 1e-6)
 
@@ -220,9 +224,11 @@ def wage_war(state: WorldState, world: SimpleNamespace, roles: Roles, expected_p
     escalated = state.escalated_until >= state.day
     strikes = fighting & ~state.moratorium
     intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
-    state.casualties += (
-        war.casualties_per_day * fighting + war.civilian_casualties_per_day * intensity
-    )
+    civilians = war.civilian_casualties_per_day
+    share = war.strike_share_of_civilian_casualties
+    state.casualties += (war.casualties_per_day + civilians * (1 - share)) * fighting
+    state.casualties += civilians * share * intensity
+    state.strikes_launched += war.strikes_per_day * intensity
     keep = _halflife_factor(air.urgency_halflife_days)
     state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
     state.air_defense_delivered += air.base_deliveries_per_day * np.clip(state.strike_urgency, 0, 2)
@@ -273,26 +279,28 @@ def truce_hazard(
 
     Monitoring and guarantees lower the hazard; an informal, unmonitored partial truce has a high
     base hazard. The side that resumes fire is drawn in proportion to what it gains by striking
-    and takes the blame for the violation; a side with ``violate_moratorium`` disabled never does.
-    Expired moratoria end without blame.
+    and takes the blame for the violation; a side with ``violate_moratorium`` disabled never does,
+    and with both disabled truces never break. Expired moratoria end without blame.
     """
     aggressor, defender = actors[roles.aggressor], actors[roles.defender]
     can_a = "violate_moratorium" not in aggressor.disabled_actions
     can_d = "violate_moratorium" not in defender.disabled_actions
-    if not (can_a or can_d):
-        return
     weight_a = aggressor.strike_priority * can_a
     weight_d = defender.refinery_campaign * can_d
-    aggressor_breaks = draws[:, 1] * (weight_a + weight_d) < weight_a
+    total = np.maximum(weight_a + weight_d, 1e-12)
+    aggressor_breaks = draws[:, 1] * total < weight_a
+    willing = (can_a or can_d) & (np.broadcast_to(weight_a + weight_d, state.n) > 0)
     scale = np.exp(
         truce.monitoring_effect * state.monitored + truce.guarantee_effect * state.guarantees
     )
-    moratorium_breaks = state.moratorium & (draws[:, 0] < truce.moratorium_hazard_per_day * scale)
+    moratorium_breaks = (
+        willing & state.moratorium & (draws[:, 0] < truce.moratorium_hazard_per_day * scale)
+    )
     settlement_scale = np.exp(
         truce.monitoring_effect * 0.5 + truce.guarantee_effect * state.guarantees
     )
-    settlement_breaks = state.settled & (
-        draws[:, 0] < truce.settlement_hazard_per_day * settlement_scale
+    settlement_breaks = (
+        willing & state.settled & (draws[:, 0] < truce.settlement_hazard_per_day * settlement_scale)
     )
     expired = state.moratorium & (state.moratorium_expiry <= state.day) & ~moratorium_breaks
     broken = moratorium_breaks | settlement_breaks

@@ -125,7 +125,9 @@ class NegotiationModel(mesa.Model):
         state = WorldState(
             n=worlds,
             n_actors=len(self.actor_params),
-            territory=np.broadcast_to(self.world.war.territory_start_pct, worlds).astype(float),
+            territory=np.broadcast_to(self.world.war.territory_start_pct / 100.0, worlds).astype(
+                float
+            ),
         )
         blame = np.column_stack(
             [np.broadcast_to(p.initial_blame, worlds) for p in self.actor_params]
@@ -162,7 +164,8 @@ class NegotiationModel(mesa.Model):
         column = int(choice.index[world])
         if column == 0:
             return
-        probabilities = choice.probabilities(world, float(np.mean(self.world.decision.rationality)))
+        rationality = np.broadcast_to(self.world.decision.rationality, self.state.n)
+        probabilities = choice.probabilities(world, float(rationality[world]))
         parts = {
             k: float(np.broadcast_to(v, self.state.n)[world])
             for k, v in choice.components[column].items()

@@ -28,6 +28,11 @@ def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray
     )
 
 
+def territory_change(model: NegotiationModel) -> np.ndarray:
+    """Percentage points of the defender's territory gained by the aggressor since day 0."""
+    return model.state.territory * 100 - np.asarray(model.world.war.territory_start_pct)
+
+
 def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
     """Each actor's standing at the horizon, in decision-utility units (for comparisons, M2).
 
@@ -40,15 +45,15 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
     state, roles, world = model.state, model.roles, model.world
     days = max(state.day, 1)
     mean_pressure = state.pressure_sum / days
-    gained = (state.territory - np.asarray(world.war.territory_start_pct)) * 100
-    initial_blame = np.array(
-        [float(np.mean(p.initial_blame)) for p in model.actor_params], dtype=float
-    )
-    initial_blame /= initial_blame.sum() or 1.0
+    gained = territory_change(model)
+    initial_blame = np.column_stack(
+        [np.broadcast_to(p.initial_blame, state.n) for p in model.actor_params]
+    ).astype(float)
+    initial_blame /= np.maximum(initial_blame.sum(axis=1, keepdims=True), 1e-12)
     result = {}
     for index, name in enumerate(model.actor_names):
         params = model.actor_params[index]
-        blame_shed = initial_blame[index] - state.blame[:, index]
+        blame_shed = initial_blame[:, index] - state.blame[:, index]
         standing = (
             state.face[:, index]
             + params.blame_sensitivity * world.decision.blame_scale * blame_shed
@@ -89,8 +94,7 @@ def summarise(model: NegotiationModel, first_world: int = 0) -> dict[str, np.nda
         "day_settlement": first["settlement"],
         "day_moratorium_start": first["moratorium_start"],
         "day_moratorium_end": day_moratorium_end,
-        "territory_change": (state.territory - np.asarray(model.world.war.territory_start_pct))
-        * 100,
+        "territory_change": territory_change(model),
         "casualties": state.casualties.copy(),
         "air_defense_delivered": state.air_defense_delivered.copy(),
     }
@@ -99,6 +103,7 @@ def summarise(model: NegotiationModel, first_world: int = 0) -> dict[str, np.nda
     columns.update(
         {
             "day_summit_offer": first["summit_offer"],
+            "strikes_launched": state.strikes_launched.copy(),
             "day_aid_paused": first["aid_paused"],
             "aggressor_type": np.where(state.sincere, "sincere", "stalling"),
             "sanctions_success_prob": np.broadcast_to(

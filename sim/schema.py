@@ -362,8 +362,10 @@ class Decision(_Strict):
 class War(_Strict):
     """The ground war and the strike campaigns (M8), calibrated to mid-2025."""
 
-    territory_start_pct: Probability = Field(
-        0.19, description="share of the defender's territory held by the aggressor at day 0"
+    territory_start_pct: Annotated[
+        float | Dist, _bounded(0.0, 100.0, "a percentage in [0, 100]")
+    ] = Field(
+        19.0, description="percent of the defender's territory held by the aggressor at day 0"
     )
     ground_gain_pct_per_day: NonNegative = Field(
         0.0025, description="percentage points of territory the aggressor gains per day"
@@ -372,7 +374,10 @@ class War(_Strict):
         1400.0, description="killed and wounded, both armies, per day of ground war"
     )
     civilian_casualties_per_day: NonNegative = Field(
-        55.0, description="civilians killed and injured per day of long-range strikes"
+        55.0, description="civilians killed and injured per day, all causes"
+    )
+    strike_share_of_civilian_casualties: Probability = Field(
+        0.5, description="share of civilian casualties caused by long-range strikes"
     )
     strikes_per_day: NonNegative = Field(
         180.0, description="drones and missiles the aggressor launches per day"
@@ -427,7 +432,10 @@ class Beliefs(_Strict):
         0.3, description="extra likelihood ratio a fully credulous coercer reads into statements"
     )
     core_concession_lr: NonNegative = Field(4.0)
-    minor_concession_lr: NonNegative = Field(1.3)
+    minor_concession_lr: NonNegative = Field(
+        1.0,
+        description="likelihood ratio of a concession on a non-core issue (both types make them)",
+    )
     strike_pause_lr: NonNegative = Field(1.2)
     daily_lr: NonNegative = Field(
         0.99, description="likelihood ratio of a day of fighting on with no costly signal"

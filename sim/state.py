@@ -29,6 +29,8 @@ EVENT_DAYS = (
 
 # Summit status codes.
 SUMMIT_NONE, SUMMIT_OFFERED, SUMMIT_SCHEDULED, SUMMIT_HELD, SUMMIT_DECLINED = range(5)
+# Levels of the coercer's aid to the defender (``WorldState.aid_level``).
+AID_PAUSED, AID_NORMAL, AID_INCREASED = 0.0, 1.0, 2.0
 # Proposal kinds.
 PROPOSAL_NONE, PROPOSAL_CEASEFIRE, PROPOSAL_MORATORIUM = range(3)
 
@@ -50,6 +52,7 @@ class WorldState:
     territory: np.ndarray
     day: int = 0
     casualties: np.ndarray = field(init=False)
+    strikes_launched: np.ndarray = field(init=False)
     air_defense_delivered: np.ndarray = field(init=False)
     strike_urgency: np.ndarray = field(init=False)
     refinery_damage: np.ndarray = field(init=False)
@@ -97,6 +100,7 @@ class WorldState:
     def __post_init__(self) -> None:
         n, a = self.n, self.n_actors
         self.casualties = _zeros(n)
+        self.strikes_launched = _zeros(n)
         self.air_defense_delivered = _zeros(n)
         self.strike_urgency = np.ones(n)
         self.refinery_damage = _zeros(n)

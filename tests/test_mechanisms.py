@@ -19,16 +19,21 @@ def paralysis(*overrides: str) -> float:
 
 
 def test_m1_paralysis_rises_with_both_leaders_weakness_aversion():
-    """Greene: neither leader can be seen to cave, so neither moves."""
+    """Greene: neither leader can be seen to cave, so neither moves.
+
+    Run with an aggressor of uncertain type (even prior): its face matters through the deals a
+    sincere aggressor would otherwise accept.
+    """
+    uncertain = "actors.russia.types={stalling: 0.5, sincere: 0.5}"
     grid = {
         (a, c): paralysis(
-            f"actors.russia.weakness_aversion={a}", f"actors.usa.weakness_aversion={c}"
+            uncertain, f"actors.russia.weakness_aversion={a}", f"actors.usa.weakness_aversion={c}"
         )
         for a in (0.1, 0.9)
         for c in (0.1, 0.9)
     }
     both_high = grid[(0.9, 0.9)]
-    assert both_high > grid[(0.1, 0.9)] + 0.04  # a leader who can cave breaks the deadlock
+    assert both_high > grid[(0.1, 0.9)] + 0.08  # a leader who can cave breaks the deadlock
     assert both_high > grid[(0.9, 0.1)] + 0.1  # a coercer unafraid of failure sanctions
     assert grid[(0.1, 0.1)] < both_high - 0.2
 
