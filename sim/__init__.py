@@ -10,19 +10,23 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = [
+    "Comparison",
     "NegotiationModel",
     "Results",
     "Scenario",
     "ScenarioError",
     "compare",
+    "load_results",
     "load_scenario",
     "run",
 ]
 
 if TYPE_CHECKING:
-    from sim.ensemble import compare, run
+    from sim.comparison import Comparison, compare
+    from sim.ensemble import run
     from sim.model import NegotiationModel
     from sim.results import Results
+    from sim.saved import load_results
     from sim.scenario import ScenarioError, load_scenario
     from sim.schema import Scenario
 
@@ -31,7 +35,9 @@ _LAZY = {
     "ScenarioError": "sim.scenario",
     "Scenario": "sim.schema",
     "run": "sim.ensemble",
-    "compare": "sim.ensemble",
+    "compare": "sim.comparison",
+    "Comparison": "sim.comparison",
+    "load_results": "sim.saved",
     "NegotiationModel": "sim.model",
     "Results": "sim.results",
 }

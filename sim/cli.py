@@ -91,52 +91,94 @@ class _ProgressBar:
             self.bar.stop()
 
 
+RunsOption = Annotated[int, typer.Option("--runs", help="Number of simulated worlds.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Root random seed (>= 0).")]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Results folder; must not exist or be empty unless --force. "
+        "Default: results/<scenario>-seed<seed>, with -2, -3, ... if taken.",
+        show_default=False,
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a field by its dotted path; VALUE is YAML. Repeatable.",
+        show_default=False,
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", help="Worker processes (default: one per core).", show_default=False),
+]
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", help="Figures: png, or svg to write SVG files as well."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace an existing --out folder once the run is done.")
+]
+MAX_RUNS = 10_000_000
+
+
+def _check_options(runs: int, seed: int, workers: int | None, fmt: str) -> tuple[str, ...]:
+    """Validate the shared run options; return the figure formats to write."""
+    if runs < 1:
+        _fail(f"--runs: expected a number of worlds >= 1, got {runs}")
+    if runs > MAX_RUNS:
+        _fail(f"--runs: expected at most {MAX_RUNS:,} worlds, got {runs:,}")
+    if seed < 0:
+        _fail(f"--seed: expected a seed >= 0, got {seed}")
+    if workers is not None and workers < 1:
+        _fail(f"--workers: expected a number of workers >= 1, got {workers}")
+    if fmt not in ("png", "svg"):
+        _fail(f"--format: expected png or svg, got {fmt!r}")
+    return ("png",) if fmt == "png" else ("png", "svg")
+
+
+def _output_folder(out: Path | None, force: bool, default: Path) -> Path:
+    """The folder to write: ``--out`` if free (or forced), else a fresh default."""
+    if out is None:
+        return _free_folder(default)
+    if out.exists() and not out.is_dir():
+        _fail(f"--out: {out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        _fail(f"--out: {out} exists; choose another --out, or add --force to replace it")
+    return out
+
+
+def _save(results, folder: Path, force: bool, formats: tuple[str, ...]) -> None:
+    from sim.folders import FolderExistsError
+
+    try:
+        path = results.save(folder, command=" ".join(sys.argv), overwrite=force, formats=formats)
+    except FolderExistsError as err:
+        _fail(f"--out: {err}")
+    typer.echo(f"Results written to {path} (report: {path / 'report.md'})")
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
-    runs: Annotated[int, typer.Option("--runs", help="Number of simulated worlds.")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Root random seed (>= 0).")] = 0,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Results folder; must not exist or be empty. "
-            "Default: results/<scenario>-seed<seed>, with -2, -3, ... if taken.",
-            show_default=False,
-        ),
-    ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="PATH=VALUE",
-            help="Override a field by its dotted path; VALUE is YAML. Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers", help="Worker processes (default: one per core).", show_default=False
-        ),
-    ] = None,
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    out: OutOption = None,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
 ) -> None:
     """Run one scenario as a Monte Carlo ensemble, print a summary and save the results.
 
     Example: sim run scenarios/summit.yaml --runs 20000 --seed 1 --set actors.usa.credulity=0.8
     """
-    if runs < 1:
-        _fail(f"--runs: expected a number of worlds >= 1, got {runs}")
-    if seed < 0:
-        _fail(f"--seed: expected a seed >= 0, got {seed}")
-    if workers is not None and workers < 1:
-        _fail(f"--workers: expected a number of workers >= 1, got {workers}")
-    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        _fail(f"--out: {out} exists; choose another --out")
+    formats = _check_options(runs, seed, workers, fmt)
+    folder = _output_folder(out, force, Path("results") / f"{scenario.stem}-seed{seed}")
     loaded = _load(scenario, overrides)
-    folder = (
-        out if out is not None else _free_folder(Path("results") / f"{scenario.stem}-seed{seed}")
-    )
 
     from sim.ensemble import run as run_ensemble
 
@@ -146,8 +188,161 @@ def run(
     finally:
         progress.close()
     typer.echo(results.summary_text())
-    path = results.save(folder, command=" ".join(sys.argv))
-    typer.echo(f"Results written to {path}")
+    _save(results, folder, force, formats)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files.", show_default=False)
+    ],
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    out: OutOption = None,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    """Run several scenarios on the same worlds and compare their outcomes.
+
+    World i of every scenario shares its random draws (common random numbers), so differences
+    are measured world by world; --set applies to every scenario.
+
+    Example: sim compare scenarios/sanctions.yaml scenarios/summit.yaml
+    scenarios/ceasefire_strikes.yaml --runs 20000 --seed 1
+    """
+    from sim.comparison import ComparisonError, check_comparable
+    from sim.comparison import compare as compare_scenarios
+
+    formats = _check_options(runs, seed, workers, fmt)
+    if len(scenarios) < 2:
+        _fail("compare: expected at least two scenario files, got " + str(len(scenarios)))
+    labels = _labels(scenarios)
+    stem = "-vs-".join(labels)
+    default = Path("results") / f"compare-{stem[:80]}-seed{seed}"
+    folder = _output_folder(out, force, default)
+    loaded = [_load(path, overrides) for path in scenarios]
+    try:
+        check_comparable(loaded, [str(p) for p in scenarios])
+    except ComparisonError as err:
+        _fail(str(err))
+    progress = _ProgressBar()
+    try:
+        comparison = compare_scenarios(
+            loaded, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
+        )
+    finally:
+        progress.close()
+    typer.echo(comparison.summary_text())
+    _save(comparison, folder, force, formats)
+
+
+def _labels(paths: list[Path]) -> list[str]:
+    """Short unique labels for scenario files: their stems, numbered if repeated."""
+    labels: list[str] = []
+    for path in paths:
+        label, number = path.stem, 1
+        while label in labels:
+            number += 1
+            label = f"{path.stem}-{number}"
+        labels.append(label)
+    return labels
+
+
+@app.command()
+def plot(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by sim run or sim compare.", show_default=False)
+    ],
+    fmt: FormatOption = "png",
+) -> None:
+    """Redraw the figures and report of a saved run or comparison, without rerunning it.
+
+    Example: sim plot results/summit-seed0 --format svg
+    """
+    from sim.plots import save_figures
+    from sim.report import write_report
+    from sim.saved import ResultsFolderError, load_results
+
+    formats = _check_options(1, 0, None, fmt)
+    try:
+        results = load_results(folder)
+    except ResultsFolderError as err:
+        _fail(str(err))
+    command = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("command")
+    figures = save_figures(results, folder / "figures", formats)
+    write_report(results, folder, figures, command)
+    typer.echo(f"Redrew {len(figures)} figures in {folder / 'figures'} and {folder / 'report.md'}")
+
+
+@app.command()
+def trace(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    seed: SeedOption = 0,
+    world: Annotated[
+        int, typer.Option("--world", help="Which world of the run to narrate (0-based).")
+    ] = 0,
+    overrides: SetOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, or json for machines.")] = "text",
+) -> None:
+    """Narrate one simulated world day by day: each action, and why it was likely.
+
+    World I with seed S is row I of `sim run --seed S`. Quiet days are folded.
+
+    Example: sim trace scenarios/summit.yaml --seed 3 --world 12
+    """
+    from sim.trace import format_trace, trace_world
+
+    if seed < 0:
+        _fail(f"--seed: expected a seed >= 0, got {seed}")
+    if world < 0:
+        _fail(f"--world: expected a world index >= 0, got {world}")
+    if fmt not in ("text", "json"):
+        _fail(f"--format: expected text or json, got {fmt!r}")
+    loaded = _load(scenario, overrides)
+    narrated = trace_world(loaded, seed=seed, world=world)
+    if fmt == "json":
+        typer.echo(json.dumps(narrated.to_dict(), indent=2))
+    else:
+        typer.echo(format_trace(narrated))
+
+
+@app.command()
+def rerun(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by sim run.", show_default=False)
+    ],
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Repeat a saved run exactly, from its manifest (scenario, seed and runs).
+
+    Example: sim rerun results/summit-seed0 --out results/summit-again
+    """
+    from sim.saved import ResultsFolderError, load_results
+
+    _check_options(1, 0, workers, "png")
+    try:
+        saved = load_results(folder)
+    except ResultsFolderError as err:
+        _fail(str(err))
+    if hasattr(saved, "labels"):
+        _fail(f"{folder}: a comparison; rerun takes a folder written by sim run")
+    target = _output_folder(out, force, folder.with_name(folder.name + "-rerun"))
+
+    from sim.ensemble import run as run_ensemble
+
+    progress = _ProgressBar()
+    try:
+        results = run_ensemble(
+            saved.scenario, runs=saved.runs, seed=saved.seed, workers=workers, progress=progress
+        )
+    finally:
+        progress.close()
+    typer.echo(results.summary_text())
+    _save(results, target, force, ("png",))
 
 
 @app.command()

@@ -1,21 +1,27 @@
-"""Figures drawn from :class:`~sim.results.Results` only (never from a model).
+"""Figures drawn from results only (never from a model), readable on a projector.
 
-Each function has the form ``f(results, ax=None) -> Axes``. Colours of the outcome classes are
-fixed across every figure.
+Each function has the form ``f(source, ax=None, ...) -> Axes`` where ``source`` is one run's
+:class:`~sim.results.Results` or a :class:`~sim.comparison.Comparison` of several. Colours of the
+outcome classes are the same in every figure; scenarios are told apart by line colour and style.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from matplotlib.axes import Axes
 
+    from sim.comparison import Comparison
     from sim.results import Results
 
 OUTCOME_COLOURS = {
@@ -23,6 +29,12 @@ OUTCOME_COLOURS = {
     "partial_ceasefire": "#7570b3",
     "sanctions": "#d95f02",
     "paralysis": "#7f7f7f",
+}
+OUTCOME_LABELS = {
+    "settlement": "settlement",
+    "partial_ceasefire": "partial ceasefire",
+    "sanctions": "sanctions",
+    "paralysis": "paralysis",
 }
 EVENT_LABELS = {
     "day_summit": "summit held",
@@ -36,52 +48,275 @@ EVENT_COLOURS = {
     "day_moratorium_start": OUTCOME_COLOURS["partial_ceasefire"],
     "day_settlement": OUTCOME_COLOURS["settlement"],
 }
+SCENARIO_STYLES = [
+    ("#222222", "-"),
+    ("#1f78b4", "--"),
+    ("#e31a1c", "-."),
+    ("#33a02c", ":"),
+    ("#ff7f00", (0, (5, 1, 1, 1))),
+    ("#6a3d9a", (0, (1, 2))),
+]
+FAN_VARIABLES = {
+    "territory_change": "territory gained by the aggressor (pp of the defender's territory)",
+    "casualties": "casualties since day 0 (killed and wounded)",
+    "economic_pressure": "economic pressure on the aggressor (0-1)",
+    "belief_sincere": "coercer's belief that the aggressor is sincere",
+    "air_defense_delivered": "air defence delivered (interceptors)",
+}
+PROJECTOR_STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 13,
+    "legend.fontsize": 11,
+    "lines.linewidth": 2.2,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 
-def _axes(ax: Axes | None) -> Axes:
+def series(source: Results | Comparison) -> list[tuple[str, Results]]:
+    """``(label, results)`` pairs of a run (one pair) or a comparison (one per scenario)."""
+    if hasattr(source, "labels"):
+        return list(zip(source.labels, source.results, strict=True))
+    return [(source.scenario.name, source)]
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=(8, 4.5))
+    _, ax = plt.subplots(figsize=size)
     return ax
 
 
-def outcome_bars(results: Results, ax: Axes | None = None) -> Axes:
-    """Probability of each outcome class, with 95% interval whiskers."""
-    ax = _axes(ax)
-    table = results.outcome_table()
-    x = np.arange(len(OUTCOMES))
-    p = table["probability"].to_numpy()
-    errors = np.vstack([p - table["low"].to_numpy(), table["high"].to_numpy() - p])
-    ax.bar(x, p, color=[OUTCOME_COLOURS[o] for o in OUTCOMES], yerr=errors, capsize=6)
-    ax.set_xticks(x, [o.replace("_", " ") for o in OUTCOMES])
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of worlds")
-    ax.set_title(f"Outcome at day {results.scenario.horizon_days}: {results.scenario.name}")
+def _title(source: Results | Comparison, text: str) -> str:
+    pairs = series(source)
+    if len(pairs) == 1:
+        return f"{text}\n{pairs[0][0]}"
+    return text
+
+
+def outcome_bars(source: Results | Comparison, ax: Axes | None = None) -> Axes:
+    """Outcome classes as stacked bars, one per scenario, with 95% interval whiskers."""
+    pairs = series(source)
+    ax = _axes(ax, (9, 1.6 + 1.1 * len(pairs)))
+    rows = np.arange(len(pairs))[::-1]
+    for row, (_, results) in zip(rows, pairs, strict=True):
+        table = results.outcome_table()
+        left = 0.0
+        for outcome in OUTCOMES:
+            p, low, high = table.loc[outcome, ["probability", "low", "high"]]
+            ax.barh(
+                row, p, left=left, color=OUTCOME_COLOURS[outcome], height=0.6, edgecolor="white"
+            )
+            if p >= 0.06:
+                ax.text(
+                    left + p / 2,
+                    row,
+                    f"{p:.0%}",
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontweight="bold",
+                )
+            edge = left + p
+            ax.errorbar(
+                edge,
+                row + 0.34,
+                xerr=[[p - low], [high - p]],
+                color="black",
+                capsize=3,
+                linewidth=1.2,
+            )
+            left = edge
+    ax.set_yticks(rows, [label for label, _ in pairs])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of worlds (whiskers: 95% interval of each class)")
+    ax.set_title(f"Outcome at day {pairs[0][1].scenario.horizon_days}")
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=OUTCOME_COLOURS[o], label=OUTCOME_LABELS[o]) for o in OUTCOMES]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.35 / max(1, len(pairs))),
+        ncol=4,
+        frameon=False,
+    )
     return ax
 
 
-def event_days(results: Results, ax: Axes | None = None) -> Axes:
-    """Cumulative probability, by day, that each event has happened."""
-    ax = _axes(ax)
-    horizon = results.scenario.horizon_days
+def _cumulative(values: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     days = np.arange(horizon)
-    for column, colour in EVENT_COLOURS.items():
-        values = results.worlds[column].to_numpy()
-        share = [(values <= d).mean() for d in days]
-        ax.step(days, share, where="post", color=colour, label=EVENT_LABELS[column])
+    finite = np.sort(values[~np.isnan(values)])
+    share = np.searchsorted(finite, days, side="right") / len(values)
+    return days, share
+
+
+def event_days(
+    source: Results | Comparison, ax: Axes | None = None, event: str | None = None
+) -> Axes:
+    """Cumulative share of worlds, by day, in which each event has happened.
+
+    For one run all four events share the axes; for a comparison pass ``event`` (e.g.
+    ``"day_sanctions"``) to draw that event for every scenario.
+    """
+    ax = _axes(ax)
+    pairs = series(source)
+    horizon = pairs[0][1].scenario.horizon_days
+    if event is None and len(pairs) == 1:
+        results = pairs[0][1]
+        for column, colour in EVENT_COLOURS.items():
+            days, share = _cumulative(results.worlds[column].to_numpy(float), horizon)
+            ax.step(days, share, where="post", color=colour, label=EVENT_LABELS[column])
+        title = _title(source, "When things happen")
+    else:
+        column = event or "day_sanctions"
+        for (label, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
+            days, share = _cumulative(results.worlds[column].to_numpy(float), horizon)
+            ax.step(days, share, where="post", color=colour, linestyle=style, label=label)
+        title = f"{EVENT_LABELS[column].capitalize()}: share of worlds by day"
+    start = pairs[0][1].scenario.start_date
     ax.set_xlim(0, horizon - 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(f"day (0 = {results.scenario.start_date})")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"day (day 0 = {start})")
     ax.set_ylabel("share of worlds, cumulative")
-    ax.set_title("When things happen")
+    ax.set_title(title)
     ax.legend(loc="upper left")
     return ax
 
 
-def save_figures(results: Results, folder: Path) -> list[Path]:
-    """Draw every figure of a run into ``folder`` as PNG files."""
+def distribution(
+    source: Results | Comparison,
+    column: str,
+    ax: Axes | None = None,
+    label: str | None = None,
+    bins: int = 40,
+) -> Axes:
+    """Distribution over worlds of one per-world column, one outline per scenario."""
+    ax = _axes(ax)
+    pairs = series(source)
+    values = [r.worlds[column].to_numpy(float) for _, r in pairs]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values])
+    low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
+    edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
+    for (name, _), data, (colour, style) in zip(pairs, values, SCENARIO_STYLES, strict=False):
+        counts, _ = np.histogram(data[np.isfinite(data)], bins=edges)
+        share = counts / max(len(data), 1)
+        ax.stairs(share, edges, color=colour, linestyle=style, label=name, linewidth=2.2)
+        median = np.nanmedian(data)
+        ax.axvline(median, color=colour, linestyle=style, linewidth=1, alpha=0.7)
+    ax.set_xlabel(label or column)
+    ax.set_ylabel("share of worlds")
+    ax.set_title(_title(source, f"Distribution over worlds: {label or column}"))
+    ax.legend(loc="upper right", title="thin lines: medians")
+    return ax
+
+
+def blame_shares(source: Results | Comparison, ax: Axes | None = None) -> Axes:
+    """Mean blame share of each actor at the horizon, with 5-95% ranges, per scenario."""
+    pairs = series(source)
+    ax = _axes(ax)
+    actors = pairs[0][1].actors
+    width = 0.8 / len(pairs)
+    x = np.arange(len(actors))
+    for index, ((name, results), (colour, _)) in enumerate(
+        zip(pairs, SCENARIO_STYLES, strict=False)
+    ):
+        columns = [results.worlds[f"blame_{a}"] for a in actors]
+        mean = np.array([c.mean() for c in columns])
+        low = np.clip(mean - np.array([c.quantile(0.05) for c in columns]), 0.0, None)
+        high = np.clip(np.array([c.quantile(0.95) for c in columns]) - mean, 0.0, None)
+        ax.bar(
+            x + (index - (len(pairs) - 1) / 2) * width,
+            mean,
+            width,
+            color=colour,
+            label=name,
+            yerr=[low, high],
+            capsize=3,
+            alpha=0.85,
+        )
+    ax.set_xticks(x, actors)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of blame at the horizon")
+    ax.set_title(_title(source, "Who carries the blame (bars: mean; whiskers: 5-95% of worlds)"))
+    ax.legend(loc="upper right")
+    return ax
+
+
+def fan_chart(
+    source: Results | Comparison, variable: str = "territory_change", ax: Axes | None = None
+) -> Axes:
+    """Median and 50% / 90% bands over days of a state variable, one fan per scenario."""
+    ax = _axes(ax)
+    pairs = series(source)
+    for (name, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
+        q = results.daily.quantiles(variable)
+        days = q.index.to_numpy()
+        ax.fill_between(days, q["q05"], q["q95"], color=colour, alpha=0.12, linewidth=0)
+        ax.fill_between(days, q["q25"], q["q75"], color=colour, alpha=0.25, linewidth=0)
+        ax.plot(days, q["q50"], color=colour, linestyle=style, label=f"{name} (median)")
+    ax.set_xlabel(f"day (day 0 = {pairs[0][1].scenario.start_date})")
+    ax.set_ylabel(FAN_VARIABLES.get(variable, variable))
+    ax.set_title(_title(source, "Over time: median, 50% and 90% of worlds"))
+    ax.legend(loc="upper left")
+    return ax
+
+
+FigureSpec = tuple[str, Callable[..., Any], dict[str, Any], tuple[float, float]]
+
+
+def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
+    """The figures a run or comparison folder holds: file stem, function, arguments, size."""
+    compared = len(series(source)) > 1
+    specs: list[FigureSpec] = [
+        ("outcomes", outcome_bars, {}, (10, 2.2 + 1.0 * len(series(source))))
+    ]
+    if compared:
+        for column in EVENT_LABELS:
+            specs.append(
+                (f"event_{column.removeprefix('day_')}", event_days, {"event": column}, (9, 5))
+            )
+    else:
+        specs.append(("event_days", event_days, {}, (9, 5)))
+    specs += [
+        (
+            "territory",
+            distribution,
+            {"column": "territory_change", "label": "territory gained by the aggressor (pp)"},
+            (9, 5),
+        ),
+        (
+            "casualties",
+            distribution,
+            {"column": "casualties", "label": "casualties over the horizon (killed and wounded)"},
+            (9, 5),
+        ),
+        ("blame", blame_shares, {}, (9, 5)),
+    ]
+    if all(r.daily is not None and hasattr(r.daily, "quantiles") for _, r in series(source)):
+        specs += [
+            ("fan_territory", fan_chart, {"variable": "territory_change"}, (9, 5)),
+            ("fan_pressure", fan_chart, {"variable": "economic_pressure"}, (9, 5)),
+        ]
+    return specs
+
+
+@contextmanager
+def projector_style() -> Iterator[None]:
+    """Large fonts and thick lines, applied only while drawing."""
+    import matplotlib
+
+    with matplotlib.rc_context(PROJECTOR_STYLE):
+        yield
+
+
+def save_figures(
+    source: Results | Comparison, folder: Path, formats: tuple[str, ...] = ("png",)
+) -> list[Path]:
+    """Draw every figure into ``folder`` in each of ``formats`` (``png``, ``svg``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,12 +324,14 @@ def save_figures(results: Results, folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, draw in (("outcomes", outcome_bars), ("event_days", event_days)):
-        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
-        draw(results, ax)
-        fig.tight_layout()
-        path = folder / f"{name}.png"
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(path)
+    with projector_style():
+        for stem, draw, kwargs, size in figure_specs(source):
+            fig, ax = plt.subplots(figsize=size, dpi=110)
+            draw(source, ax=ax, **kwargs)
+            fig.tight_layout()
+            for fmt in formats:
+                path = folder / f"{stem}.{fmt}"
+                fig.savefig(path)
+                written.append(path)
+            plt.close(fig)
     return written

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -16,10 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.folders import write_folder
 from sim.outcomes import OUTCOMES
 from sim.schema import Scenario
 from sim.stats import wilson_interval
 
+TOOL = "negotiation-sim"
+"""Name recorded in every manifest, so a results folder can be recognised as ours."""
 EVENT_COLUMNS = ("day_summit", "day_sanctions", "day_moratorium_start", "day_settlement")
 
 
@@ -153,8 +153,10 @@ class Results:
         return "\n".join(lines)
 
     def manifest(self, command: str | None = None) -> dict[str, Any]:
-        """What ``manifest.json`` holds: enough to repeat the run exactly."""
+        """What ``manifest.json`` holds: enough to repeat the run exactly (``sim rerun``)."""
         return {
+            "tool": TOOL,
+            "kind": "run",
             "scenario_name": self.scenario.name,
             "scenario_hash": scenario_hash(self.scenario),
             "scenario": json.loads(self.scenario.model_dump_json()),
@@ -164,32 +166,47 @@ class Results:
             "versions": _versions(),
         }
 
-    def save(self, directory: str | Path, command: str | None = None) -> Path:
-        """Write ``worlds.csv``, ``summary.json``, ``manifest.json`` and ``figures/*.png``.
+    def write_files(
+        self, folder: Path, command: str | None = None, formats: tuple[str, ...] = ("png",)
+    ) -> None:
+        """Write the run's files into an existing ``folder`` (see :meth:`save`)."""
+        from sim.plots import save_figures
+        from sim.report import write_report
+
+        self.worlds.to_csv(folder / "worlds.csv", index=False)
+        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2))
+        (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
+        self.write_daily(folder)
+        figures = save_figures(self, folder / "figures", formats)
+        write_report(self, folder, figures, command)
+
+    def write_daily(self, folder: Path) -> None:
+        """Write the per-day aggregates as ``daily.csv``."""
+        if isinstance(self.daily, pd.DataFrame):
+            self.daily.to_csv(folder / "daily.csv")
+        elif self.daily is not None:
+            self.daily.to_frame().to_csv(folder / "daily.csv", index=False)
+
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        overwrite: bool = False,
+        formats: tuple[str, ...] = ("png",),
+    ) -> Path:
+        """Write the run's folder atomically.
+
+        It holds ``worlds.csv``, ``summary.json``, ``manifest.json``, ``daily.csv``,
+        ``report.md`` and ``figures/``.
 
         The folder is written under a temporary name and renamed at the end, so an interrupted
-        save leaves nothing behind; an existing non-empty folder is never overwritten.
+        save leaves nothing behind; an existing non-empty folder is replaced only with
+        ``overwrite``.
 
         Raises:
-            FileExistsError: ``directory`` exists and is not empty.
+            FolderExistsError: ``directory`` exists, is not empty, and ``overwrite`` is False.
 
         """
-        target = Path(directory)
-        if target.exists() and any(target.iterdir()):
-            raise FileExistsError(f"{target} exists and is not empty")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        try:
-            self.worlds.to_csv(staging / "worlds.csv", index=False)
-            (staging / "summary.json").write_text(json.dumps(self.summary(), indent=2))
-            (staging / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
-            from sim.plots import save_figures
-
-            save_figures(self, staging / "figures")
-            if target.exists():
-                target.rmdir()
-            os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        return write_folder(
+            directory, lambda folder: self.write_files(folder, command, formats), overwrite
+        )

@@ -1,0 +1,289 @@
+"""Compare scenarios on the same simulated worlds (common random numbers).
+
+World *i* of every scenario run with one seed shares its random draws, so differences are
+estimated world by world: the interval of a paired difference uses the spread of the per-world
+differences, which is far narrower than treating the scenarios as independent samples.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.outcomes import OUTCOMES
+from sim.results import Results
+from sim.schema import Scenario
+from sim.stats import Z95
+
+Progress = Callable[[int, int], None]
+
+
+class ComparisonError(ValueError):
+    """Scenarios that cannot be compared world by world."""
+
+
+def check_comparable(scenarios: Sequence[Scenario], names: Sequence[str]) -> None:
+    """Raise :class:`ComparisonError` unless the scenarios can be paired world by world.
+
+    Pairing needs at least two scenarios with the same actors in the same roles: world *i* then
+    draws the same quantiles of every shared input, and blame columns line up.
+    """
+    if len(scenarios) < 2:
+        raise ComparisonError("compare needs at least two scenarios")
+    first = {name: actor.role for name, actor in scenarios[0].actors.items()}
+    for scenario, label in zip(scenarios[1:], names[1:], strict=True):
+        actors = {name: actor.role for name, actor in scenario.actors.items()}
+        if actors != first:
+            raise ComparisonError(
+                f"{label}: actors {_describe(actors)} cannot be paired with "
+                f"{names[0]}'s {_describe(first)}; compared scenarios need the same actors "
+                "in the same roles"
+            )
+
+
+def _describe(actors: dict[str, str]) -> str:
+    return ", ".join(f"{name} ({role})" for name, role in actors.items())
+
+
+MEASURE_UNITS = {
+    "territory_change": "pp",
+    "casualties": "people",
+    "air_defense_delivered": "interceptors",
+}
+
+
+def format_difference(measure: str, value: float) -> str:
+    """A difference in its measure's units: percent for shares, 3 significant digits else."""
+    if measure.startswith("P("):
+        return f"{value:+.1%}"
+    if abs(value) >= 100:
+        return f"{value:+,.0f}"
+    return f"{value:+.3g}"
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Mean of ``b - a`` over paired worlds, with its 95% interval from the paired spread."""
+    diff = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    n = len(diff)
+    mean = float(diff.mean())
+    half = Z95 * float(diff.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return {"difference": mean, "low": mean - half, "high": mean + half}
+
+
+def unpaired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """The same difference as if the two samples were independent (for contrast)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    mean = float(b.mean() - a.mean())
+    se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return {"difference": mean, "low": mean - Z95 * se, "high": mean + Z95 * se}
+
+
+@dataclass
+class Comparison:
+    """Several scenarios' ensembles on the same worlds.
+
+    Attributes:
+        results: one :class:`Results` per scenario, in the order given; the first is the reference.
+        labels: short names (file stems) of the scenarios.
+
+    """
+
+    results: list[Results]
+    labels: list[str]
+
+    @property
+    def seed(self) -> int:
+        return self.results[0].seed
+
+    @property
+    def runs(self) -> int:
+        return self.results[0].runs
+
+    def outcome_table(self) -> pd.DataFrame:
+        """Outcome probabilities and 95% intervals, one block of rows per scenario."""
+        frames = [r.outcome_table().assign(scenario=label) for r, label in self._pairs()]
+        return pd.concat(frames).reset_index().set_index(["scenario", "outcome"])
+
+    def differences(self) -> pd.DataFrame:
+        """Paired differences against the first scenario: outcome shares, territory, casualties.
+
+        Outcome differences are in probability (share of worlds); territory in percentage
+        points; casualties in people.
+        """
+        reference = self.results[0].worlds
+        rows = []
+        for result, label in list(self._pairs())[1:]:
+            worlds = result.worlds
+            for outcome in OUTCOMES:
+                row = paired_difference(
+                    reference["outcome"] == outcome, worlds["outcome"] == outcome
+                )
+                rows.append({"scenario": label, "measure": f"P({outcome})", **row})
+            for column in ("territory_change", "casualties", "air_defense_delivered"):
+                row = paired_difference(reference[column], worlds[column])
+                rows.append({"scenario": label, "measure": column, **row})
+        return pd.DataFrame(rows).set_index(["scenario", "measure"])
+
+    def event_table(self) -> pd.DataFrame:
+        """Share of worlds and quartiles of the day of each event, per scenario."""
+        frames = [r.event_table().assign(scenario=label) for r, label in self._pairs()]
+        return pd.concat(frames).reset_index().set_index(["scenario", "event"])
+
+    def _pairs(self):
+        return zip(self.results, self.labels, strict=True)
+
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        overwrite: bool = False,
+        formats: tuple[str, ...] = ("png",),
+    ) -> Path:
+        """Write the comparison folder atomically.
+
+        It holds ``worlds.csv`` (with a ``scenario`` column), ``summary.json``,
+        ``manifest.json``, per-scenario ``daily.csv``, ``report.md`` and ``figures/``.
+        """
+        return save_comparison(self, directory, command, overwrite, formats)
+
+    def summary_text(self) -> str:
+        """A plain-text report for the terminal."""
+        lines = [
+            f"Comparison on the same {self.runs:,} worlds (seed {self.seed}); "
+            f"reference: {self.labels[0]}",
+            "",
+            f"{'outcome':<20}" + "".join(f"{label:>24}" for label in self.labels),
+        ]
+        table = self.outcome_table()
+        for outcome in OUTCOMES:
+            cells = []
+            for label in self.labels:
+                row = table.loc[(label, outcome)]
+                cells.append(
+                    f"{row['probability']:>7.1%} [{row['low']:.1%}, {row['high']:.1%}]".rjust(24)
+                )
+            lines.append(f"{outcome:<20}" + "".join(cells))
+        lines += ["", f"Paired differences against {self.labels[0]} (95% intervals):"]
+        for (label, measure), row in self.differences().iterrows():
+            d, low, high = (
+                format_difference(measure, row[k]) for k in ("difference", "low", "high")
+            )
+            text = f"{d}  [{low}, {high}]"
+            lines.append(f"  {label:<22}{measure:<26}{text}")
+        lines += ["", f"{'event day (median)':<20}" + "".join(f"{lb:>24}" for lb in self.labels)]
+        events = self.event_table()
+        for event in ("summit", "sanctions", "moratorium_start", "settlement"):
+            cells = []
+            for label in self.labels:
+                row = events.loc[(label, event)]
+                day = f"day {row['median']:.0f}" if row["share"] > 0 else "never"
+                cells.append(f"{day} in {row['share']:.0%}".rjust(24))
+            lines.append(f"{event:<20}" + "".join(cells))
+        return "\n".join(lines)
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    runs: int = 10_000,
+    seed: int = 0,
+    workers: int | None = None,
+    labels: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run every scenario on the same worlds and compare them.
+
+    Args:
+        scenarios: two or more validated scenarios with the same actors and roles.
+        runs: worlds per scenario.
+        seed: the shared seed (common random numbers).
+        workers: processes per run; results do not depend on it.
+        labels: names for the scenarios (default: their ``name`` fields).
+        progress: called as ``progress(done_worlds, total_worlds)`` across all scenarios.
+
+    Raises:
+        ComparisonError: fewer than two scenarios, or actors that cannot be paired.
+
+    """
+    from sim.ensemble import run
+
+    labels = list(labels) if labels is not None else [s.name for s in scenarios]
+    check_comparable(scenarios, labels)
+    total = runs * len(scenarios)
+    results = []
+    for index, scenario in enumerate(scenarios):
+        offset = index * runs
+
+        def report(done: int, _: int, offset: int = offset) -> None:
+            if progress:
+                progress(offset + done, total)
+
+        results.append(run(scenario, runs=runs, seed=seed, workers=workers, progress=report))
+    return Comparison(results=results, labels=labels)
+
+
+def _comparison_files(
+    comparison: Comparison, folder: Path, command: str | None, formats: tuple[str, ...]
+) -> None:
+    """Write a comparison's files into an existing folder (the layout of ``sim run``)."""
+    from sim.plots import save_figures
+    from sim.report import write_report
+    from sim.results import TOOL, _versions, scenario_hash
+
+    pairs = list(zip(comparison.results, comparison.labels, strict=True))
+    worlds = pd.concat([r.worlds.assign(scenario=label) for r, label in pairs], ignore_index=True)
+    worlds = worlds[["scenario", *[c for c in worlds.columns if c != "scenario"]]]
+    worlds.to_csv(folder / "worlds.csv", index=False)
+    summary = {
+        "labels": comparison.labels,
+        "runs": comparison.runs,
+        "seed": comparison.seed,
+        "scenarios": {label: r.summary() for r, label in pairs},
+        "differences": comparison.differences().reset_index().to_dict(orient="records"),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    manifest = {
+        "tool": TOOL,
+        "kind": "compare",
+        "labels": comparison.labels,
+        "seed": comparison.seed,
+        "runs": comparison.runs,
+        "scenarios": [
+            {
+                "label": label,
+                "scenario_name": r.scenario.name,
+                "scenario_hash": scenario_hash(r.scenario),
+                "scenario": json.loads(r.scenario.model_dump_json()),
+            }
+            for r, label in pairs
+        ],
+        "command": command,
+        "versions": _versions(),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    for r, label in pairs:
+        sub = folder / "scenarios" / label
+        sub.mkdir(parents=True)
+        r.write_daily(sub)
+    figures = save_figures(comparison, folder / "figures", formats)
+    write_report(comparison, folder, figures, command)
+
+
+def save_comparison(
+    comparison: Comparison,
+    directory: str | Path,
+    command: str | None = None,
+    overwrite: bool = False,
+    formats: tuple[str, ...] = ("png",),
+) -> Path:
+    """Write a comparison folder atomically (see :func:`sim.folders.write_folder`)."""
+    from sim.folders import write_folder
+
+    return write_folder(
+        directory, lambda folder: _comparison_files(comparison, folder, command, formats), overwrite
+    )

@@ -1,0 +1,201 @@
+"""``report.md``: the tables and figures of a run or comparison, for a reader or a slide deck."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sim
+from sim.comparison import MEASURE_UNITS, format_difference
+from sim.outcomes import OUTCOMES
+
+if TYPE_CHECKING:
+    from sim.comparison import Comparison
+    from sim.results import Results
+
+FIGURE_CAPTIONS = {
+    "outcomes": "Outcome classes at the horizon (whiskers: 95% intervals).",
+    "event_days": "When the summit, sanctions, a strike moratorium or a settlement first happened.",
+    "event_summit": "Share of worlds where the summit has been held, by day.",
+    "event_sanctions": "Share of worlds where the coercer has imposed sanctions, by day.",
+    "event_moratorium_start": "Share of worlds where a strike moratorium has begun, by day.",
+    "event_settlement": "Share of worlds where a settlement has been reached, by day.",
+    "territory": "Territory gained by the aggressor over the horizon, across worlds.",
+    "casualties": "Casualties over the horizon, across worlds.",
+    "blame": "Who carries the blame at the horizon.",
+    "fan_territory": "Territory gained over time: median, 50% and 90% bands.",
+    "fan_pressure": "Economic pressure on the aggressor over time: median, 50% and 90% bands.",
+}
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub-flavoured Markdown table (first column left-aligned, the rest right-aligned)."""
+    align = [":---"] + ["---:"] * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _outcome_rows(results: Results) -> list[list[str]]:
+    table = results.outcome_table()
+    return [
+        [
+            o.replace("_", " "),
+            _pct(table.loc[o, "probability"]),
+            f"{_pct(table.loc[o, 'low'])} – {_pct(table.loc[o, 'high'])}",
+        ]
+        for o in OUTCOMES
+    ]
+
+
+def _event_rows(results: Results) -> list[list[str]]:
+    rows = []
+    for event, row in results.event_table().iterrows():
+        days = (
+            f"{row['q25']:.0f} / {row['median']:.0f} / {row['q75']:.0f}"
+            if row["share"] > 0
+            else "–"
+        )
+        rows.append([event.replace("_", " "), _pct(row["share"]), days])
+    return rows
+
+
+def _figures_section(figures: Sequence[Path], folder: Path) -> list[str]:
+    lines = ["## Figures", ""]
+    for path in figures:
+        if path.suffix != ".png":
+            continue
+        caption = FIGURE_CAPTIONS.get(path.stem, path.stem)
+        lines += [f"![{caption}]({path.relative_to(folder).as_posix()})", "", f"*{caption}*", ""]
+    return lines
+
+
+def _footer(seed: int, runs: int, command: str | None) -> list[str]:
+    lines = [
+        "## How this was made",
+        "",
+        f"- negotiation-sim {sim.__version__}, {dt.date.today().isoformat()}",
+        f"- {runs:,} worlds per scenario, seed {seed}",
+    ]
+    if command:
+        lines.append(f"- command: `{command}`")
+    lines.append("- model and sources: `docs/model.md`, `docs/calibration.md`")
+    return lines
+
+
+def run_report(results: Results, figures: Sequence[Path], folder: Path, command: str | None) -> str:
+    """The Markdown report of one run."""
+    s = results.summary()
+    scenario = results.scenario
+    t, c = s["territory_change_pp"], s["casualties"]
+    lines = [
+        f"# {scenario.name}",
+        "",
+        scenario.description.strip() or "",
+        "",
+        f"{results.runs:,} simulated worlds, {scenario.horizon_days} days from "
+        f"{scenario.start_date}.",
+        "",
+        "## Outcomes",
+        "",
+        markdown_table(["outcome", "probability", "95% interval"], _outcome_rows(results)),
+        "",
+        "## When things happened",
+        "",
+        markdown_table(["event", "happened in", "day: q25 / median / q75"], _event_rows(results)),
+        "",
+        "## The war and the blame",
+        "",
+        f"- Territory gained by the aggressor: median {t['median']:+.2f} percentage points "
+        f"(90% of worlds between {t['p05']:+.2f} and {t['p95']:+.2f}).",
+        f"- Casualties over the horizon: median {c['median']:,.0f} "
+        f"(90% between {c['p05']:,.0f} and {c['p95']:,.0f}).",
+        "- Mean share of blame at the horizon: "
+        + ", ".join(f"{actor} {share:.0%}" for actor, share in s["blame"].items())
+        + ".",
+        "",
+    ]
+    return "\n".join(
+        [*lines, *_figures_section(figures, folder), *_footer(results.seed, results.runs, command)]
+    )
+
+
+def comparison_report(
+    comparison: Comparison, figures: Sequence[Path], folder: Path, command: str | None
+) -> str:
+    """The Markdown report of a comparison."""
+    labels = comparison.labels
+    outcomes = comparison.outcome_table()
+    rows = [
+        [o.replace("_", " ")]
+        + [
+            f"{_pct(outcomes.loc[(label, o), 'probability'])} "
+            f"({_pct(outcomes.loc[(label, o), 'low'])}–{_pct(outcomes.loc[(label, o), 'high'])})"
+            for label in labels
+        ]
+        for o in OUTCOMES
+    ]
+    differences = []
+    for (label, measure), row in comparison.differences().iterrows():
+        d, low, high = (format_difference(measure, row[k]) for k in ("difference", "low", "high"))
+        unit = MEASURE_UNITS.get(measure)
+        name = f"{measure} ({unit})" if unit else measure
+        differences.append([label, name, d, f"{low} to {high}"])
+    events = comparison.event_table()
+    event_rows = []
+    for event in ("summit", "sanctions", "moratorium_start", "settlement"):
+        cells = []
+        for label in labels:
+            row = events.loc[(label, event)]
+            cells.append(
+                f"{_pct(row['share'])}, day {row['median']:.0f}" if row["share"] else "never"
+            )
+        event_rows.append([event.replace("_", " "), *cells])
+    lines = [
+        "# Comparison: " + " vs ".join(labels),
+        "",
+        f"The same {comparison.runs:,} simulated worlds under each scenario (common random "
+        f"numbers, seed {comparison.seed}). Reference: **{labels[0]}**.",
+        "",
+        "Scenarios: "
+        + "; ".join(
+            f"**{label}** — {r.scenario.name}"
+            for r, label in zip(comparison.results, labels, strict=True)
+        ),
+        "",
+        "## Outcomes (95% intervals)",
+        "",
+        markdown_table(["outcome", *labels], rows),
+        "",
+        f"## Differences against {labels[0]}, world by world",
+        "",
+        "Intervals use the pairing of worlds, so they are narrower than for independent samples.",
+        "",
+        markdown_table(["scenario", "measure", "difference", "95% interval"], differences),
+        "",
+        "## When things happened (share of worlds, median day)",
+        "",
+        markdown_table(["event", *labels], event_rows),
+        "",
+    ]
+    footer = _footer(comparison.seed, comparison.runs, command)
+    return "\n".join([*lines, *_figures_section(figures, folder), *footer])
+
+
+def write_report(
+    source: Results | Comparison, folder: Path, figures: Sequence[Path], command: str | None
+) -> Path:
+    """Write ``report.md`` into ``folder``."""
+    if hasattr(source, "labels"):
+        text = comparison_report(source, figures, folder, command)
+    else:
+        text = run_report(source, figures, folder, command)
+    path = folder / "report.md"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,217 @@
+"""One simulated world narrated day by day: who did what, and why.
+
+World ``i`` of ``sim trace --seed S --world i`` is the same world as row ``i`` of
+``sim run --seed S``: the trace steps the block that world belongs to, with the same random
+numbers, and records the decisions of its row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.model import NegotiationModel
+from sim.outcomes import summarise
+from sim.schema import Scenario
+from sim.streams import BLOCK_SIZE
+
+QUIET_BELIEF = 0.01
+QUIET_BLAME = 0.005
+ROUTINE_ACTIONS = frozenset({"strike_refineries"})
+"""Campaign actions repeated most days; folded into quiet spans and counted there."""
+
+
+@dataclass
+class TraceDay:
+    """One day of the traced world: what happened and the state after it."""
+
+    day: int
+    date: str
+    entries: list[dict[str, Any]]
+    state: dict[str, Any]
+    changes: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def notable(self) -> list[dict[str, Any]]:
+        """Entries other than routine campaign actions."""
+        return [e for e in self.entries if e.get("action") not in ROUTINE_ACTIONS]
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing but routine happened, and beliefs and blame barely moved."""
+        return not self.notable and not self.changes
+
+
+@dataclass
+class Trace:
+    """A narrated world: its days, and its summary row at the horizon."""
+
+    scenario: Scenario
+    seed: int
+    world: int
+    days: list[TraceDay]
+    outcome: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (``sim trace --format json``)."""
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "world": self.world,
+            "days": [
+                {
+                    "day": d.day,
+                    "date": d.date,
+                    "entries": d.entries,
+                    "state": d.state,
+                    "changes": d.changes,
+                }
+                for d in self.days
+            ],
+            "outcome": self.outcome,
+        }
+
+
+def _snapshot(model: NegotiationModel, row: int) -> dict[str, Any]:
+    state = model.state
+    blame = {name: float(state.blame[row, i]) for i, name in enumerate(model.actor_names)}
+    return {
+        "territory_pct": round(float(state.territory[row]) * 100, 3),
+        "casualties": round(float(state.casualties[row])),
+        "belief_sincere": round(float(state.belief[row]), 4),
+        "sanctions_level": round(float(state.sanctions_level[row]), 3),
+        "economic_pressure": round(float(state.economic_pressure[row]), 3),
+        "moratorium": bool(state.moratorium[row]),
+        "settled": bool(state.settled[row]),
+        "blame": {k: round(v, 4) for k, v in blame.items()},
+    }
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
+    moved = {}
+    belief = after["belief_sincere"] - before["belief_sincere"]
+    if abs(belief) >= QUIET_BELIEF:
+        moved["belief_sincere"] = round(belief, 4)
+    for actor, share in after["blame"].items():
+        delta = share - before["blame"][actor]
+        if abs(delta) >= QUIET_BLAME:
+            moved[f"blame_{actor}"] = round(delta, 4)
+    return moved
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def trace_world(scenario: Scenario, seed: int = 0, world: int = 0) -> Trace:
+    """Simulate world ``world`` of a run with ``seed`` and narrate it.
+
+    Raises:
+        ValueError: a negative seed or world index.
+
+    """
+    if world < 0:
+        raise ValueError(f"world must be >= 0, got {world}")
+    block, row = divmod(world, BLOCK_SIZE)
+    model = NegotiationModel(scenario, worlds=row + 1, rng=seed, block=block, trace_world=row)
+    start = scenario.start_date
+    days = []
+    before = _snapshot(model, row)
+    while model.running:
+        day = model.state.day
+        logged = len(model.log)
+        model.step()
+        after = _snapshot(model, row)
+        entries = [_entry(e) for e in model.log[logged:]]
+        date = (start + dt.timedelta(days=day)).isoformat()
+        days.append(TraceDay(day, date, entries, after, _changes(before, after)))
+        before = after
+    summary = {k: _plain(v[row]) for k, v in summarise(model, block * BLOCK_SIZE).items()}
+    return Trace(scenario=scenario, seed=seed, world=world, days=days, outcome=summary)
+
+
+def _entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A log entry with its main reason: the largest utility component other than cost."""
+    entry = dict(entry)
+    components = entry.get("components")
+    if components:
+        reasons = {k: v for k, v in components.items() if k != "cost" and v > 0}
+        if reasons:
+            entry["main_reason"] = max(reasons, key=lambda k: reasons[k])
+        entry["components"] = {k: round(v, 3) for k, v in components.items()}
+    return entry
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    text = entry["text"]
+    if "probability" not in entry:
+        return text
+    parts = ", ".join(f"{k} {v:+.2f}" for k, v in entry["components"].items())
+    reason = entry.get("main_reason")
+    because = (
+        f"main reason: {reason}"
+        if reason
+        else "the least bad option: every alternative was worse or unavailable"
+    )
+    return f"{text}  (p={entry['probability']:.2f}; {because}; {parts})"
+
+
+def _routine_counts(days: list[TraceDay]) -> str:
+    counts: dict[str, int] = {}
+    for day in days:
+        for entry in day.entries:
+            if entry.get("action") in ROUTINE_ACTIONS:
+                key = f"{entry['actor']} {entry['text'].split(' ', 1)[1]}"
+                counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return ""
+    return "; " + "; ".join(f"{text} on {n} of {len(days)} days" for text, n in counts.items())
+
+
+def format_trace(trace: Trace) -> str:
+    """The narrated world as text, quiet days folded."""
+    lines = [
+        f"{trace.scenario.name} -- world {trace.world}, seed {trace.seed}",
+        "Each action shows its probability under the logit choice and its utility components.",
+        "",
+    ]
+    quiet: list[TraceDay] = []
+
+    def flush() -> None:
+        if not quiet:
+            return
+        first, last = quiet[0], quiet[-1]
+        span = f"Day {first.day}" if first is last else f"Days {first.day}-{last.day}"
+        routine = _routine_counts(quiet)
+        lines.append(
+            f"{span}: quiet; the war goes on{routine} (territory "
+            f"{last.state['territory_pct']:.2f}%, casualties {last.state['casualties']:,})"
+        )
+        quiet.clear()
+
+    for day in trace.days:
+        if day.quiet:
+            quiet.append(day)
+            continue
+        flush()
+        lines.append(f"Day {day.day} ({day.date})")
+        lines.extend(f"  - {_describe(entry)}" for entry in day.notable)
+        if day.changes:
+            moves = ", ".join(f"{k} {v:+.3f}" for k, v in day.changes.items())
+            lines.append(f"    moves: {moves}")
+    flush()
+    o = trace.outcome
+    lines += [
+        "",
+        f"Outcome at day {trace.scenario.horizon_days}: {o['outcome']} "
+        f"(aggressor {o['aggressor_type']}; territory {o['territory_change']:+.2f} pp; "
+        f"casualties {o['casualties']:,.0f})",
+    ]
+    return "\n".join(lines)

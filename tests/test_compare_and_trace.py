@@ -1,0 +1,235 @@
+"""sim compare, sim plot, sim trace, sim rerun, --force, and results folders that never half-exist."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.comparison import compare, unpaired_difference
+from sim.ensemble import run
+from sim.scenario import load_scenario
+from sim.trace import format_trace, trace_world
+from tests.conftest import ROOT, SCENARIOS
+
+runner = CliRunner()
+SUMMIT = str(SCENARIOS / "summit.yaml")
+SANCTIONS = str(SCENARIOS / "sanctions.yaml")
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_paired_intervals_are_narrower_than_unpaired_on_common_worlds():
+    scenarios = [load_scenario(SCENARIOS / n) for n in ("sanctions.yaml", "summit.yaml")]
+    comparison = compare(scenarios, runs=3000, seed=2, workers=1, labels=["sanctions", "summit"])
+    paired = comparison.differences()
+    a, b = (r.worlds for r in comparison.results)
+    for measure, column in (("territory_change", "territory_change"), ("casualties", "casualties")):
+        row = paired.loc[("summit", measure)]
+        independent = unpaired_difference(a[column], b[column])
+        assert row["high"] - row["low"] < 0.5 * (independent["high"] - independent["low"])
+    row = paired.loc[("summit", "P(paralysis)")]
+    independent = unpaired_difference(a["outcome"] == "paralysis", b["outcome"] == "paralysis")
+    assert row["high"] - row["low"] < independent["high"] - independent["low"]
+    assert row["low"] > 0.3  # the summit's off-ramp: far more paralysis
+
+
+def test_compare_writes_tables_figures_and_report(tmp_path):
+    out = tmp_path / "cmp"
+    result = invoke("compare", SANCTIONS, SUMMIT, "--runs", "400", "--seed", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Paired differences against sanctions" in result.output
+    worlds = pd.read_csv(out / "worlds.csv")
+    assert set(worlds["scenario"]) == {"sanctions", "summit"}
+    assert len(worlds) == 800
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "compare" and manifest["labels"] == ["sanctions", "summit"]
+    report = (out / "report.md").read_text()
+    assert "# Comparison: sanctions vs summit" in report
+    for png in (out / "figures").glob("*.png"):
+        assert f"figures/{png.name}" in report
+    assert (out / "figures" / "event_sanctions.png").exists()
+
+
+def test_sim_plot_redraws_the_saved_figures_without_rerunning(tmp_path):
+    out = tmp_path / "run"
+    assert invoke("run", SUMMIT, "--runs", "300", "--out", str(out)).exit_code == 0
+    figures = out / "figures"
+    before = {p.name: p.read_bytes() for p in figures.iterdir()}
+    for path in figures.iterdir():
+        path.unlink()
+    (out / "report.md").unlink()
+    result = invoke("plot", str(out), "--format", "svg")
+    assert result.exit_code == 0, result.output
+    after = {p.name for p in figures.iterdir()}
+    assert set(before) <= after
+    assert {n.replace(".png", ".svg") for n in before} <= after
+    for name, data in before.items():
+        assert (figures / name).read_bytes() == data
+    assert (out / "report.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", "no such results folder"),
+        ("empty", "no manifest.json"),
+        ("foreign", "written by another tool"),
+        ("damaged", "worlds.csv is missing"),
+    ],
+)
+def test_sim_plot_rejects_folders_that_are_not_results(tmp_path, setup, message):
+    folder = tmp_path / "f"
+    if setup != "missing":
+        folder.mkdir()
+    if setup == "foreign":
+        (folder / "manifest.json").write_text(json.dumps({"tool": "other", "seed": 1}))
+    if setup == "damaged":
+        (folder / "manifest.json").write_text(json.dumps({"tool": "negotiation-sim"}))
+    result = invoke("plot", str(folder))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_compare_rejects_a_single_scenario_and_unpaired_actors(tmp_path):
+    result = invoke("compare", SUMMIT, "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "at least two" in result.output
+    other = tmp_path / "five.yaml"
+    other.write_text(
+        f"extends: {SCENARIOS / 'summit.yaml'}\n"
+        "name: with a second supporter\n"
+        "actors:\n  poland: {role: supporter}\n"
+    )
+    result = invoke("compare", SUMMIT, str(other), "--out", str(tmp_path / "y"))
+    assert result.exit_code == 2
+    assert "cannot be paired" in result.output and "poland" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_trace_is_stable_and_every_action_names_its_reason():
+    scenario = load_scenario(SCENARIOS / "summit.yaml")
+    first = format_trace(trace_world(scenario, seed=3, world=5))
+    again = format_trace(trace_world(scenario, seed=3, world=5))
+    assert first == again
+    actions = [line for line in first.splitlines() if "(p=" in line]
+    assert len(actions) >= 3
+    for line in actions:
+        assert "main reason:" in line or "least bad option" in line
+    assert "quiet" in first  # quiet days are folded
+
+
+def test_trace_narrates_the_same_world_as_the_run():
+    scenario = load_scenario(SCENARIOS / "summit.yaml")
+    worlds = run(scenario, runs=40, seed=4, workers=1).worlds
+    for world in (0, 17, 39):
+        outcome = trace_world(scenario, seed=4, world=world).outcome
+        row = worlds.iloc[world]
+        assert outcome["outcome"] == row["outcome"]
+        assert outcome["casualties"] == pytest.approx(row["casualties"])
+
+
+def test_trace_json_is_machine_readable():
+    result = invoke("trace", SUMMIT, "--seed", "2", "--world", "1", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["world"] == 1 and len(data["days"]) == 120
+    chosen = [e for d in data["days"] for e in d["entries"] if "probability" in e]
+    assert chosen and all(0 < e["probability"] <= 1 for e in chosen)
+
+
+def test_force_replaces_an_existing_folder_and_its_absence_protects_it(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    result = invoke("run", SUMMIT, "--runs", "50", "--out", str(out))
+    assert result.exit_code == 2 and "--force" in result.output
+    assert (out / "notes.txt").read_text() == "keep me"
+    result = invoke("run", SUMMIT, "--runs", "50", "--out", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    assert not (out / "notes.txt").exists() and (out / "worlds.csv").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folders left
+
+
+def test_a_crash_while_saving_leaves_no_folder(tmp_path, monkeypatch):
+    import sim.plots
+
+    results = run(load_scenario(SCENARIOS / "summit.yaml"), runs=50, seed=1, workers=1)
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.plots, "save_figures", crash)
+    with pytest.raises(KeyboardInterrupt):
+        results.save(tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_a_run_leaves_no_results_folder(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "run",
+            SUMMIT,
+            "--runs",
+            "400000",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert list(tmp_path.iterdir()) == []
+    assert b"Traceback" not in stderr
+
+
+def test_rerun_from_the_manifest_gives_identical_worlds(tmp_path):
+    out = tmp_path / "first"
+    assert (
+        invoke(
+            "run",
+            SUMMIT,
+            "--runs",
+            "300",
+            "--seed",
+            "9",
+            "--out",
+            str(out),
+            "--set",
+            "actors.usa.credulity=0.9",
+        ).exit_code
+        == 0
+    )
+    again = tmp_path / "again"
+    result = invoke("rerun", str(out), "--out", str(again))
+    assert result.exit_code == 0, result.output
+    first = pd.read_csv(out / "worlds.csv")
+    second = pd.read_csv(again / "worlds.csv")
+    pd.testing.assert_frame_equal(first, second)
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert manifest["scenario"]["actors"]["usa"]["credulity"] == 0.9
+    assert np.isclose(manifest["seed"], 9)

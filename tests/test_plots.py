@@ -1,0 +1,134 @@
+"""Each figure draws what its data says: bars, lines and labels counted from known results."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import plots
+from sim.comparison import Comparison
+from sim.outcomes import OUTCOMES
+from sim.results import Results
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+COUNTS = {"settlement": 1, "partial_ceasefire": 2, "sanctions": 3, "paralysis": 4}
+
+
+def known_results(shift: float = 0.0) -> Results:
+    """Ten worlds with known outcomes, event days and columns."""
+    scenario = load_scenario(SCENARIOS / "summit.yaml")
+    outcomes = [o for o in OUTCOMES for _ in range(COUNTS[o])]
+    n = len(outcomes)
+    worlds = pd.DataFrame(
+        {
+            "world": np.arange(n),
+            "outcome": outcomes,
+            "day_summit": [8.0] * n,
+            "day_sanctions": [1.0, 1.0, 5.0, np.nan, np.nan, 30.0, np.nan, np.nan, np.nan, 2.0],
+            "day_moratorium_start": [np.nan] * n,
+            "day_settlement": [50.0] + [np.nan] * (n - 1),
+            "territory_change": np.linspace(0.1, 0.5, n) + shift,
+            "casualties": np.linspace(1e5, 2e5, n),
+            "air_defense_delivered": np.full(n, 200.0),
+            "blame_russia": np.full(n, 0.6),
+            "blame_usa": np.full(n, 0.05),
+            "blame_ukraine": np.full(n, 0.3),
+            "blame_europe": np.full(n, 0.05),
+        }
+    )
+    return Results(scenario=scenario, worlds=worlds, seed=0, runs=n)
+
+
+class FixedDaily:
+    """Stands in for the per-day aggregates: known quantiles by day."""
+
+    def quantiles(self, variable: str) -> pd.DataFrame:
+        days = np.arange(5)
+        return pd.DataFrame(
+            {q: days * k for q, k in (("q05", 1), ("q25", 2), ("q50", 3), ("q75", 4), ("q95", 5))},
+            index=pd.Index(days, name="day"),
+        )
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_outcome_bars_widths_are_the_outcome_shares(ax):
+    plots.outcome_bars(known_results(), ax=ax)
+    widths = [patch.get_width() for patch in ax.patches]
+    assert widths == pytest.approx([0.1, 0.2, 0.3, 0.4])
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colours == [plots.OUTCOME_COLOURS[o] for o in OUTCOMES]
+    assert ax.get_xlabel() and ax.get_title()
+
+
+def test_outcome_bars_draw_one_stacked_bar_per_scenario(ax):
+    comparison = Comparison([known_results(), known_results()], labels=["a", "b"])
+    plots.outcome_bars(comparison, ax=ax)
+    assert len(ax.patches) == 2 * len(OUTCOMES)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+
+
+def test_event_days_end_at_the_share_of_worlds_with_the_event(ax):
+    plots.event_days(known_results(), ax=ax)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == set(plots.EVENT_LABELS.values())
+    sanctions = lines["sanctions imposed"].get_ydata()
+    assert sanctions[-1] == pytest.approx(0.5)  # 5 of 10 worlds
+    assert sanctions[0] == pytest.approx(0.0) and sanctions[1] == pytest.approx(0.2)
+    assert lines["summit held"].get_ydata()[-1] == pytest.approx(1.0)
+    assert ax.get_xlabel().startswith("day") and ax.get_ylabel()
+
+
+def test_event_days_of_a_comparison_draw_one_line_per_scenario(ax):
+    comparison = Comparison([known_results(), known_results()], labels=["a", "b"])
+    plots.event_days(comparison, ax=ax, event="day_settlement")
+    assert [line.get_label() for line in ax.get_lines()][:2] == ["a", "b"]
+    assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(0.1)
+
+
+def test_distribution_outlines_sum_to_the_share_of_worlds(ax):
+    comparison = Comparison([known_results(), known_results(0.2)], labels=["a", "b"])
+    plots.distribution(comparison, "territory_change", ax=ax, label="territory (pp)")
+    stairs = [p for p in ax.patches if isinstance(p, matplotlib.patches.StepPatch)]
+    assert len(stairs) == 2
+    for patch in stairs:
+        assert patch.get_data().values.sum() == pytest.approx(1.0)
+    medians = [line.get_xdata()[0] for line in ax.get_lines()]
+    assert medians == pytest.approx([0.3, 0.5])
+    assert ax.get_xlabel() == "territory (pp)"
+
+
+def test_blame_bars_are_the_mean_shares(ax):
+    plots.blame_shares(known_results(), ax=ax)
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == pytest.approx([0.6, 0.05, 0.3, 0.05])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["russia", "usa", "ukraine", "europe"]
+
+
+def test_fan_chart_draws_the_median_and_two_bands(ax):
+    results = known_results()
+    results.daily = FixedDaily()
+    plots.fan_chart(results, "territory_change", ax=ax)
+    (median,) = ax.get_lines()
+    assert list(median.get_ydata()) == [0, 3, 6, 9, 12]
+    assert len(ax.collections) == 2  # 90% and 50% bands
+    assert "territory" in ax.get_ylabel()
+
+
+def test_save_figures_writes_every_figure(tmp_path):
+    written = plots.save_figures(known_results(), tmp_path, formats=("png", "svg"))
+    stems = {p.stem for p in written}
+    assert stems == {"outcomes", "event_days", "territory", "casualties", "blame"}
+    assert all(p.stat().st_size > 1000 for p in written)
