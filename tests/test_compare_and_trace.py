@@ -1,4 +1,4 @@
-"""sim compare, sim plot, sim trace, sim rerun, --force, and results folders that never half-exist."""
+"""sim compare, plot, trace, rerun and --force; results folders that never half-exist."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
