@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,10 @@ from sim.decision import Choice, choose
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
+
+Policy = Callable[["ActorAgent", Context, Choice], np.ndarray]
+"""Replaces the logit draw: given the agent, its view and the model's choice (utilities and
+draw), return the chosen action index per world. ``sim play`` uses it for the student's actor."""
 
 SIGNAL_STATEMENT = 3
 """Code in ``WorldState.signals`` for a statement (cheap talk, Kydd 2005)."""
@@ -52,6 +57,7 @@ class ActorAgent(mesa.Agent):
         disabled = set(params.disabled_actions)
         self.enabled = np.array([a.name not in disabled for a in self.actions])
         self.last_choice: Choice | None = None
+        self.policy: Policy | None = None
 
     @property
     def face(self) -> np.ndarray:
@@ -82,6 +88,8 @@ class ActorAgent(mesa.Agent):
         ctx = self.context()
         noise = model.streams.gumbel(f"decide/{self.name}", len(self.actions))
         choice = choose(ctx, self.actions, self.enabled, noise, model.world.decision.rationality)
+        if self.policy is not None:
+            choice.index = self.policy(self, ctx, choice)
         self.last_choice = choice
         for column, action in enumerate(self.actions):
             mask = choice.index == column
