@@ -26,6 +26,7 @@ from sim.state import (
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
     PROPOSAL_NONE,
+    SUMMIT_DECLINED,
     SUMMIT_HELD,
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
@@ -36,6 +37,8 @@ Note = Callable[[np.ndarray, str], None]
 """Callback that narrates an event in the traced world: ``note(mask, text)``."""
 
 SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT, SIGNAL_STRIKE_PAUSE = 1, 2, 3, 4
+SUMMIT_ANSWER_DAYS = 3
+"""Days a summit offer stays open before it lapses unanswered."""
 SUMMIT_FACE = 0.3
 """Face a held summit gives each leader, per unit of weakness aversion (stylised)."""
 
@@ -127,6 +130,18 @@ def hold_summits(
         state.face[due, actor] += SUMMIT_FACE * aversion[due]
     state.record("summit", due)
     note(due, "the summit is held: both sides speak of progress")
+
+
+def lapse_summit_offers(state: WorldState, note: Note) -> None:
+    """A summit offer left unanswered for ``SUMMIT_ANSWER_DAYS`` lapses, as if declined."""
+    offered = state.summit_status == SUMMIT_OFFERED
+    lapsed = offered & (state.day - state.summit_changed_day >= SUMMIT_ANSWER_DAYS)
+    if not lapsed.any():
+        return
+    state.summit_status[lapsed] = SUMMIT_DECLINED
+    state.summit_changed_day[lapsed] = state.day
+    state.summit_day[lapsed] = np.inf
+    note(lapsed, "the summit offer lapses unanswered")
 
 
 def responders(state: WorldState, roles: Roles, actor: int) -> np.ndarray:

@@ -195,6 +195,7 @@ class NegotiationModel(mesa.Model):
         coercer = self.actor_params[self.roles.coercer]
         dynamics.fire_events(state, self.spec, self.world, self.note)
         dynamics.hold_summits(state, self.roles, self.actor_params, self.note)
+        dynamics.lapse_summit_offers(state, self.note)
         self.derived = derive(
             state, self.world, self.actor_params, self.roles, self.expected_success
         )
