@@ -346,6 +346,75 @@ def rerun(
 
 
 @app.command()
+def play(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    actor: Annotated[str, typer.Option("--as", help="The actor you play (a key under actors:).")],
+    seed: SeedOption = 0,
+    world: Annotated[int, typer.Option("--world", help="Which world of the run to play.")] = 0,
+    moves: Annotated[
+        Path | None,
+        typer.Option("--moves", help="Replay choices from a moves.yaml file.", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Log folder (default: results/play-...).", show_default=False),
+    ] = None,
+    overrides: SetOption = None,
+    debrief_runs: Annotated[
+        int, typer.Option("--debrief-runs", help="Worlds to compare your result with.")
+    ] = 2000,
+) -> None:
+    """Play one actor against the model, then see where your result falls among many worlds.
+
+    On each decision day you see what your actor knows and a menu of actions with their likely
+    consequences; the model plays everyone else. Every play is logged (moves.yaml replays it).
+
+    Example: sim play scenarios/summit.yaml --as usa --seed 3
+    """
+    from sim.play import Game, PlayError, PlayLog, debrief, load_moves
+
+    if seed < 0:
+        _fail(f"--seed: expected a seed >= 0, got {seed}")
+    if world < 0:
+        _fail(f"--world: expected a world index >= 0, got {world}")
+    if debrief_runs < 1:
+        _fail(f"--debrief-runs: expected a number of worlds >= 1, got {debrief_runs}")
+    loaded = _load(scenario, overrides)
+    if actor not in loaded.actors:
+        _fail(f"--as: unknown actor {actor!r}; expected one of {', '.join(loaded.actors)}")
+    try:
+        planned = load_moves(moves) if moves is not None else None
+    except PlayError as err:
+        _fail(str(err))
+    folder = _output_folder(
+        out, False, Path("results") / f"play-{scenario.stem}-{actor}-seed{seed}"
+    )
+    log = PlayLog(folder, str(scenario), actor, seed, world)
+    game = Game(
+        loaded,
+        actor,
+        seed,
+        say=typer.echo,
+        ask=input,
+        moves=planned,
+        log=log,
+        world=world,
+        moves_file=str(moves) if moves else "moves file",
+    )
+    try:
+        game.play()
+    except PlayError as err:
+        _fail(f"{err} (the play so far is logged in {folder})")
+    except (EOFError, KeyboardInterrupt):
+        _fail(f"input ended before the game did (the play so far is logged in {folder})")
+    data, text = debrief(game, runs=debrief_runs)
+    log.debrief(data, text)
+    for line in text.splitlines():
+        game.say(line)
+    typer.echo(f"\nPlay logged in {folder} (replay: --moves {folder / 'moves.yaml'})")
+
+
+@app.command()
 def validate(
     scenarios: Annotated[
         list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)
