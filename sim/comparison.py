@@ -51,6 +51,8 @@ def _describe(actors: dict[str, str]) -> str:
     return ", ".join(f"{name} ({role})" for name, role in actors.items())
 
 
+DIFFERENCE_COLUMNS = ("territory_change", "casualties", "air_defense_delivered")
+"""Per-world columns whose paired differences are reported by default."""
 MEASURE_UNITS = {
     "territory_change": "pp",
     "casualties": "people",
@@ -110,11 +112,12 @@ class Comparison:
         frames = [r.outcome_table().assign(scenario=label) for r, label in self._pairs()]
         return pd.concat(frames).reset_index().set_index(["scenario", "outcome"])
 
-    def differences(self) -> pd.DataFrame:
-        """Paired differences against the first scenario: outcome shares, territory, casualties.
+    def differences(self, columns: Sequence[str] = DIFFERENCE_COLUMNS) -> pd.DataFrame:
+        """Paired differences against the first scenario: outcome shares, then ``columns``.
 
         Outcome differences are in probability (share of worlds); territory in percentage
-        points; casualties in people.
+        points; casualties in people; any other per-world column in its own units (e.g.
+        ``payoff_russia``, ``blame_ukraine``).
         """
         reference = self.results[0].worlds
         rows = []
@@ -125,7 +128,7 @@ class Comparison:
                     reference["outcome"] == outcome, worlds["outcome"] == outcome
                 )
                 rows.append({"scenario": label, "measure": f"P({outcome})", **row})
-            for column in ("territory_change", "casualties", "air_defense_delivered"):
+            for column in columns:
                 row = paired_difference(reference[column], worlds[column])
                 rows.append({"scenario": label, "measure": column, **row})
         return pd.DataFrame(rows).set_index(["scenario", "measure"])

@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "day_moratorium_start": "strike moratorium agreed",
     "day_settlement": "settlement",
 }
+EXTRA_EVENT_LABELS = {"day_moratorium_end": "strike moratorium ended"}
 EVENT_COLOURS = {
     "day_summit": "#1f78b4",
     "day_sanctions": OUTCOME_COLOURS["sanctions"],
@@ -124,7 +125,7 @@ def outcome_bars(source: Results | Comparison, ax: Axes | None = None) -> Axes:
             ax.errorbar(
                 edge,
                 row + 0.34,
-                xerr=[[p - low], [high - p]],
+                xerr=[[max(p - low, 0.0)], [max(high - p, 0.0)]],
                 color="black",
                 capsize=3,
                 linewidth=1.2,
@@ -176,7 +177,8 @@ def event_days(
         for (label, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
             days, share = _cumulative(results.worlds[column].to_numpy(float), horizon)
             ax.step(days, share, where="post", color=colour, linestyle=style, label=label)
-        title = f"{EVENT_LABELS[column].capitalize()}: share of worlds by day"
+        name = {**EVENT_LABELS, **EXTRA_EVENT_LABELS}.get(column, column)
+        title = f"{name.capitalize()}: share of worlds by day"
     start = pairs[0][1].scenario.start_date
     ax.set_xlim(0, horizon - 1)
     ax.set_ylim(0, 1.02)

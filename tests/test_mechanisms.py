@@ -71,7 +71,8 @@ def test_m4_rejections_shift_blame_and_pressure_follows_blame():
     proposing = ensemble("baseline.yaml").worlds
     silent = ensemble(
         "baseline.yaml",
-        "actors.russia.disabled_actions=[propose_ceasefire, propose_moratorium]",
+        # a --set list replaces the whole list: keep baseline.yaml's offer_summit switched off
+        "actors.russia.disabled_actions=[offer_summit, propose_ceasefire, propose_moratorium]",
     ).worlds
     assert proposing["rejections_defender"].mean() > 1
     assert proposing["blame_ukraine"].mean() > silent["blame_ukraine"].mean() + 0.05

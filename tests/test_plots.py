@@ -132,3 +132,10 @@ def test_save_figures_writes_every_figure(tmp_path):
     stems = {p.stem for p in written}
     assert stems == {"outcomes", "event_days", "territory", "casualties", "blame"}
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_outcome_bars_survive_an_empty_outcome_class(ax):
+    results = known_results()
+    results.worlds.loc[results.worlds["outcome"] == "settlement", "outcome"] = "paralysis"
+    plots.outcome_bars(results, ax=ax)
+    assert ax.patches[0].get_width() == 0.0
