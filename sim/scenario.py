@@ -12,6 +12,13 @@ A scenario file is read in four steps:
 Any problem raises :class:`ScenarioError`, one line naming the file, the line, the field and what
 was expected, e.g. ``scenarios/x.yaml:12: actors.usa.weakness_aversion: expected a probability in
 [0, 1], got 1.5``.
+
+Hostile or broken input is answered quickly and in little memory: files over ``MAX_FILE_BYTES``
+are refused before parsing; documents of more than ``MAX_VALUES`` values (counting every
+expansion of an alias, so a "billion laughs" stops after a few thousand steps), nested deeper
+than ``MAX_DEPTH`` or extending more than ``MAX_EXTENDS`` files are refused; only plain-data YAML
+tags are accepted. Anchors, aliases and merge keys (``<<: *shared``) stay usable within those
+bounds.
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -39,9 +47,32 @@ SourceMap = dict[KeyPath, Source]
 OVERRIDE = "--set"
 """The pseudo file name of values supplied by ``--set`` overrides."""
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+MAX_FILE_BYTES = 1_000_000
+"""Larger files are refused before parsing: a scenario file is a few kilobytes."""
+MAX_VALUES = 20_000
+"""Most YAML values (nodes) in one document, counting each expansion of an alias ``*name``; a
+scenario has a few hundred. Bounds the time and memory of a YAML alias bomb ("billion laughs")."""
+MAX_DEPTH = 50
+"""Deepest nesting of mappings and lists accepted; a scenario nests about five levels."""
+MAX_EXTENDS = 20
+"""Longest chain of files extending one another."""
+MAX_DIGITS = 100
+"""Longest whole number accepted, in characters."""
+
+_YAML = "tag:yaml.org,2002:"
+_MERGE_TAG = _YAML + "merge"
+_TIMESTAMP_TAG = _YAML + "timestamp"
+_INT_TAG = _YAML + "int"
+_PLAIN_TAGS = frozenset(
+    _YAML + name for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map")
+)
+"""Tags of plain data; any other (``!!python/object``, ``!!binary``, ``!!set``, ``!custom``) is
+refused with a message, never constructed."""
 _MISSING = object()
+_LINE_BREAKS = str.maketrans(
+    {char: repr(char)[1:-1] for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+)
+"""Characters ``str.splitlines`` breaks on, shown escaped so that an error stays on one line."""
 
 
 class ScenarioError(Exception):
@@ -73,7 +104,8 @@ class ScenarioError(Exception):
         where = self.file
         if where is not None and self.line is not None:
             where = f"{where}:{self.line}"
-        return ": ".join(part for part in (where, self.field, self.message) if part)
+        text = ": ".join(part for part in (where, self.field, self.message) if part)
+        return text.translate(_LINE_BREAKS)
 
 
 # --- public functions ----------------------------------------------------------------------------
@@ -124,18 +156,67 @@ def bundled_scenarios() -> list[Path]:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that maps every key and item to its line and refuses duplicate keys."""
+    """A safe YAML loader that maps every key and item to its line, within bounds.
+
+    It refuses duplicate keys, tags other than plain data, nesting deeper than ``MAX_DEPTH``,
+    and documents of more than ``MAX_VALUES`` values, counting each expansion of an alias (so
+    an alias bomb is refused after a few thousand steps, not after exhausting memory).
+    """
 
     def __init__(self, text: str, file: str) -> None:
         super().__init__(text)
         self.file = file
         self.sources: SourceMap = {(): (file, None)}
         self._open: set[int] = set()
+        self._composed = 0
+        self._depth = 0
+        self._recorded = 0
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _YAML + "value"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    """SafeLoader's implicit tags, but a plain ``=`` is text, not the unconstructable !!value."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """Compose one node, counting nodes and nesting as they are read."""
+        mark = self.peek_event().start_mark
+        self._composed += 1
+        if self._composed > MAX_VALUES:
+            raise ScenarioError(
+                f"too many values (more than {MAX_VALUES}); a scenario has a few hundred",
+                file=self.file,
+                line=mark.line + 1,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ScenarioError(
+                    f"nested more than {MAX_DEPTH} levels deep", file=self.file, line=mark.line + 1
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def record(self, node: yaml.Node, path: KeyPath = ()) -> None:
-        """Record the line of every key and item under ``node`` (at ``path``) in ``sources``."""
+        """Record the line of every key and item under ``node`` (at ``path``) in ``sources``.
+
+        Also checks what the composer cannot: tags, and the size and depth of the document once
+        aliases are expanded.
+        """
         if id(node) in self._open:
             raise self._error("an alias refers to its own anchor (recursive data)", node, path)
+        self._recorded += 1
+        if self._recorded > MAX_VALUES:
+            raise self._error(
+                f"aliases (*name) expand to more than {MAX_VALUES} values; "
+                "is this a YAML alias bomb?",
+                node,
+                path,
+            )
+        if len(path) > MAX_DEPTH:
+            raise self._error(f"nested more than {MAX_DEPTH} levels deep", node, path)
+        self._check_scalar(node, path)
         self._open.add(id(node))
         if isinstance(node, yaml.MappingNode):
             self._record_mapping(node, path)
@@ -143,12 +224,25 @@ class _LineLoader(yaml.SafeLoader):
             for index, item in enumerate(node.value):
                 self.sources[(*path, index)] = (self.file, item.start_mark.line + 1)
                 self.record(item, (*path, index))
-        elif node.tag == _TIMESTAMP_TAG:
+        self._open.discard(id(node))
+
+    def _check_scalar(self, node: yaml.Node, path: KeyPath) -> None:
+        """Refuse tags other than plain data, overlong numbers and impossible dates."""
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace(_YAML, "!!")
+            raise self._error(
+                f"the YAML tag {tag} is not allowed; "
+                "a scenario holds plain text, numbers, dates, lists and mappings",
+                node,
+                path,
+            )
+        if node.tag == _INT_TAG and len(node.value) > MAX_DIGITS:
+            raise self._error(f"a number of {len(node.value)} characters is too long", node, path)
+        if node.tag == _TIMESTAMP_TAG:
             try:
                 self.construct_object(node)
-            except ValueError as err:
+            except (ValueError, OverflowError) as err:
                 raise self._error(f"invalid date {node.value!r} ({err})", node, path) from None
-        self._open.discard(id(node))
 
     def _record_mapping(self, node: yaml.MappingNode, path: KeyPath) -> None:
         for key_node, value_node in node.value:  # merged keys (<<) first: explicit keys win
@@ -157,6 +251,10 @@ class _LineLoader(yaml.SafeLoader):
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
                 for source in merged:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise self._error(
+                            "a merge key (<<) takes a mapping or a list of mappings", source, path
+                        )
                     self.record(source, path)
         first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -166,11 +264,12 @@ class _LineLoader(yaml.SafeLoader):
                 raise self._error(
                     "a key must be a plain name, not a mapping or a list", key_node, path
                 )
+            self._check_scalar(key_node, path)
             key = self.construct_object(key_node)
             line = key_node.start_mark.line + 1
             if key in first_line:
                 raise ScenarioError(
-                    f"duplicate key {key!r} on lines {first_line[key]} and {line}",
+                    f"duplicate key {_show(key)} on lines {first_line[key]} and {line}",
                     file=self.file,
                     line=line,
                     field=_dotted((*path, key)),
@@ -185,18 +284,41 @@ class _LineLoader(yaml.SafeLoader):
         )
 
 
+_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
 def _read(path: Path, file: str) -> str:
-    """Read ``path`` as UTF-8 text; any reason it cannot be read becomes a ScenarioError."""
+    """Read ``path`` as UTF-8 text; any reason it cannot be read becomes a ScenarioError.
+
+    At most ``MAX_FILE_BYTES`` are read, so a huge file or a device such as ``/dev/zero`` is
+    refused quickly.
+    """
     if path.is_dir():
         raise ScenarioError("is a directory, not a scenario file", file=file)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError("file not found", file=file) from None
-    except OSError as err:
-        raise ScenarioError(f"cannot read the file: {err.strerror or err}", file=file) from None
+    except (OSError, ValueError) as err:  # permissions, a NUL byte in the name, ...
+        reason = getattr(err, "strerror", None) or err
+        raise ScenarioError(f"cannot read the file: {reason}", file=file) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"file too large (over {MAX_FILE_BYTES // 1_000_000} MB); "
+            "a scenario file is a few kilobytes",
+            file=file,
+        )
+    for bom, encoding in _BOMS.items():
+        if data.startswith(bom):
+            raise ScenarioError(f"the file is {encoding} text; save it as UTF-8", file=file)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise ScenarioError(
@@ -204,8 +326,18 @@ def _read(path: Path, file: str) -> str:
         ) from None
 
 
-def _parse(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
-    """Parse one YAML document into data and the line of each path; the top must be a mapping."""
+def _blank(text: str) -> bool:
+    """Whether ``text`` has nothing but blank lines and ``#`` comments."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _compose(text: str, file: str) -> tuple[Any, yaml.Node | None, SourceMap]:
+    """Parse one YAML document, within bounds, into data, its root node and the line of each path.
+
+    Returns:
+        ``(data, root, sources)``; ``root`` is None for an empty document.
+
+    """
     try:
         loader = _LineLoader(text, file)  # checks the characters first
     except yaml.YAMLError as err:
@@ -213,22 +345,32 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise ScenarioError(
-                "the file is empty; expected a mapping of scenario fields", file=file
-            )
+            return None, None, loader.sources
         loader.record(node)
         data = loader.construct_document(node)
     except yaml.YAMLError as err:
         raise _yaml_error(err, text, file) from None
+    except RecursionError:  # a safety net: the depth limits above should prevent it
+        raise ScenarioError(f"nested too deeply (over {MAX_DEPTH} levels)", file=file) from None
     finally:
         loader.dispose()
+    return data, node, loader.sources
+
+
+def _parse(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
+    """Parse a scenario file's text; the top must be a mapping."""
+    if _blank(text):
+        raise ScenarioError("the file is empty; expected a mapping of scenario fields", file=file)
+    data, node, sources = _compose(text, file)
+    if node is None or data is None:
+        raise ScenarioError("the file is empty; expected a mapping of scenario fields", file=file)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"expected a mapping of scenario fields at the top level, got {_show(data)}",
             file=file,
             line=node.start_mark.line + 1,
         )
-    return data, loader.sources
+    return data, sources
 
 
 def _yaml_error(err: yaml.YAMLError, text: str, file: str) -> ScenarioError:
@@ -240,13 +382,18 @@ def _yaml_error(err: yaml.YAMLError, text: str, file: str) -> ScenarioError:
         )
     if isinstance(err, yaml.MarkedYAMLError):
         mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        if err.problem and "'\\t'" in err.problem:
+            return ScenarioError(
+                "invalid YAML: a tab character; indent with spaces, not tabs", file=file, line=line
+            )
         message = f"invalid YAML: {err.problem or err.context}"
         if err.problem and err.context and err.context.startswith("while"):
             started = f" on line {err.context_mark.line + 1}" if err.context_mark else ""
             message += f" ({err.context}{started})"
         elif err.problem and err.context:
             message = f"invalid YAML: {err.context}, {err.problem}"
-        return ScenarioError(message, file=file, line=mark.line + 1 if mark else None)
+        return ScenarioError(message, file=file, line=line)
     return ScenarioError(f"invalid YAML: {err}", file=file)
 
 
@@ -270,12 +417,20 @@ def _load_document(
         raise error(f"expected the name of a scenario file to extend, got {_show(parent_name)}")
     parent_path = path.parent / parent_name
     parent_file = os.path.normpath(os.path.join(os.path.dirname(file), parent_name))
-    chain = (*chain, (path.resolve(), file))
-    if parent_path.resolve() in [resolved for resolved, _ in chain]:
-        cycle = " -> ".join([*(name for _, name in chain), parent_file])
-        raise error(f"extends cycle: {cycle}")
-    if not parent_path.is_file():
-        raise error(f"cannot extend {parent_file!r}: file not found")
+    if len(chain) >= MAX_EXTENDS:
+        raise error(f"more than {MAX_EXTENDS} files extend one another")
+    try:
+        chain = (*chain, (path.resolve(), file))
+        if parent_path.resolve() in [resolved for resolved, _ in chain]:
+            cycle = " -> ".join([*(name for _, name in chain), parent_file])
+            raise error(f"extends cycle: {cycle}")
+        if not parent_path.exists():
+            raise error(f"cannot extend {parent_file!r}: file not found")
+        if parent_path.is_dir():
+            raise error(f"cannot extend {parent_file!r}: it is a directory, not a scenario file")
+    except (OSError, ValueError, RuntimeError) as err:  # a NUL byte, a symlink loop, ...
+        reason = getattr(err, "strerror", None) or err
+        raise error(f"cannot extend {parent_file!r}: {reason}") from None
     parent, parent_sources = _load_document(parent_path, parent_file, chain)
     replaced: list[KeyPath] = []
     merged = _deep_merge(parent, doc, (), replaced)
@@ -320,11 +475,11 @@ def _apply_override(doc: dict[str, Any], sources: SourceMap, text: str) -> None:
     if not all(parts):
         raise ScenarioError("empty part in the path", file=OVERRIDE, field=dotted)
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as err:
-        problem = getattr(err, "problem", None) or err
+        value = _compose(raw, OVERRIDE)[0]  # the same bounds and checks as a file
+    except ScenarioError as err:
+        message = err.message.removeprefix("invalid YAML: ")
         raise ScenarioError(
-            f"cannot parse the value {raw!r} as YAML: {problem}", file=OVERRIDE, field=dotted
+            f"cannot read the value {_show(raw)}: {message}", file=OVERRIDE, field=dotted
         ) from None
     container, key, path = _override_target(doc, parts, dotted)
     container[key] = value
@@ -353,13 +508,14 @@ def _override_target(
         here = _dotted(path) or "the scenario"
         key: Key = part
         if isinstance(container, list):
-            if not part.isdigit() or int(part) >= len(container):
+            index = int(part) if part.isascii() and part.isdigit() and len(part) < 10 else None
+            if index is None or index >= len(container):
                 raise ScenarioError(
                     f"no item {part} in {here}, which has {_items(len(container))} (from 0)",
                     file=OVERRIDE,
                     field=dotted,
                 )
-            key = int(part)
+            key = index
         elif not isinstance(container, dict):
             raise ScenarioError(
                 f"{here} is {_show(container)}, not a mapping", file=OVERRIDE, field=dotted
@@ -368,11 +524,10 @@ def _override_target(
             fields = _field_names(_resolve(annotation, container))
             if fields is None:  # a free mapping (like actors): only its last part may be new
                 if not last:
-                    raise ScenarioError(
-                        f"no {part!r} in {here}{_did_you_mean(part, container)}",
-                        file=OVERRIDE,
-                        field=dotted,
+                    hint = _did_you_mean(part, container) or (
+                        f" (to add one, set {_dotted((*path, part))}={{...}} whole)"
                     )
+                    raise ScenarioError(f"no {part!r} in {here}{hint}", file=OVERRIDE, field=dotted)
             elif part not in fields:
                 raise ScenarioError(
                     f"no field {part!r} in {here}{_did_you_mean(part, fields)}",
@@ -503,6 +658,8 @@ class _Loc:
     """annotation at ``path`` (after the member labels that followed it)"""
     branches: list[tuple[int, type | None]]
     """plain (non-discriminated) union branches taken: (depth in ``path``, shape of the member)"""
+    key: bool = False
+    """the error is about the key at ``path`` (a name that is not text), not its value"""
 
 
 def _clean_loc(loc: Iterable[Any]) -> _Loc:
@@ -511,8 +668,10 @@ def _clean_loc(loc: Iterable[Any]) -> _Loc:
     parent: Any = None
     clean: list[Key] = []
     branches: list[tuple[int, type | None]] = []
+    key = False
     for item in loc:
         if item == "[key]":
+            key = True
             continue
         annotation, discriminator = _unwrap(annotation)
         if _is_union(annotation):
@@ -526,7 +685,7 @@ def _clean_loc(loc: Iterable[Any]) -> _Loc:
         parent = annotation
         clean.append(item)
         annotation = _child(annotation, item)
-    return _Loc(tuple(clean), parent, annotation, branches)
+    return _Loc(tuple(clean), parent, annotation, branches, key)
 
 
 # --- validation errors ---------------------------------------------------------------------------
@@ -578,12 +737,25 @@ def _from_validation_error(
             ),
             0,
         )
+    if details[chosen]["type"] == "missing":  # a misspelt name: report the typo, not the gap
+        parent = errors[chosen].path[:-1]
+        chosen = next(
+            (
+                i
+                for i, detail in enumerate(details)
+                if detail["type"] == "extra_forbidden" and errors[i].path[:-1] == parent
+            ),
+            chosen,
+        )
     loc, error = errors[chosen], details[chosen]
-    path = loc.path
+    path = _real_path(doc, loc.path)
     kind = error["type"]
     ctx = error.get("ctx", {})
     name = path[-1] if path else ""
-    if kind == "extra_forbidden":
+    if loc.key or kind == "invalid_key":
+        hint = "" if isinstance(name, str) else "; put it in quotes"
+        message = f"a name must be text, got {_show(name)}{hint}"
+    elif kind == "extra_forbidden":
         suggestion = _did_you_mean(str(name), _field_names(_resolve(loc.parent)) or [])
         message = f"unknown field {name!r}{suggestion}"
     elif kind == "missing":
@@ -635,6 +807,23 @@ def _located(message: str, path: KeyPath, sources: SourceMap) -> ScenarioError:
 # --- small helpers -------------------------------------------------------------------------------
 
 
+def _real_path(doc: Any, path: KeyPath) -> KeyPath:
+    """Map an error location to the document's own keys.
+
+    Pydantic reports some keys changed (``None`` as ``'None'``, ``true`` as ``1``); the source
+    map and the messages need the keys as they were read.
+    """
+    real: list[Any] = []
+    for item in path:
+        if isinstance(doc, dict) and not (item in doc and type(item) is str):
+            same = [key for key in doc if key == item and type(key) is type(item)]
+            near = [key for key in doc if key == item or str(key) == str(item)]
+            item = (same or near or [item])[0]
+        real.append(item)
+        doc = doc.get(item, _MISSING) if isinstance(doc, dict) else _get(doc, (item,))
+    return tuple(real)
+
+
 def _get(doc: Any, path: KeyPath) -> Any:
     """Return the document value at ``path``, or a sentinel if there is none."""
     for key in path:
@@ -649,8 +838,20 @@ def _items(count: int) -> str:
     return f"{count} item" if count == 1 else f"{count} items"
 
 
-def _dotted(path: Iterable[Key]) -> str:
-    return ".".join(str(key) for key in path)
+def _dotted(path: Iterable[Any]) -> str:
+    """``actors.usa.credulity``; keys that are not text are shown as YAML writes them."""
+    return ".".join(_key_text(key) for key in path)
+
+
+def _key_text(key: Any) -> str:
+    """A key as YAML writes it: ``usa``, ``0``, ``true``, ``null``."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, str) and (not key or "." in key or key != key.strip()):
+        return repr(key)
+    return str(key)
 
 
 def _did_you_mean(name: str, candidates: Iterable[Any]) -> str:
@@ -670,7 +871,10 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 40 else f"{value[:40]!r}..."
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:40]}..."

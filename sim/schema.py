@@ -10,6 +10,7 @@ Sources for every default live in ``docs/calibration.md`` and in comments of
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from typing import Annotated, Literal
 
@@ -186,8 +187,11 @@ class _ActorBase(_Strict):
         allowed = ACTIONS_BY_ROLE[role]
         for name in value:
             if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ValueError(
-                    f"unknown action {name!r} for a {role}; expected one of {', '.join(allowed)}"
+                    f"unknown action {name!r} for the {role}; expected one of "
+                    f"{', '.join(allowed)}{hint}"
                 )
         return value
 
@@ -330,6 +334,27 @@ class SanctionsEvent(_EventBase):
     against: str
     level: Probability = 0.5
 
+
+EVENT_ROLES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
+    "deadline": {
+        "by": (("coercer",), "a deadline is set by the coercer"),
+        "against": (("aggressor",), "a deadline is set against the aggressor"),
+    },
+    "summit_offer": {
+        "by": (("aggressor",), "a summit is offered by the aggressor (the coercer answers it)"),
+        "to": (("coercer",), "a summit is offered to the coercer"),
+    },
+    "aid_package": {
+        "by": (("coercer", "supporter"), "aid is sent by the coercer or a supporter"),
+        "to": (("defender",), "aid is sent to the defender"),
+    },
+    "sanctions": {
+        "by": (("coercer", "supporter"), "sanctions are imposed by the coercer or a supporter"),
+        "against": (("aggressor",), "sanctions are imposed on the aggressor"),
+    },
+}
+"""Roles an event's actors may have, by event kind and field, with the rule in words. A summit
+(``between``) must include the aggressor and the coercer; a moratorium names no actors."""
 
 Event = Annotated[
     DeadlineEvent
@@ -521,48 +546,102 @@ class Scenario(_Strict):
     truce: Truce = Field(default_factory=Truce)
 
     def semantic_errors(self) -> list[tuple[tuple[str | int, ...], str]]:
-        """Cross-field problems pydantic cannot see: roles present, events' actors and days.
+        """Cross-field problems pydantic cannot see: actors' names and roles, events' days, actors.
+
+        An event's actors must exist and have the roles of ``EVENT_ROLES``.
 
         Returns:
             ``(path, message)`` pairs; the loader turns each path into a file and line.
 
         """
         errors: list[tuple[tuple[str | int, ...], str]] = []
-        counts = {role: 0 for role in ROLES}
-        for actor in self.actors.values():
-            counts[actor.role] += 1
-        for role in ("aggressor", "defender", "coercer"):
-            if counts[role] != 1:
+        for name in self.actors:
+            if not name.strip():
+                errors.append((("actors", name), "an actor's name must not be empty"))
+            elif "." in name:
+                errors.append(
+                    (("actors", name), f"an actor's name cannot contain '.', got {name!r}")
+                )
+        by_role: dict[str, list[str]] = {role: [] for role in ROLES}
+        for name, actor in self.actors.items():
+            by_role[actor.role].append(name)
+        for role in ("aggressor", "coercer", "defender"):
+            named = by_role[role]
+            if not named:
                 errors.append(
                     (
                         ("actors",),
-                        f"expected exactly one actor with role {role}, got {counts[role]}",
+                        f"no actor has the role {role}; a scenario needs exactly one aggressor, "
+                        "one coercer and one defender",
                     )
                 )
+            elif len(named) > 1:
+                errors.append(
+                    (
+                        ("actors", named[1], "role"),
+                        f"expected exactly one actor with role {role}, got {len(named)}: "
+                        f"{', '.join(named)}",
+                    )
+                )
+        try:
+            self.start_date + dt.timedelta(days=self.horizon_days)
+        except OverflowError:
+            errors.append((("start_date",), "the horizon runs past the year 9999"))
         names = ", ".join(self.actors)
         for index, event in enumerate(self.events):
+            where = ("events", index)
             if event.day >= self.horizon_days:
                 errors.append(
                     (
-                        ("events", index, "day"),
+                        (*where, "day"),
                         f"day {event.day} is past the horizon (horizon_days={self.horizon_days})",
                     )
                 )
             held_on = getattr(event, "held_on", None)
             if held_on is not None and held_on < event.day:
+                errors.append(((*where, "held_on"), f"held_on {held_on} is before day {event.day}"))
+            elif held_on is not None and held_on >= self.horizon_days:
                 errors.append(
-                    (("events", index, "held_on"), f"held_on {held_on} is before day {event.day}")
+                    (
+                        (*where, "held_on"),
+                        f"held_on {held_on} is past the horizon (horizon_days={self.horizon_days})",
+                    )
                 )
             for field in ("by", "to", "against", "between"):
                 value = getattr(event, field, None)
                 for name in value if isinstance(value, list) else [value]:
                     if name is not None and name not in self.actors:
                         errors.append(
-                            (
-                                ("events", index, field),
-                                f"unknown actor {name!r}; expected one of {names}",
-                            )
+                            ((*where, field), f"unknown actor {name!r}; expected one of {names}")
                         )
+            errors += [((*where, *path), message) for path, message in self._role_errors(event)]
+        return errors
+
+    def _role_errors(self, event: Event) -> list[tuple[tuple[str | int, ...], str]]:
+        """Events whose actors have the wrong roles for the event's kind (``EVENT_ROLES``)."""
+        errors: list[tuple[tuple[str | int, ...], str]] = []
+        for field, (roles, rule) in EVENT_ROLES.get(event.kind, {}).items():
+            name = getattr(event, field)
+            actor = self.actors.get(name)
+            if actor is not None and actor.role not in roles:
+                article = "a" if actor.role == "supporter" else "the"
+                errors.append(((field,), f"{name!r} is {article} {actor.role}, but {rule}"))
+        if isinstance(event, SummitOfferEvent) and event.by == event.to:
+            errors.append((("to",), f"{event.to!r} cannot offer a summit to itself"))
+        if isinstance(event, SummitEvent):
+            for position, name in enumerate(event.between):
+                if name in event.between[:position]:
+                    errors.append((("between", position), f"{name!r} is named twice"))
+            for role in ("aggressor", "coercer"):
+                named = [n for n, a in self.actors.items() if a.role == role]
+                if len(named) == 1 and named[0] not in event.between:
+                    errors.append(
+                        (
+                            ("between",),
+                            f"a summit is held between the aggressor and the coercer (others may "
+                            f"join); add {named[0]!r}",
+                        )
+                    )
         return errors
 
     def actor_of_role(self, role: str) -> str:

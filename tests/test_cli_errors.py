@@ -210,7 +210,7 @@ def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, monkeypat
         def summary_text(self) -> str:
             return "SUMMARY"
 
-        def save(self, folder: Path, command: str) -> Path:
+        def save(self, folder: Path, command: str, **options) -> Path:
             folder.mkdir(parents=True)
             return folder
 
