@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from typer import Abort
+
+try:  # typer >= 0.22 vendors click; older releases use the click package
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, UsageError
 
 from sim.scenario import ScenarioError, bundled_scenarios, load_scenario
 from sim.schema import Scenario
@@ -31,8 +37,22 @@ app = typer.Typer(
 
 
 def main() -> None:
-    """Run the ``sim`` command line (the console-script entry point)."""
-    app(prog_name="sim")
+    """Run the ``sim`` command line (the console-script entry point).
+
+    Usage errors typer finds itself (a non-numeric ``--seed``, an unknown option, a missing
+    argument) are printed like every other bad input: one ``error:`` line, exit status 2.
+    """
+    try:
+        code = app(prog_name="sim", standalone_mode=False)
+    except ClickException as err:
+        where = f"{err.ctx.command_path}: " if getattr(err, "ctx", None) else ""
+        hint = " (see --help)" if isinstance(err, UsageError) else ""
+        typer.echo(f"error: {where}{err.format_message()}{hint}", err=True)
+        sys.exit(err.exit_code)
+    except Abort:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str) -> NoReturn:

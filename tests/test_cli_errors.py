@@ -276,3 +276,31 @@ def test_subprocess_validate_good_file(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"ok  {MINIMAL}  (Minimal test scenario")
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "SCENARIO", "--seed", "abc"], "Invalid value for '--seed'"),
+        (["run", "SCENARIO", "--runs", "1e9"], "Invalid value for '--runs'"),
+        (["run", "SCENARIO", "--bogus"], "No such option: --bogus"),
+        (["run"], "Missing argument 'scenario'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_are_one_line_too(tmp_path, args, expected):
+    scenario = str(ROOT / "scenarios" / "summit.yaml")
+    args = [scenario if a == "SCENARIO" else a for a in args]
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: sim")
+    assert expected in lines[0]
+    assert list(tmp_path.iterdir()) == []
