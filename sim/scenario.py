@@ -445,9 +445,11 @@ def _load_document(
 def _deep_merge(base: Any, over: Any, path: KeyPath, replaced: list[KeyPath]) -> Any:
     """Merge ``over`` into ``base``: mappings key by key, anything else replaced whole.
 
-    The paths replaced whole are appended to ``replaced``.
+    A distribution (a mapping with ``dist``) is one value: the child's replaces the parent's
+    whole, so changing the family or leaving out a parameter never mixes the two. The paths
+    replaced whole are appended to ``replaced``.
     """
-    if isinstance(base, dict) and isinstance(over, dict):
+    if isinstance(base, dict) and isinstance(over, dict) and "dist" not in over:
         merged = dict(base)
         for key, value in over.items():
             if key in base:

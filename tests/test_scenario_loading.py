@@ -301,3 +301,27 @@ def test_bundled_scenarios_prefers_the_working_directory(tmp_path, monkeypatch):
     write(tmp_path, "scenarios/notes.txt", "not a scenario")
     monkeypatch.chdir(tmp_path)
     assert [path.name for path in bundled_scenarios()] == ["a.yaml", "b.yaml"]
+
+
+def test_extends_replaces_a_distribution_whole(tmp_path):
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"extends: {ROOT / 'scenarios' / 'article.yaml'}\n"
+        "name: child\n"
+        "economy:\n"
+        "  sanctions_success: {dist: uniform, low: 0.05, high: 0.2}\n"
+        "war:\n"
+        "  ground_gain_pct_per_day: {dist: triangular, low: 0.001, mode: 0.002, high: 0.003}\n"
+    )
+    scenario = load_scenario(child)
+    assert scenario.economy.sanctions_success.dist == "uniform"
+    assert scenario.war.ground_gain_pct_per_day.mode == 0.002
+    partial = tmp_path / "partial.yaml"
+    partial.write_text(
+        f"extends: {ROOT / 'scenarios' / 'article.yaml'}\n"
+        "name: partial\n"
+        "economy:\n  sanctions_success: {dist: beta, a: 3}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(partial)
+    assert "economy.sanctions_success.b" in str(err.value) and ":4:" in str(err.value)
