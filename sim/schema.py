@@ -405,7 +405,7 @@ class War(_Strict):
         0.5, description="share of civilian casualties caused by long-range strikes"
     )
     strikes_per_day: NonNegative = Field(
-        180.0, description="drones and missiles the aggressor launches per day"
+        200.0, description="drones and missiles the aggressor launches per day"
     )
     moratorium_ground_shift: NonNegative = Field(
         0.25, description="extra ground pace while long-range strikes pause (Baunov)"
