@@ -81,27 +81,30 @@ class Action:
 # --- shared pieces -----------------------------------------------------------------------------
 
 
+NONE: Components = {}
+"""The components of an action unavailable in every world: not computed (see ``sim.decision``)."""
+
+
 def _n(ctx: Context) -> int:
     return ctx.state.n
 
 
 def _cost(ctx: Context) -> np.ndarray:
-    return -np.broadcast_to(ctx.world.decision.action_cost, _n(ctx)).astype(float)
+    return ctx.derived.cost
 
 
 def _active(ctx: Context) -> np.ndarray:
     """Worlds where the war goes on and this actor is not answering a proposal."""
-    return ~ctx.state.settled & ~ctx.responding & ~_deadline_today(ctx)
+    return ctx.active
 
 
 def _deadline_today(ctx: Context) -> np.ndarray:
     """The coercer's deadline falls today: it must enforce or extend (and does nothing else)."""
-    due = ctx.state.deadline_day <= ctx.day
-    return due & (ctx.me == ctx.roles.coercer)
+    return ctx.deadline_today
 
 
 def _blame_weight(ctx: Context) -> np.ndarray:
-    return ctx.params.blame_sensitivity * ctx.world.decision.blame_scale
+    return ctx.blame_weight
 
 
 def _cooled_down(ctx: Context) -> np.ndarray:
@@ -122,10 +125,10 @@ def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
     """Blame share a rejection of the pending proposal would move onto ``rejecter`` (M4 ledger)."""
     state = ctx.state
     terms = state.proposal_terms
-    value = np.where(rejecter == ctx.roles.aggressor, terms, 1.0 - terms)
+    value = terms if rejecter == ctx.roles.aggressor else 1.0 - terms
     value = np.where(state.proposal_kind == PROPOSAL_MORATORIUM, 0.5, value)
     reasonable = reasonableness(1.0, value, ctx.world.blame.framing_weight)
-    dampened = np.where(state.proposal_opposed, 0.5, 1.0)
+    dampened = 1.0 - 0.5 * state.proposal_opposed  # 0.5 where opposed, else 1.0
     return ctx.world.blame.rejection_weight * reasonable * dampened
 
 
@@ -135,6 +138,7 @@ def _propose(ctx: Context, mask: np.ndarray, kind: int, terms: np.ndarray) -> No
     state.proposal_by[mask] = ctx.me
     state.proposal_terms[mask] = terms[mask]
     state.proposal_opposed[mask] = False
+    state.proposal_day[mask] = ctx.day
     state.last_proposal_day[mask, ctx.me] = ctx.day
 
 
@@ -146,7 +150,7 @@ def _proposal_open(ctx: Context) -> np.ndarray:
 
 
 def _wait_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    return ~ctx.responding & ~_deadline_today(ctx), {}
+    return ctx.free, {}
 
 
 def _nothing(ctx: Context, mask: np.ndarray) -> None:
@@ -167,7 +171,10 @@ def _acceptable(ctx: Context) -> np.ndarray:
 
 def _accept_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     if not ctx.responding.any():
-        return ctx.responding, {}
+        return ctx.responding, NONE
+    available = ctx.responding & _acceptable(ctx)
+    if not available.any():
+        return available, NONE
     state, derived, params = ctx.state, ctx.derived, ctx.params
     terms = state.proposal_terms
     moratorium = state.proposal_kind == PROPOSAL_MORATORIUM
@@ -182,10 +189,12 @@ def _accept_utility(ctx: Context) -> tuple[np.ndarray, Components]:
         strikes = 0.2 - 0.6 * ctx.params.refinery_campaign - 0.3 * state.strike_urgency
     material = np.where(moratorium, strikes, 2.0 * surplus)
     face = np.where(moratorium, 0.0, -face_cost * 2.0 * caved)
-    return ctx.responding & _acceptable(ctx), {"material": material, "face": face}
+    return available, {"material": material, "face": face}
 
 
 def _reject_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    if not ctx.responding.any():
+        return ctx.responding, NONE
     return ctx.responding, {"blame": -_blame_weight(ctx) * rejection_blame(ctx, ctx.me)}
 
 
@@ -228,6 +237,8 @@ def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
         & (since >= 30)
     )
     available = _active(ctx) & open_
+    if not available.any():
+        return available, NONE
     harm = 1.0 - state.sanctions_level
     pressure = np.maximum(ctx.derived.threat, 0.1 * (1.0 - state.belief))
     threat = SANCTIONS_HARM * pressure * state.credibility * harm
@@ -246,6 +257,9 @@ def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
 def _propose_ceasefire_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """A full ceasefire on its own terms: accepted it pays, rejected it shifts blame (Baunov)."""
     state, derived = ctx.state, ctx.derived
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
+    if not available.any():
+        return available, NONE
     terms = state.aggressor_demand()
     rejected = terms > derived.defender_max_terms
     gain = reasonableness(1.0, 1.0 - terms, ctx.world.blame.framing_weight)
@@ -253,36 +267,57 @@ def _propose_ceasefire_utility(ctx: Context) -> tuple[np.ndarray, Components]:
         _blame_weight(ctx) * ctx.world.blame.rejection_weight * gain * np.where(rejected, 1, 0.3)
     )
     material = np.where(rejected, 0.0, 0.7 * (terms - derived.aggressor_reservation))
-    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
     return available, {"blame": blame, "material": material, "cost": _cost(ctx)}
 
 
 def _propose_moratorium_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """A pause in long-range strikes eases refinery damage and the air-defence rush (Baunov)."""
     state, params = ctx.state, ctx.params
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx) & ~state.moratorium
+    if not available.any():
+        return available, NONE
     material = state.refinery_damage * 1.5 + 0.3 * state.strike_urgency - params.strike_priority
     blame = (
         _blame_weight(ctx) * ctx.world.blame.rejection_weight * ctx.world.blame.framing_weight
     ) * np.ones(_n(ctx))
-    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx) & ~state.moratorium
     return available, {"material": material, "blame": blame, "cost": _cost(ctx)}
 
 
-def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Room to concede on each issue: where the public position exceeds what it would settle for."""
+def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Room to concede: where the public position exceeds what the actor would settle for.
+
+    Returns:
+        The actor's positions, the largest gap over issues (``room``) and the first issue with
+        that gap, per world. Computed issue by issue (1-D arrays, exactly as a maximum over the
+        issue axis would be) and once per decision: the utility and the effect share it.
+
+    """
+    cached = ctx.cache.get("concession_gap")
+    if cached is not None:
+        return cached
     state = ctx.state
     if ctx.me == ctx.roles.aggressor:
         positions = state.aggressor_positions
         war_value = np.clip(ctx.derived.aggressor_war_value, 0.0, 1.0)
         framing_floor = np.asarray(ctx.params.core_demand) - STALLING_FRAMING_ROOM
         floor = np.where(state.sincere, war_value, np.maximum(war_value, framing_floor))
-        movable = np.where(state.sincere[:, None], True, ~CORE_ISSUES[None, :])
-        gap = np.where(movable, positions - floor[:, None], 0.0)
+        gaps = []
+        for issue, core in enumerate(CORE_ISSUES):
+            gap = positions[:, issue] - floor
+            if core:
+                gap = np.where(state.sincere, gap, 0.0)
+            gaps.append(np.maximum(gap, 0.0))
     else:
         positions = state.defender_positions
-        ceiling = np.clip(ctx.derived.defender_max_terms, 0.0, 1.0)[:, None]
-        gap = ceiling - positions
-    return positions, np.clip(gap, 0.0, None)
+        ceiling = np.clip(ctx.derived.defender_max_terms, 0.0, 1.0)
+        gaps = [np.maximum(ceiling - positions[:, issue], 0.0) for issue in range(len(CORE_ISSUES))]
+    room = gaps[0]
+    issue = np.zeros(state.n, dtype=np.intp)
+    for column, gap in enumerate(gaps[1:], start=1):
+        issue = np.where(gap > room, column, issue)
+        room = np.maximum(room, gap)
+    ctx.cache["concession_gap"] = positions, room, issue
+    return positions, room, issue
 
 
 def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -292,9 +327,11 @@ def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     ``NON_CORE_FACE`` of that.
     """
     state, params = ctx.state, ctx.params
-    _, gap = _concession_gap(ctx)
-    room = gap.max(axis=1)
-    core = CORE_ISSUES[np.argmax(gap, axis=1)]
+    _, room, issue = _concession_gap(ctx)
+    available = _active(ctx) & (room > 1e-9)
+    if not available.any():
+        return available, NONE
+    core = CORE_ISSUES[issue]
     step = ctx.world.bargaining.concession_step
     if ctx.me == ctx.roles.aggressor:
         urgency = state.economic_pressure + ctx.derived.threat * state.credibility
@@ -303,18 +340,16 @@ def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     material = 3.0 * urgency * np.minimum(room, 0.3)
     visible = np.where(core, 1.0, NON_CORE_FACE)
     face = -params.weakness_aversion * ctx.world.face.caving_cost * 3.0 * step * visible
-    available = _active(ctx) & (room > 1e-9)
     return available, {"material": material, "face": face, "cost": _cost(ctx)}
 
 
 def _concede(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
-    positions, gap = _concession_gap(ctx)
-    issue = np.argmax(gap, axis=1)
-    rows = np.flatnonzero(mask)
+    positions, room, issue = _concession_gap(ctx)
+    rows = mask.nonzero()[0]
     step = ctx.world.bargaining.concession_step
     step = step[rows] if np.ndim(step) else step
-    moved = np.minimum(step, gap[rows, issue[rows]])
+    moved = np.minimum(step, room[rows])
     direction = -1.0 if ctx.me == ctx.roles.aggressor else 1.0
     positions[rows, issue[rows]] += direction * moved
     state.concessions[rows, ctx.me] += 1
@@ -325,12 +360,15 @@ def _concede(ctx: Context, mask: np.ndarray) -> None:
 def _escalate_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Escalate strikes after a rejection or new sanctions (coercive punishment)."""
     state, params = ctx.state, ctx.params
+    available = _active(ctx) & ~state.moratorium & (state.escalated_until < ctx.day)
+    if not available.any():
+        return available, NONE
+    # A NaN first day (no sanctions yet) compares False, as "long ago" would.
     provoked = (ctx.day - state.last_rejection_day[:, ctx.roles.defender] <= 3) | (
-        ctx.day - np.nan_to_num(state.first_day["sanctions"], nan=-1e9) <= 3
+        ctx.day - state.first_day["sanctions"] <= 3
     )
     military = params.strike_priority * (0.3 + 0.6 * provoked)
     blame = -_blame_weight(ctx) * ctx.world.blame.strike_blame_per_day * 20.0
-    available = _active(ctx) & ~state.moratorium & (state.escalated_until < ctx.day)
     return available, {"military": military, "blame": blame * np.ones(_n(ctx)), "cost": _cost(ctx)}
 
 
@@ -365,11 +403,13 @@ def sanction_components(ctx: Context) -> Components:
 
 def _impose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state = ctx.state
-    components = sanction_components(ctx)
     due = _deadline_today(ctx)
-    components["cost"] = np.where(due, 0.0, _cost(ctx))
     available = ~state.settled & ~ctx.responding & (state.sanctions_level < 1.0 - 1e-9)
     available &= due | (state.summit_status != SUMMIT_SCHEDULED)
+    if not available.any():
+        return available, NONE
+    components = sanction_components(ctx)
+    components["cost"] = np.where(due, 0.0, _cost(ctx))
     return available, components
 
 
@@ -396,7 +436,10 @@ def deadline_face(ctx: Context) -> np.ndarray:
 
 
 def _extend_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    return _deadline_today(ctx) & ~ctx.state.settled, {"face": deadline_face(ctx)}
+    available = _deadline_today(ctx) & ~ctx.state.settled
+    if not available.any():
+        return available, NONE
+    return available, {"face": deadline_face(ctx)}
 
 
 def _extend(ctx: Context, mask: np.ndarray) -> None:
@@ -408,9 +451,11 @@ def _extend(ctx: Context, mask: np.ndarray) -> None:
 
 def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state, params = ctx.state, ctx.params
+    available = _active(ctx) & (state.sanctions_level > 1e-9)
+    if not available.any():
+        return available, NONE
     belief = 2.0 * (state.belief - 0.65) * state.progress
     face = -params.weakness_aversion * 0.5 * np.ones(_n(ctx))
-    available = _active(ctx) & (state.sanctions_level > 1e-9)
     return available, {"belief": belief, "face": face, "cost": _cost(ctx)}
 
 
@@ -432,8 +477,10 @@ def _summit_answer_components(ctx: Context) -> Components:
 
 
 def _accept_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    offered = ctx.state.summit_status == SUMMIT_OFFERED
-    return offered & _active(ctx), _summit_answer_components(ctx)
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    if not available.any():
+        return available, NONE
+    return available, _summit_answer_components(ctx)
 
 
 def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -445,9 +492,11 @@ def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
 
 
 def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    offered = ctx.state.summit_status == SUMMIT_OFFERED
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    if not available.any():
+        return available, NONE
     credibility = 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
-    return offered & _active(ctx), {"face": credibility}
+    return available, {"face": credibility}
 
 
 def _decline_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -459,9 +508,11 @@ def _decline_summit(ctx: Context, mask: np.ndarray) -> None:
 def _propose_terms_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Broker a split between the public positions when they are close and talks seem sincere."""
     state = ctx.state
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
+    if not available.any():
+        return available, NONE
     gap = np.abs(state.aggressor_demand() - state.defender_offer())
     material = 1.5 * (1.0 - 2.0 * gap) * state.belief
-    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
     return available, {"material": material, "cost": _cost(ctx)}
 
 
@@ -473,9 +524,11 @@ def _propose_terms(ctx: Context, mask: np.ndarray) -> None:
 def _pressure_defender_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Pause aid to the side with more blame (Baunov; third parties allocate pressure by blame)."""
     state, roles = ctx.state, ctx.roles
+    available = _active(ctx) & (state.aid_level >= AID_NORMAL)
+    if not available.any():
+        return available, NONE
     blame = _blame_weight(ctx) * (state.blame[:, roles.defender] - state.blame[:, roles.aggressor])
     belief = 0.5 * (state.belief - 0.5)
-    available = _active(ctx) & (state.aid_level >= AID_NORMAL)
     return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
 
 
@@ -486,13 +539,15 @@ def _pressure_defender(ctx: Context, mask: np.ndarray) -> None:
 
 def _increase_aid_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state, roles = ctx.state, ctx.roles
+    available = _active(ctx) & (state.aid_level <= AID_NORMAL)
+    if not available.any():
+        return available, NONE
     blame = (
         _blame_weight(ctx)
         * 0.5
         * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender] - 0.5)
     )
     belief = 1.0 * (ctx.world.beliefs.sanctions_threshold - state.belief)
-    available = _active(ctx) & (state.aid_level <= AID_NORMAL)
     return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
 
 
@@ -508,9 +563,11 @@ def _increase_aid(ctx: Context, mask: np.ndarray) -> None:
 def _counter_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Answer a rejection with its own terms, to share the blame back."""
     state = ctx.state
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
+    if not available.any():
+        return available, NONE
     recent = ctx.day - state.last_rejection_day[:, ctx.me] <= 5
     blame = _blame_weight(ctx) * ctx.world.blame.rejection_weight * 0.5 * recent
-    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
     return available, {"blame": blame, "cost": _cost(ctx)}
 
 
@@ -521,16 +578,18 @@ def _counter(ctx: Context, mask: np.ndarray) -> None:
 def _strike_refineries_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Long-range strikes on refineries raise the aggressor's economic pressure (M5, M6)."""
     state, params = ctx.state, ctx.params
-    military = params.refinery_campaign * (1.0 - state.refinery_damage) + 0.2
     available = _active(ctx) & ~state.moratorium
+    if not available.any():
+        return available, NONE
+    military = params.refinery_campaign * (1.0 - state.refinery_damage) + 0.2
     return available, {"military": military, "cost": _cost(ctx)}
 
 
 def _strike_refineries(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
     hit = ctx.world.economy.refinery_damage_per_strike_day * ctx.params.refinery_campaign
-    hit = hit[mask] if np.ndim(hit) else hit
-    state.refinery_damage[mask] += hit * (1.0 - state.refinery_damage[mask])
+    damage = state.refinery_damage
+    state.refinery_damage = np.where(mask, damage + hit * (1.0 - damage), damage)
 
 
 # --- supporters ----------------------------------------------------------------------------------
@@ -542,9 +601,11 @@ def _surge_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     Baunov: this is the pressure a strike moratorium would ease.
     """
     state = ctx.state
-    urgency = 1.2 * state.strike_urgency - 0.4
     since = ctx.day - ctx.state.surge_day[:, ctx.me]
     available = _active(ctx) & (since >= ctx.world.war.surge_cooldown_days)
+    if not available.any():
+        return available, NONE
+    urgency = 1.2 * state.strike_urgency - 0.4
     return available, {"military": urgency, "cost": _cost(ctx)}
 
 
@@ -556,9 +617,11 @@ def _surge(ctx: Context, mask: np.ndarray) -> None:
 
 def _own_sanctions_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state, roles = ctx.state, ctx.roles
+    available = _active(ctx) & ~ctx.state.own_sanctions[:, ctx.me]
+    if not available.any():
+        return available, NONE
     blame = _blame_weight(ctx) * 0.3 * (state.blame[:, roles.aggressor] - 0.5)
     follow = 0.4 * (state.first_day["sanctions"] >= 0)
-    available = _active(ctx) & ~ctx.state.own_sanctions[:, ctx.me]
     return available, {"blame": blame, "material": follow - 0.1, "cost": _cost(ctx)}
 
 
@@ -573,9 +636,11 @@ def _oppose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Contest a proposal whose terms favour the aggressor, to blunt its blame-shifting."""
     state = ctx.state
     aggressors = state.proposal_by == ctx.roles.aggressor
-    material = 2.0 * (state.proposal_terms - 0.6)
     available = _active(ctx) & aggressors & (state.proposal_kind == PROPOSAL_CEASEFIRE)
     available &= ~state.proposal_opposed
+    if not available.any():
+        return available, NONE
+    material = 2.0 * (state.proposal_terms - 0.6)
     return available, {"material": material, "cost": _cost(ctx)}
 
 
@@ -585,8 +650,10 @@ def _oppose(ctx: Context, mask: np.ndarray) -> None:
 
 def _guarantees_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state, params = ctx.state, ctx.params
-    belief = 1.2 * state.belief + 0.5 * state.progress - 0.9
     available = _active(ctx) & (state.guarantees < params.guarantee_strength - 1e-9)
+    if not available.any():
+        return available, NONE
+    belief = 1.2 * state.belief + 0.5 * state.progress - 0.9
     return available, {"belief": belief, "cost": _cost(ctx)}
 
 

@@ -86,19 +86,25 @@ class ActorAgent(mesa.Agent):
         """Decide and act in every world."""
         model = self.model
         ctx = self.context()
-        noise = model.streams.gumbel(f"decide/{self.name}", len(self.actions))
-        choice = choose(ctx, self.actions, self.enabled, noise, model.world.decision.rationality)
+        uniforms = model.streams.uniform(f"decide/{self.name}", len(self.actions))
+        choice = choose(ctx, self.actions, self.enabled, uniforms, model.world.decision.rationality)
+        columns = choice.considered
         if self.policy is not None:
             choice.index = self.policy(self, ctx, choice)
+            columns = list(range(len(self.actions)))
         self.last_choice = choice
-        for column, action in enumerate(self.actions):
-            mask = choice.index == column
-            if column == 0 or not mask.any():
+        for column in columns:
+            if column == 0:
                 continue
+            mask = choice.index == column
+            if not mask.any():
+                continue
+            action = self.actions[column]
             action.apply(ctx, mask)
             face = choice.components[column].get("face")
             if face is not None:
-                model.state.face[mask, self.index] += np.broadcast_to(face, mask.shape)[mask]
+                rows = mask.nonzero()[0]
+                model.state.face[rows, self.index] += face[rows] if np.ndim(face) else face
             if action.signal == "statement":
                 model.state.signals[mask] = SIGNAL_STATEMENT
         model.note_choice(self, choice)

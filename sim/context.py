@@ -7,11 +7,13 @@ imminence; they are computed once a day by :func:`derive` and shared by every ac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
-from sim.state import WorldState
+from sim.state import WorldState, per_world
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Derived:
     defender_max_terms: np.ndarray
     threat: np.ndarray
     perceived_success: np.ndarray
+    cost: np.ndarray
+    """The (negative) cost component of an action that is not a forced answer."""
 
 
 @dataclass
@@ -47,10 +51,38 @@ class Context:
     me: int
     derived: Derived
     responding: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Quantities an action's utility and its effect share within one decision."""
 
     @property
     def day(self) -> int:
         return self.state.day
+
+    # Computed once per decision and shared by the utilities of all of the actor's actions.
+
+    @cached_property
+    def deadline_today(self) -> np.ndarray:
+        """The coercer's deadline falls today: it must enforce or extend (and does nothing else)."""
+        if self.me != self.roles.coercer:
+            return np.zeros(self.state.n, dtype=bool)
+        return self.state.deadline_day <= self.day
+
+    @cached_property
+    def free(self) -> np.ndarray:
+        """Worlds where this actor is neither answering a proposal nor facing its deadline."""
+        if self.me != self.roles.coercer:
+            return ~self.responding
+        return ~self.responding & ~self.deadline_today
+
+    @cached_property
+    def active(self) -> np.ndarray:
+        """Worlds where the war goes on and this actor is free to act (:attr:`free`)."""
+        return ~self.state.settled & self.free
+
+    @cached_property
+    def blame_weight(self) -> np.ndarray | float:
+        """How much this actor cares about a unit share of blame."""
+        return self.params.blame_sensitivity * self.world.decision.blame_scale
 
     @property
     def params(self) -> SimpleNamespace:
@@ -60,6 +92,18 @@ class Context:
     def of(self, index: int) -> SimpleNamespace:
         """Another actor's parameters."""
         return self.actors[index]
+
+
+def _threat(days_left: np.ndarray) -> np.ndarray:
+    """``exp(-max(days_left, 0) / 5)``: 0 where no deadline is set (``exp(-inf)``, not computed)."""
+    pending = np.isfinite(days_left)
+    count = np.count_nonzero(pending)
+    if count == days_left.shape[0]:
+        return np.exp(-np.maximum(days_left, 0.0) / 5.0)
+    threat = np.zeros(days_left.shape[0])
+    if count:
+        threat[pending] = np.exp(-np.maximum(days_left[pending], 0.0) / 5.0)
+    return threat
 
 
 def derive(
@@ -97,9 +141,10 @@ def derive(
     renewed = bargaining.renewed_attack_risk * (1.0 - state.guarantees)
     defender_max = 1.0 - defender_war - renewed * bargaining.renewed_attack_damage
     days_left = state.deadline_day - state.day
-    threat = np.where(np.isfinite(days_left), np.exp(-np.clip(days_left, 0, None) / 5.0), 0.0)
+    threat = _threat(days_left)
     success = world.economy.sanctions_success
     perceived = 0.5 * expected_success + 0.5 * success * np.ones(state.n)
+    cost = -per_world(world.decision.action_cost, state.n)
     return Derived(
         aggressor_war_value=aggressor_war,
         aggressor_reservation=reservation,
@@ -107,4 +152,5 @@ def derive(
         defender_max_terms=defender_max,
         threat=threat,
         perceived_success=perceived,
+        cost=cost,
     )

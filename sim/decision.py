@@ -3,32 +3,74 @@
 ``P(a) = exp(λ·U(a)) / Σ_b exp(λ·U(b))`` over the available actions, sampled for all worlds at
 once by Gumbel-max: ``argmax(λ·U + G)`` with standard Gumbel noise ``G``. ``λ = 0`` is uniform
 choice; large ``λ`` is best response. Utilities are sums of named components (``sim.actions``).
+
+The maximum is taken one action at a time over 1-D arrays, and only over actions available in
+some world: an action disabled by the scenario or unavailable everywhere today costs neither its
+utility components nor the transform of its noise. Its uniforms are still drawn (the caller draws
+one per action and world), so every world's random numbers stay the same.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from sim.actions import Action, Components
 from sim.context import Context
 
+TINY = np.finfo(np.float64).tiny
+"""A uniform of exactly 0 is raised to this before ``-log(-log(u))``."""
+SPARSE = 8
+"""An action available in fewer than 1 / SPARSE of the worlds has its noise and logit computed
+on those worlds only (gathered and scattered back: the same arithmetic on fewer numbers)."""
 
-@dataclass
+
+def _gumbel_logit(uniforms: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """``λ·U + G`` with ``G = -log(-log(u))``, computed as ``λ·U - log(-log(u))`` (same bits)."""
+    logit = np.maximum(uniforms, TINY)
+    np.log(logit, out=logit)
+    np.negative(logit, out=logit)
+    np.log(logit, out=logit)
+    return np.subtract(scaled, logit, out=logit)
+
+
 class Choice:
     """The outcome of one actor's decision across worlds.
 
     Attributes:
         index: chosen action per world (a column of ``utilities``).
-        utilities: total utility per world and action; ``-inf`` where unavailable.
-        components: per action, the named components behind its utility.
+        components: per action, the named components behind its utility (empty for actions
+            unavailable in every world).
 
     """
 
-    index: np.ndarray
-    utilities: np.ndarray
-    components: list[Components]
+    def __init__(
+        self,
+        index: np.ndarray,
+        totals: list[tuple[np.ndarray, np.ndarray] | None],
+        components: list[Components],
+    ) -> None:
+        self.index = index
+        self.components = components
+        self._totals = totals
+        self._utilities: np.ndarray | None = None
+
+    @property
+    def considered(self) -> list[int]:
+        """The actions available in at least one world."""
+        return [column for column, total in enumerate(self._totals) if total is not None]
+
+    @property
+    def utilities(self) -> np.ndarray:
+        """Total utility per world and action, ``-inf`` where unavailable (built on first use)."""
+        if self._utilities is None:
+            n = self.index.shape[0]
+            utilities = np.full((n, len(self._totals)), -np.inf)
+            for column, entry in enumerate(self._totals):
+                if entry is not None:
+                    available, total = entry
+                    utilities[:, column] = np.where(available, total, -np.inf)
+            self._utilities = utilities
+        return self._utilities
 
     def probabilities(self, world: int, rationality: float) -> np.ndarray:
         """The logit choice probabilities of every action in one world (for traces)."""
@@ -43,7 +85,7 @@ def choose(
     ctx: Context,
     actions: tuple[Action, ...],
     enabled: np.ndarray,
-    noise: np.ndarray,
+    uniforms: np.ndarray,
     rationality: float | np.ndarray,
 ) -> Choice:
     """Pick one action per world by logit choice.
@@ -52,24 +94,48 @@ def choose(
         ctx: the actor's view of the day.
         actions: the role's catalogue (fixed order).
         enabled: per action, whether the scenario allows it for this actor.
-        noise: standard Gumbel draws, shape ``(worlds, len(actions))``.
+        uniforms: the uniforms behind the Gumbel noise, shape ``(worlds, len(actions))``:
+            ``G = -log(-log(u))``, transformed here only for the actions that can be chosen.
         rationality: lambda, a constant or one value per world.
 
     """
     n = ctx.state.n
-    utilities = np.full((n, len(actions)), -np.inf)
+    index = np.zeros(n, dtype=np.intp)
+    best = np.full(n, -np.inf)
+    totals: list[tuple[np.ndarray, np.ndarray] | None] = []
     components: list[Components] = []
     for column, action in enumerate(actions):
         if not enabled[column]:
+            totals.append(None)
             components.append({})
             continue
         available, parts = action.utility(ctx)
-        total = np.zeros(n)
-        for value in parts.values():
+        count = np.count_nonzero(available)
+        if not count:
+            totals.append(None)
+            components.append({})
+            continue
+        values = list(parts.values())
+        total = values[0] + 0.0 if values else np.zeros(n)  # + 0.0: as if summed from zero
+        for value in values[1:]:
             total = total + value
-        utilities[:, column] = np.where(available, total, -np.inf)
+        if not isinstance(total, np.ndarray) or total.shape != (n,):
+            total = np.broadcast_to(total, n)
+        totals.append((available, total))
         components.append(parts)
-    available = np.isfinite(utilities)
-    lam = np.reshape(rationality, (-1, 1)) if np.ndim(rationality) else rationality
-    logits = np.where(available, lam * np.where(available, utilities, 0.0) + noise, -np.inf)
-    return Choice(index=np.argmax(logits, axis=1), utilities=utilities, components=components)
+        if count * SPARSE < n:
+            rows = available.nonzero()[0]
+            lam = rationality[rows] if np.ndim(rationality) else rationality
+            logit = _gumbel_logit(uniforms[rows, column], lam * total[rows])
+            better = logit > best[rows]
+            rows = rows[better]
+            index[rows] = column
+            best[rows] = logit[better]
+            continue
+        logit = _gumbel_logit(uniforms[:, column], rationality * total)
+        better = logit > best
+        if count < n:
+            better &= available
+        index = np.where(better, column, index)
+        best = np.where(better, logit, best)
+    return Choice(index=index, totals=totals, components=components)

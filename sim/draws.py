@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from scipy import special
 
 from sim.schema import BetaDist, NormalDist, TriangularDist, UniformDist
-from sim.streams import BlockStreams
+from sim.streams import WorldStreams
 
 DistModel = BetaDist | UniformDist | NormalDist | TriangularDist
 
@@ -50,7 +50,7 @@ def mean_of(value: float | DistModel) -> float:
     return float(np.mean(quantile(value, grid)))
 
 
-def draw_section(section: BaseModel, path: str, streams: BlockStreams) -> SimpleNamespace:
+def draw_section(section: BaseModel, path: str, streams: WorldStreams) -> SimpleNamespace:
     """Draw every distribution of a schema section; constants stay floats.
 
     Args:

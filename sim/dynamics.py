@@ -31,6 +31,7 @@ from sim.state import (
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
     WorldState,
+    per_world,
 )
 
 Note = Callable[[np.ndarray, str], None]
@@ -126,8 +127,8 @@ def hold_summits(
     state.progress[due] = 1.0
     state.signals[due] = SIGNAL_STATEMENT
     for actor in (roles.coercer, roles.aggressor):
-        aversion = np.broadcast_to(actors[actor].weakness_aversion, state.n)
-        state.face[due, actor] += SUMMIT_FACE * aversion[due]
+        aversion = actors[actor].weakness_aversion
+        state.face[due, actor] += SUMMIT_FACE * (aversion[due] if np.ndim(aversion) else aversion)
     state.record("summit", due)
     note(due, "the summit is held: both sides speak of progress")
 
@@ -149,9 +150,7 @@ def responders(state: WorldState, roles: Roles, actor: int) -> np.ndarray:
     if actor not in (roles.aggressor, roles.defender):
         return np.zeros(state.n, dtype=bool)
     pending = state.proposal_kind != PROPOSAL_NONE
-    by = np.clip(state.proposal_by, 0, None).astype(np.intp)
-    made = state.last_proposal_day[np.arange(state.n), by]
-    return pending & (made < state.day) & (state.proposal_by != actor)
+    return pending & (state.proposal_day < state.day) & (state.proposal_by != actor)
 
 
 def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
@@ -200,7 +199,7 @@ def update_beliefs(state: WorldState, beliefs: SimpleNamespace, credulity) -> No
     signal is weak evidence of stalling (Slantchev 2003).
     """
     signals = state.signals
-    ratio = np.broadcast_to(beliefs.daily_lr, state.n).astype(float)
+    ratio = per_world(beliefs.daily_lr, state.n)
     boost = beliefs.credulity_boost * credulity
     ratio = np.where(signals == SIGNAL_MINOR, beliefs.minor_concession_lr + boost, ratio)
     ratio = np.where(signals == SIGNAL_CORE, beliefs.core_concession_lr, ratio)
@@ -304,7 +303,7 @@ def truce_hazard(
     weight_d = defender.refinery_campaign * can_d
     total = np.maximum(weight_a + weight_d, 1e-12)
     aggressor_breaks = draws[:, 1] * total < weight_a
-    willing = (can_a or can_d) & (np.broadcast_to(weight_a + weight_d, state.n) > 0)
+    willing = (can_a or can_d) & (per_world(weight_a + weight_d, state.n) > 0)
     scale = np.exp(
         truce.monitoring_effect * state.monitored + truce.guarantee_effect * state.guarantees
     )
@@ -323,7 +322,7 @@ def truce_hazard(
         (roles.aggressor, broken & aggressor_breaks),
         (roles.defender, broken & ~aggressor_breaks),
     ):
-        state.add_blame(actor, blame.violation_blame * np.ones(state.n), mask)
+        state.add_blame(actor, blame.violation_blame, mask)
     ended = moratorium_breaks | expired
     state.moratorium[ended] = False
     state.record("moratorium_end", ended)

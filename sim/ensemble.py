@@ -1,46 +1,87 @@
-"""Run scenarios as Monte Carlo ensembles: blocks of worlds, seeds, workers.
+"""Run scenarios as Monte Carlo ensembles: chunks of worlds, seeds, workers.
 
-World ``i`` of a run is row ``i % 4096`` of block ``i // 4096``; each block is one fresh
-:class:`~sim.model.NegotiationModel` seeded from the run's seed and its block index, so the
-``worlds`` frame is identical whatever the number of workers or the order blocks finish in.
+World ``i`` of a run has the random numbers of row ``i % 4096`` of seeding block ``i // 4096``
+(:mod:`sim.streams`), whichever model simulates it. The run is cut into *chunks*: consecutive
+ranges of worlds, each simulated by one fresh :class:`~sim.model.NegotiationModel` in a worker
+process. Chunks are sized for speed (about :data:`CHUNK_SIZE` worlds: large enough that Python's
+per-operation overhead is small, small enough that the arrays stay in cache) and for an even
+split over the workers. Each chunk returns its summary rows in compact dtypes and its
+:class:`~sim.aggregates.DailyAggregates`; the parent writes the rows into preallocated columns
+and adds the aggregates, so memory grows with the summary rows only (about 240 bytes a world),
+never with trajectories. The ``worlds`` frame and the aggregates are identical whatever the
+number of workers, the chunk size, or the order in which chunks finish.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.aggregates import DailyAggregates
 from sim.model import NegotiationModel
-from sim.outcomes import summarise
+from sim.outcomes import CATEGORIES, compact, summarise
 from sim.results import Results
 from sim.schema import Scenario
-from sim.streams import BLOCK_SIZE
 
 Progress = Callable[[int, int], None]
+CHUNK_SIZE = 16_384
+"""Target worlds per chunk (the fastest size measured; see ``docs/performance.md``)."""
+MIN_CHUNK = 2_048
+"""Runs are not cut finer than this to feed more workers: below it, start-up costs dominate."""
+
+ChunkResult = tuple[dict[str, np.ndarray], DailyAggregates]
 
 
-def run_block(
-    scenario: Scenario, seed: int, block: int, size: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate one block of worlds to the horizon.
+@dataclass(frozen=True)
+class Chunk:
+    """Worlds ``first .. first + size - 1`` of a run, simulated by one model."""
+
+    first: int
+    size: int
+
+
+def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
+    """Cut ``runs`` worlds into equal chunks of at most ``chunk_size``, a multiple of ``workers``.
+
+    The number of chunks is rounded up to a multiple of the workers, so that every worker gets
+    the same share, unless that would make chunks smaller than :data:`MIN_CHUNK`.
+    """
+    count = -(-runs // chunk_size)
+    if workers > 1:
+        count = min(-(-count // workers) * workers, max(count, runs // MIN_CHUNK))
+    size, extra = divmod(runs, count)
+    sizes = [size + (index < extra) for index in range(count)]
+    firsts = np.cumsum([0, *sizes[:-1]])
+    return [Chunk(int(first), chunk) for first, chunk in zip(firsts, sizes, strict=True)]
+
+
+def run_chunk(scenario: Scenario, seed: int, first: int, size: int) -> ChunkResult:
+    """Simulate worlds ``first .. first + size - 1`` of a run to the horizon.
 
     Returns:
-        The block's summary rows, and its daily means (with the block's size as ``weight``).
+        The chunk's summary columns (compact dtypes; categorical columns as int8 codes) and its
+        daily aggregates.
 
     """
-    model = NegotiationModel(scenario, worlds=size, rng=seed, block=block)
+    model = NegotiationModel(
+        scenario, worlds=size, rng=seed, first_world=first, collect=False, aggregate=True
+    )
     model.run_to_horizon()
-    frame = pd.DataFrame(summarise(model, first_world=block * BLOCK_SIZE))
-    daily = model.datacollector.get_model_vars_dataframe().assign(weight=size)
-    return frame, daily
-
-
-def _blocks(runs: int) -> list[tuple[int, int]]:
-    return [(b, min(BLOCK_SIZE, runs - b * BLOCK_SIZE)) for b in range(-(-runs // BLOCK_SIZE))]
+    world_dtype = np.int32 if first + size < 2**31 else np.int64
+    columns = compact(summarise(model, first_world=first, codes=True), world_dtype)
+    aggregates = model.aggregates
+    assert aggregates is not None
+    model.close()
+    return columns, aggregates
 
 
 def _check(runs: int, seed: int, workers: int | None) -> int:
@@ -55,12 +96,62 @@ def _check(runs: int, seed: int, workers: int | None) -> int:
     return workers
 
 
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    """How to start workers: fork on Linux, unless other threads run.
+
+    A forked worker starts in milliseconds, with everything imported. Forking a process that
+    runs other threads can deadlock the child (Python warns), so then workers come from a
+    clean fork server that has imported this module once. Explicit, because
+    ``mesa.batch_run`` switches the process-wide default to "spawn", whose workers would import
+    numpy, pandas and Mesa again (about a second each).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.ensemble"])
+    return context
+
+
+class _Assembly:
+    """The run's ``worlds`` columns, filled chunk by chunk, and the merged aggregates."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self.columns: dict[str, np.ndarray] = {}
+        self.daily: DailyAggregates | None = None
+
+    def add(self, chunk: Chunk, result: ChunkResult) -> None:
+        columns, daily = result
+        if not self.columns:
+            self.columns = {name: np.empty(self.runs, v.dtype) for name, v in columns.items()}
+        for name, values in columns.items():
+            self.columns[name][chunk.first : chunk.first + chunk.size] = values
+        if self.daily is None:
+            self.daily = daily
+        else:
+            self.daily += daily
+
+    def frame(self) -> pd.DataFrame:
+        data = {
+            name: pd.Categorical.from_codes(values, categories=list(CATEGORIES[name]))
+            if name in CATEGORIES
+            else values
+            for name, values in self.columns.items()
+        }
+        return pd.DataFrame(data, copy=False)
+
+
 def run(
     scenario: Scenario,
     runs: int = 10_000,
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    _order: Callable[[list[Chunk]], Sequence[Chunk]] | None = None,
 ) -> Results:
     """Run ``runs`` worlds of ``scenario`` and collect one summary row per world.
 
@@ -69,45 +160,50 @@ def run(
         runs: number of worlds.
         seed: root of the run's random-number tree.
         workers: processes to use (default: all cores); results do not depend on it.
-        progress: called as ``progress(done_worlds, total_worlds)`` as blocks finish.
+        progress: called as ``progress(done_worlds, total_worlds)`` as chunks finish.
+        chunk_size: most worlds one model simulates at once; results do not depend on it.
+        _order: testing hook: reorders the chunks before they are run or submitted.
 
     """
     workers = _check(runs, seed, workers)
-    blocks = _blocks(runs)
-    workers = min(workers, len(blocks))
-    frames: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    chunks = plan(runs, workers, chunk_size)
+    if _order is not None:
+        chunks = list(_order(chunks))
+    workers = min(workers, len(chunks))
+    assembly = _Assembly(runs)
     done = 0
     if workers == 1:
-        for block, size in blocks:
-            frames[block] = run_block(scenario, seed, block, size)
-            done += size
+        for chunk in chunks:
+            assembly.add(chunk, run_chunk(scenario, seed, chunk.first, chunk.size))
+            done += chunk.size
             if progress:
                 progress(done, runs)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                pool.submit(run_block, scenario, seed, block, size): (block, size)
-                for block, size in blocks
-            }
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            # Forked workers share the parent's memory until they write to it. A full
+            # collection in a worker would touch every object it inherited and copy those pages
+            # (tens of MB, about 0.05 s per worker); frozen objects are never traversed. The
+            # workers start during the submits, so the parent unfreezes after them.
+            gc.freeze()
+            try:
+                futures = {
+                    pool.submit(run_chunk, scenario, seed, chunk.first, chunk.size): chunk
+                    for chunk in chunks
+                }
+            finally:
+                gc.unfreeze()
             for future in as_completed(futures):
-                block, size = futures[future]
-                frames[block] = future.result()
-                done += size
+                chunk = futures.pop(future)
+                assembly.add(chunk, future.result())
+                del future
+                done += chunk.size
                 if progress:
                     progress(done, runs)
-    ordered = [frames[b] for b, _ in blocks]
-    worlds = pd.concat([frame for frame, _ in ordered], ignore_index=True)
-    daily = _merge_daily([daily for _, daily in ordered])
-    return Results(scenario=scenario, worlds=worlds, daily=daily, seed=seed, runs=runs)
-
-
-def _merge_daily(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Combine per-block daily means into run-wide means, weighting blocks by their size."""
-    weights = np.array([f["weight"].iloc[0] for f in frames], dtype=float)
-    stacked = np.stack([f.drop(columns="weight").to_numpy() for f in frames])
-    merged = np.tensordot(weights / weights.sum(), stacked, axes=1)
-    columns = frames[0].drop(columns="weight").columns
-    return pd.DataFrame(merged, columns=columns).rename_axis("day")
+    return Results(
+        scenario=scenario, worlds=assembly.frame(), daily=assembly.daily, seed=seed, runs=runs
+    )
 
 
 def compare(

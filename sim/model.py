@@ -1,7 +1,7 @@
 """NegotiationModel: the Mesa model that steps many simulated worlds at once, one day per step.
 
 One model, two scales (DESIGN §4): ``worlds=1`` is an ordinary Mesa model for ``sim trace``,
-``DataCollector`` and ``mesa.batch_run``; ``worlds=4096`` is a block of an ensemble. The rules are
+``DataCollector`` and ``mesa.batch_run``; ``worlds=16384`` is a chunk of an ensemble. The rules are
 the same code either way.
 """
 
@@ -15,11 +15,12 @@ import numpy as np
 
 from sim import dynamics
 from sim.agents import ActorAgent
+from sim.aggregates import EVENTS, DailyAggregates
 from sim.context import Context, Roles, derive
 from sim.draws import draw_section, mean_of
 from sim.schema import Scenario
 from sim.state import WorldState
-from sim.streams import BLOCK_SIZE, BlockStreams, seed_from
+from sim.streams import BLOCK_SIZE, WorldStreams, seed_from
 
 WORLD_SECTIONS = (
     "decision",
@@ -49,11 +50,17 @@ class NegotiationModel(mesa.Model):
 
     Args:
         scenario: a validated :class:`~sim.schema.Scenario` or the path of a scenario file.
-        worlds: how many worlds to step at once (at most one block, 4096).
+        worlds: how many worlds to step at once.
         rng: the run's seed (an int), a numpy Generator to derive one from, or None.
-        block: which block of the run these worlds are; world ``i`` of the block is world
-            ``block * 4096 + i`` of the run and gets that world's random numbers.
+        block: which seeding block of the run the worlds start at; row ``i`` of the model is
+            world ``block * 4096 + i`` of the run and gets that world's random numbers.
         trace_world: row whose decisions and events are narrated in :attr:`log`.
+        first_world: the run's index of row 0, for a model that starts inside a block (an
+            ensemble's chunk); overrides ``block``.
+        collect: record run-wide daily means in :attr:`datacollector` (Mesa's
+            ``DataCollector``: for ``worlds=1``, SolaraViz and ``mesa.batch_run``).
+        aggregate: keep :class:`~sim.aggregates.DailyAggregates` in :attr:`aggregates` (what
+            ensembles keep instead of the ``DataCollector``, which copies every value).
 
     """
 
@@ -65,14 +72,20 @@ class NegotiationModel(mesa.Model):
         *,
         block: int = 0,
         trace_world: int | None = None,
+        first_world: int | None = None,
+        collect: bool = True,
+        aggregate: bool = False,
     ) -> None:
         seed = seed_from(rng)
         super().__init__(rng=seed)
+        if worlds < 1:
+            raise ValueError(f"worlds must be >= 1, got {worlds}")
         self.spec = _as_scenario(scenario)
         self.seed = seed
-        self.block = block
+        self.first_world = block * BLOCK_SIZE if first_world is None else first_world
+        self.block = self.first_world // BLOCK_SIZE
         self.horizon = self.spec.horizon_days
-        self.streams = BlockStreams(seed, block, worlds)
+        self.streams = WorldStreams(seed, self.first_world, worlds)
         self.trace_world = trace_world
         self.log: list[dict] = []
         self.world = SimpleNamespace(
@@ -106,6 +119,12 @@ class NegotiationModel(mesa.Model):
         self.derived = derive(
             self.state, self.world, self.actor_params, self.roles, self.expected_success
         )
+        self.collect = collect
+        self.aggregates: DailyAggregates | None = None
+        if aggregate:
+            self.aggregates = DailyAggregates.for_actors(
+                self.horizon, worlds, self.actor_names, self.actor_names[self.roles.defender]
+            )
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "territory_pct": lambda m: 100 * float(m.state.territory.mean()),
@@ -120,8 +139,6 @@ class NegotiationModel(mesa.Model):
 
     def _initial_state(self, worlds: int) -> WorldState:
         """Day-0 state: the 2025 front line, the blame priors, the aggressor's private type."""
-        if not 1 <= worlds <= BLOCK_SIZE:
-            raise ValueError(f"worlds must be between 1 and {BLOCK_SIZE}, got {worlds}")
         state = WorldState(
             n=worlds,
             n_actors=len(self.actor_params),
@@ -219,12 +236,49 @@ class NegotiationModel(mesa.Model):
             draws,
             self.note,
         )
-        self.datacollector.collect(self)
+        if self.collect:
+            self.datacollector.collect(self)
+        if self.aggregates is not None:
+            self.aggregates.observe(state.day, self.daily_values())
         state.day += 1
         if state.day >= self.horizon:
             self.running = False
+
+    def daily_values(self) -> dict[str, np.ndarray]:
+        """Today's per-world values that :class:`~sim.aggregates.DailyAggregates` observes."""
+        state = self.state
+        values = {
+            "territory_pct": state.territory,
+            "territory_change": state.territory * 100.0 - self.world.war.territory_start_pct,
+            "sanctions_level": state.sanctions_level,
+            "economic_pressure": state.economic_pressure,
+            "belief_sincere": state.belief,
+            "casualties": state.casualties,
+            "air_defense_delivered": state.air_defense_delivered,
+            "moratorium": state.moratorium,
+            "settled": state.settled,
+        }
+        for index, name in enumerate(self.actor_names):
+            values[f"blame_{name}"] = state.blame[:, index]
+        for event in EVENTS:
+            values[event] = state.happened[event]
+        return values
 
     def run_to_horizon(self) -> None:
         """Step until the scenario's horizon."""
         while self.running:
             self.step()
+
+    def close(self) -> None:
+        """Let go of the world arrays now.
+
+        A model and its agents refer to each other (and Mesa's scheduler to the model), so only
+        the cyclic garbage collector frees them, and it runs rarely once pandas and the rest are
+        loaded. An ensemble closes each chunk's model as soon as it is summarised, so that memory
+        stays at one chunk's worth.
+        """
+        self.running = False
+        for agent in self.actors:
+            agent.last_choice = None
+        del self.state, self.world, self.actor_params, self.derived, self.streams
+        self.aggregates = None

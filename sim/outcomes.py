@@ -17,6 +17,23 @@ if TYPE_CHECKING:
     from sim.model import NegotiationModel
 
 OUTCOMES = ("settlement", "partial_ceasefire", "sanctions", "paralysis")
+AGGRESSOR_TYPES = ("stalling", "sincere")
+CATEGORIES: dict[str, tuple[str, ...]] = {"outcome": OUTCOMES, "aggressor_type": AGGRESSOR_TYPES}
+"""Columns kept as pandas categoricals in an ensemble's ``worlds`` frame (1 byte per world)."""
+FLOAT32_COLUMNS = frozenset(
+    {
+        "day_summit",
+        "day_sanctions",
+        "day_settlement",
+        "day_moratorium_start",
+        "day_moratorium_end",
+        "day_summit_offer",
+        "day_aid_paused",
+    }
+)
+"""Whole days or NaN: exact in float32 (integers below 2**24)."""
+INT16_COLUMNS = frozenset({"deadline_extensions", "rejections_aggressor", "rejections_defender"})
+"""At most one a day over at most 3650 days: exact in int16."""
 
 
 def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
@@ -26,6 +43,36 @@ def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray
         ["settlement", "partial_ceasefire", "sanctions"],
         default="paralysis",
     )
+
+
+def outcome_codes(
+    settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray
+) -> np.ndarray:
+    """:func:`classify` as int8 codes into :data:`OUTCOMES`."""
+    codes = np.full(settled.shape, OUTCOMES.index("paralysis"), dtype=np.int8)
+    codes[sanctioned] = OUTCOMES.index("sanctions")
+    codes[moratorium] = OUTCOMES.index("partial_ceasefire")
+    codes[settled] = OUTCOMES.index("settlement")
+    return codes
+
+
+def compact(columns: dict[str, np.ndarray], world_dtype: type = np.int64) -> dict[str, np.ndarray]:
+    """The summary columns in the smallest exact dtypes, for an ensemble's ``worlds`` frame.
+
+    Event days become float32, counts int16, ``world`` ``world_dtype``; the categorical columns
+    (:data:`CATEGORIES`) must already be int8 codes. Other columns keep their dtype: the
+    continuous quantities stay float64 (float32 would round them).
+    """
+    result = {}
+    for name, values in columns.items():
+        if name == "world":
+            values = values.astype(world_dtype)
+        elif name in FLOAT32_COLUMNS:
+            values = values.astype(np.float32)
+        elif name in INT16_COLUMNS:
+            values = values.astype(np.int16)
+        result[name] = values
+    return result
 
 
 def territory_change(model: NegotiationModel) -> np.ndarray:
@@ -77,18 +124,32 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
     return result
 
 
-def summarise(model: NegotiationModel, first_world: int = 0) -> dict[str, np.ndarray]:
+def summarise(
+    model: NegotiationModel, first_world: int = 0, codes: bool = False
+) -> dict[str, np.ndarray]:
     """The per-world summary columns.
 
     DESIGN §3 contract columns come first, then the extras documented in ``docs/model.md``.
+
+    Args:
+        model: a model stepped to its horizon.
+        first_world: the run's index of the model's row 0.
+        codes: give the categorical columns (:data:`CATEGORIES`) as int8 codes, not strings.
+
     """
     state = model.state
     first = state.first_day
     sanctioned = ~np.isnan(first["sanctions"])
     day_moratorium_end = np.where(state.moratorium, np.nan, first["moratorium_end"])
+    if codes:
+        outcome = outcome_codes(state.settled, state.moratorium, sanctioned)
+        aggressor_type = state.sincere.astype(np.int8)
+    else:
+        outcome = classify(state.settled, state.moratorium, sanctioned)
+        aggressor_type = np.where(state.sincere, "sincere", "stalling")
     columns: dict[str, np.ndarray] = {
         "world": first_world + np.arange(state.n),
-        "outcome": classify(state.settled, state.moratorium, sanctioned),
+        "outcome": outcome,
         "day_summit": first["summit"],
         "day_sanctions": first["sanctions"],
         "day_settlement": first["settlement"],
@@ -105,7 +166,7 @@ def summarise(model: NegotiationModel, first_world: int = 0) -> dict[str, np.nda
             "day_summit_offer": first["summit_offer"],
             "strikes_launched": state.strikes_launched.copy(),
             "day_aid_paused": first["aid_paused"],
-            "aggressor_type": np.where(state.sincere, "sincere", "stalling"),
+            "aggressor_type": aggressor_type,
             "sanctions_success_prob": np.broadcast_to(
                 model.world.economy.sanctions_success, state.n
             ).astype(float),

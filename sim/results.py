@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.aggregates import DailyAggregates
 from sim.folders import write_folder
 from sim.outcomes import OUTCOMES
 from sim.schema import Scenario
@@ -45,7 +46,7 @@ class Results:
     Attributes:
         scenario: the validated scenario that was run.
         worlds: one row per world (columns: DESIGN §3 contract, then documented extras).
-        daily: run-wide means of state variables by day.
+        daily: per-day aggregates over the worlds (event incidence, means, quantiles), or None.
         seed: the run's seed.
         runs: number of worlds.
 
@@ -53,7 +54,7 @@ class Results:
 
     scenario: Scenario
     worlds: pd.DataFrame
-    daily: pd.DataFrame = field(default_factory=pd.DataFrame)
+    daily: DailyAggregates | None = None
     seed: int = 0
     runs: int = 0
 

@@ -39,12 +39,44 @@ def _zeros(n: int, *shape: int, dtype: type = np.float64) -> np.ndarray:
     return np.zeros((n, *shape), dtype=dtype)
 
 
+def per_world(value: float | np.ndarray, n: int) -> np.ndarray:
+    """A constant or per-world parameter as a float array of length ``n`` (``value * ones``)."""
+    if np.ndim(value) == 0:
+        return np.full(n, float(value))
+    return np.asarray(value, dtype=float) * 1.0
+
+
+def row_sum(matrix: np.ndarray) -> np.ndarray:
+    """``matrix.sum(axis=1)``, bit for bit, but column by column when there are few columns.
+
+    numpy reduces a short row sequentially, ``((a0 + a1) + a2) + ...``, up to 7 columns; adding
+    1-D columns in that order gives the same floats several times faster than a reduction over
+    a short axis.
+    """
+    columns = matrix.shape[1]
+    if not 1 < columns <= 7:
+        return matrix.sum(axis=1)
+    total = matrix[:, 0] + matrix[:, 1]
+    for column in range(2, columns):
+        total += matrix[:, column]
+    return total
+
+
 @dataclass
 class WorldState:
     """Everything that changes during a run, as arrays over worlds (and actors where needed).
 
-    Float64 throughout: the quantities are small in number per world, and sums of daily
-    increments over three years must not lose the small daily territory changes.
+    Float64 throughout, on purpose (``docs/performance.md``):
+
+    - daily increments accumulate for up to 3650 days: the front moves about 2.5e-5 of the
+      defender's territory a day, on a share near 0.2 where float32's spacing is 1.5e-8, so
+      float32 would round every day's gain by up to 0.03 %, and the errors add up;
+    - a choice compares utilities plus Gumbel noise across actions; float32 would round near-ties
+      differently and change which worlds settle;
+    - at a chunk's size (16,384 worlds, arrays of 128 kB that stay in cache) a day costs about a
+      thousand numpy operations, and their count, more than the bytes they move, sets the time.
+
+    The per-world summary rows are stored compactly instead (``sim.outcomes.compact``).
     """
 
     n: int
@@ -66,8 +98,8 @@ class WorldState:
     belief: np.ndarray = field(init=False)
     sincere: np.ndarray = field(init=False)
     sanctions_bite: np.ndarray = field(init=False)
-    aggressor_positions: np.ndarray = field(init=False)
-    defender_positions: np.ndarray = field(init=False)
+    aggressor_by_issue: np.ndarray = field(init=False)
+    defender_by_issue: np.ndarray = field(init=False)
     progress: np.ndarray = field(init=False)
     deadline_day: np.ndarray = field(init=False)
     deadline_cost: np.ndarray = field(init=False)
@@ -87,6 +119,7 @@ class WorldState:
     proposal_by: np.ndarray = field(init=False)
     proposal_terms: np.ndarray = field(init=False)
     proposal_opposed: np.ndarray = field(init=False)
+    proposal_day: np.ndarray = field(init=False)
     last_proposal_day: np.ndarray = field(init=False)
     last_rejection_day: np.ndarray = field(init=False)
     rejections: np.ndarray = field(init=False)
@@ -96,6 +129,8 @@ class WorldState:
     answers: np.ndarray = field(init=False)
     signals: np.ndarray = field(init=False)
     first_day: dict[str, np.ndarray] = field(init=False)
+    happened: dict[str, int] = field(init=False)
+    """Per event, the number of worlds with a first day recorded (kept by :meth:`record`)."""
 
     def __post_init__(self) -> None:
         n, a = self.n, self.n_actors
@@ -114,8 +149,8 @@ class WorldState:
         self.belief = np.full(n, 0.5)
         self.sincere = _zeros(n, dtype=bool)
         self.sanctions_bite = _zeros(n, dtype=bool)
-        self.aggressor_positions = np.ones((n, len(ISSUES)))
-        self.defender_positions = _zeros(n, len(ISSUES))
+        self.aggressor_by_issue = np.ones((len(ISSUES), n))
+        self.defender_by_issue = np.zeros((len(ISSUES), n))
         self.progress = _zeros(n)
         self.deadline_day = np.full(n, np.inf)
         self.deadline_cost = _zeros(n)
@@ -135,6 +170,7 @@ class WorldState:
         self.proposal_by = np.full(n, -1, dtype=np.int8)
         self.proposal_terms = _zeros(n)
         self.proposal_opposed = _zeros(n, dtype=bool)
+        self.proposal_day = np.full(n, -np.inf)
         self.last_proposal_day = np.full((n, a), -np.inf)
         self.last_rejection_day = np.full((n, a), -np.inf)
         self.rejections = _zeros(n, a, dtype=np.int32)
@@ -144,26 +180,57 @@ class WorldState:
         self.answers = _zeros(n, a, dtype=np.int8)
         self.signals = _zeros(n, dtype=np.int8)
         self.first_day = {name: np.full(n, np.nan) for name in EVENT_DAYS}
+        self.happened = dict.fromkeys(EVENT_DAYS, 0)
 
     def record(self, event: str, mask: np.ndarray) -> None:
         """Note today as the first day of ``event`` in the worlds of ``mask`` that lack one."""
         days = self.first_day[event]
-        days[mask & np.isnan(days)] = self.day
+        new = mask & np.isnan(days)
+        days[new] = self.day
+        self.happened[event] += int(np.count_nonzero(new))
+
+    @property
+    def aggressor_positions(self) -> np.ndarray:
+        """The aggressor's public position on each issue, shape ``(worlds, issues)``.
+
+        A view of :attr:`aggressor_by_issue`, stored issue-major so that each issue's column is
+        contiguous in memory (the utilities work issue by issue).
+        """
+        return self.aggressor_by_issue.T
+
+    @property
+    def defender_positions(self) -> np.ndarray:
+        """The defender's public position on each issue, shape ``(worlds, issues)`` (a view)."""
+        return self.defender_by_issue.T
 
     def aggressor_demand(self) -> np.ndarray:
         """The aggressor's public demand: its share of the stake, the mean of its positions."""
-        return self.aggressor_positions.mean(axis=1)
+        return row_sum(self.aggressor_positions) / self.aggressor_positions.shape[1]
 
     def defender_offer(self) -> np.ndarray:
         """What the defender publicly offers the aggressor, on the same scale."""
-        return self.defender_positions.mean(axis=1)
+        return row_sum(self.defender_positions) / self.defender_positions.shape[1]
 
-    def add_blame(self, actor: int, amount: np.ndarray, mask: np.ndarray) -> None:
-        """Move blame onto ``actor`` in the worlds of ``mask``, then renormalise (M4 ledger)."""
-        if not mask.any():
+    def add_blame(self, actor: int, amount: np.ndarray | float, mask: np.ndarray) -> None:
+        """Move blame onto ``actor`` in the worlds of ``mask``, then renormalise (M4 ledger).
+
+        Few worlds: gather them. Many (the daily blame of strikes): update in place under
+        ``where=mask``, which touches the same worlds with the same arithmetic.
+        """
+        count = np.count_nonzero(mask)
+        if not count:
             return
-        self.blame[mask, actor] += amount[mask] if np.ndim(amount) else amount
-        self.blame[mask] /= self.blame[mask].sum(axis=1, keepdims=True)
+        if count * 8 < self.n:
+            rows = mask.nonzero()[0]
+            blame = self.blame[rows]
+            blame[:, actor] += amount[rows] if np.ndim(amount) else amount
+            blame /= blame.sum(axis=1, keepdims=True)
+            self.blame[rows] = blame
+            return
+        column = self.blame[:, actor]
+        np.add(column, amount, out=column, where=mask)
+        total = np.where(mask, row_sum(self.blame), 1.0)  # x / 1.0 is x, bit for bit
+        self.blame /= total[:, None]
 
     def check(self) -> list[str]:
         """Names of violated invariants (empty when the state is sound)."""

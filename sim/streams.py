@@ -2,8 +2,12 @@
 
 World *i* lives in block ``i // BLOCK_SIZE`` at row ``i % BLOCK_SIZE``. Every stream is keyed by
 ``(seed, block, purpose)`` and always advances as if it had drawn a whole block, so a world's draws
-do not depend on how many worlds run, on the number of workers, or on which other scenario
-runs beside it (common random numbers: the same purpose names give the same draws).
+do not depend on how many worlds run, on which range of worlds a model simulates (a prefix of a
+block, a slice of one, or several blocks at once), on the number of workers, or on which other
+scenario runs beside it (common random numbers: the same purpose names give the same draws).
+
+The block is the unit of *seeding*, not of work: :mod:`sim.ensemble` cuts a run into chunks sized
+for speed and for an even split over workers, and a chunk may start and end anywhere.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import zlib
 import numpy as np
 
 BLOCK_SIZE = 4096
-"""Worlds per block. Changing it changes which random numbers each world gets."""
+"""Worlds per seeding block. Changing it changes which random numbers each world gets."""
 
 
 def purpose_key(purpose: str) -> int:
@@ -21,52 +25,67 @@ def purpose_key(purpose: str) -> int:
     return zlib.crc32(purpose.encode("utf-8"))
 
 
-class BlockStreams:
-    """Uniform draws for the worlds of one block, one independent stream per purpose.
+class WorldStreams:
+    """Uniform draws for the worlds ``first, first + 1, ..., first + size - 1`` of a run.
+
+    Each block the range touches has one PCG64 generator per purpose. A draw of ``columns``
+    numbers per world takes, from each block's generator, the rows of the simulated worlds and
+    skips the others (``advance`` is O(log n)), so world *i* always gets the same numbers.
 
     Args:
         seed: the run's seed (root of the ``SeedSequence`` tree).
-        block: index of this block of worlds.
-        size: how many worlds of the block are simulated (a prefix of the block).
+        first: index in the run of the first simulated world.
+        size: how many consecutive worlds are simulated.
 
     """
 
-    def __init__(self, seed: int, block: int, size: int) -> None:
-        if not 0 < size <= BLOCK_SIZE:
-            raise ValueError(f"a block holds 1 to {BLOCK_SIZE} worlds, got {size}")
+    def __init__(self, seed: int, first: int, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"a model simulates at least 1 world, got {size}")
+        if first < 0:
+            raise ValueError(f"the first world must be >= 0, got {first}")
         self.seed = seed
-        self.block = block
+        self.first = first
         self.size = size
-        self._generators: dict[str, np.random.Generator] = {}
+        stop = first + size
+        self._segments = [
+            (block, max(first, block * BLOCK_SIZE) - block * BLOCK_SIZE,
+             min(stop, (block + 1) * BLOCK_SIZE) - block * BLOCK_SIZE)
+            for block in range(first // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1)
+        ]  # fmt: skip
+        self._generators: dict[tuple[int, str], np.random.Generator] = {}
 
-    def _generator(self, purpose: str) -> np.random.Generator:
-        generator = self._generators.get(purpose)
+    @property
+    def block(self) -> int:
+        """The block of the first simulated world."""
+        return self.first // BLOCK_SIZE
+
+    def _generator(self, block: int, purpose: str) -> np.random.Generator:
+        key = (block, purpose)
+        generator = self._generators.get(key)
         if generator is None:
-            sequence = np.random.SeedSequence(
-                self.seed, spawn_key=(self.block, purpose_key(purpose))
-            )
+            sequence = np.random.SeedSequence(self.seed, spawn_key=(block, purpose_key(purpose)))
             generator = np.random.Generator(np.random.PCG64(sequence))
-            self._generators[purpose] = generator
+            self._generators[key] = generator
         return generator
 
     def uniform(self, purpose: str, columns: int = 1) -> np.ndarray:
-        """Uniforms in [0, 1) of shape ``(size, columns)`` for this block's worlds.
+        """Uniforms in [0, 1) of shape ``(size, columns)``, one row per simulated world.
 
-        The stream then skips the rows of worlds not simulated, so that the next call returns the
-        same numbers for world *i* whatever ``size`` is.
+        Each block's stream advances by a whole block's worth of draws, so that the next call
+        returns the same numbers for world *i* whatever range of worlds is simulated.
         """
-        generator = self._generator(purpose)
-        values = generator.random((self.size, columns))
-        skipped = (BLOCK_SIZE - self.size) * columns
-        if skipped:
-            generator.bit_generator.advance(skipped)
+        values = np.empty((self.size, columns))
+        row = 0
+        for block, start, stop in self._segments:
+            generator = self._generator(block, purpose)
+            if start:
+                generator.bit_generator.advance(start * columns)
+            generator.random(out=values[row : row + stop - start])
+            row += stop - start
+            if stop < BLOCK_SIZE:
+                generator.bit_generator.advance((BLOCK_SIZE - stop) * columns)
         return values
-
-    def gumbel(self, purpose: str, columns: int) -> np.ndarray:
-        """Standard Gumbel noise for a logit choice by Gumbel-max, shape ``(size, columns)``."""
-        uniform = self.uniform(purpose, columns)
-        tiny = np.finfo(np.float64).tiny
-        return -np.log(-np.log(np.clip(uniform, tiny, 1.0 - 1e-16)))
 
 
 def seed_from(rng: int | np.random.Generator | None) -> int:

@@ -1113,7 +1113,7 @@ def test_every_event_kind_with_its_roles_is_valid(tmp_path):
     )
     path = tmp_path / "events.yaml"
     path.write_text(text, encoding="utf-8")
-    assert len(load_scenario(path).events) == 9
+    assert len(load_scenario(path).events) == 8
 
 
 def test_bundled_scenarios_validate(runner):

@@ -1,0 +1,163 @@
+"""Ensembles at scale: the same worlds however the run is cut, and aggregates that merge exactly.
+
+No timings here (those live in ``bench/ensemble.py`` and ``docs/performance.md``): these tests
+check the structure that makes the speed and the bounded memory safe.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.aggregates import EVENTS, QUANTILE_COLUMNS, QUANTILES, DailyAggregates
+from sim.ensemble import MIN_CHUNK, plan, run
+from sim.model import NegotiationModel
+from sim.results import Results
+from sim.scenario import load_scenario
+from sim.streams import BLOCK_SIZE
+from tests.conftest import SCENARIOS
+
+RUNS = 2 * BLOCK_SIZE + 900
+"""Three seeding blocks, the last one partial."""
+
+
+@lru_cache(maxsize=1)
+def summit():
+    return load_scenario(SCENARIOS / "summit.yaml")
+
+
+@lru_cache(maxsize=8)
+def _run(workers: int, chunk_size: int = 16_384, shuffled: bool = False) -> Results:
+    order = (lambda chunks: random.Random(5).sample(chunks, len(chunks))) if shuffled else None
+    return run(summit(), runs=RUNS, seed=3, workers=workers, chunk_size=chunk_size, _order=order)
+
+
+@pytest.mark.parametrize(
+    ("workers", "chunk_size", "shuffled"),
+    [(2, 16_384, False), (3, 16_384, False), (1, 1_000, True), (2, 1_500, True)],
+)
+def test_worlds_and_aggregates_do_not_depend_on_workers_chunks_or_order(
+    workers, chunk_size, shuffled
+):
+    one = _run(1)
+    other = _run(workers, chunk_size, shuffled)
+    pd.testing.assert_frame_equal(one.worlds, other.worlds)
+    assert one.daily == other.daily
+
+
+def test_the_plan_covers_every_world_once_in_equal_shares_per_worker():
+    for runs, workers in [(1, 4), (100_000, 2), (1_000_000, 2), (10_000, 3), (RUNS, 3)]:
+        chunks = plan(runs, workers)
+        assert [c.first for c in chunks] == list(np.cumsum([0] + [c.size for c in chunks[:-1]]))
+        assert sum(c.size for c in chunks) == runs
+        assert max(c.size for c in chunks) - min(c.size for c in chunks) <= 1 or len(chunks) == 1
+        if runs >= workers * MIN_CHUNK:
+            assert len(chunks) % workers == 0
+
+
+def test_a_model_starting_inside_a_block_gets_the_worlds_of_the_run():
+    """Streams skip to each world's own numbers: a slice across blocks equals the whole."""
+    whole = NegotiationModel(summit(), worlds=BLOCK_SIZE + 200, rng=8)
+    part = NegotiationModel(summit(), worlds=300, rng=8, first_world=BLOCK_SIZE - 100)
+    whole.run_to_horizon()
+    part.run_to_horizon()
+    rows = slice(BLOCK_SIZE - 100, BLOCK_SIZE + 200)
+    np.testing.assert_array_equal(whole.state.casualties[rows], part.state.casualties)
+    np.testing.assert_array_equal(whole.state.blame[rows], part.state.blame)
+
+
+def _stepped(first: int, worlds: int, seed: int = 2) -> NegotiationModel:
+    model = NegotiationModel(
+        summit(), worlds=worlds, rng=seed, first_world=first, collect=False, aggregate=True
+    )
+    model.run_to_horizon()
+    return model
+
+
+def test_aggregates_merged_from_chunks_equal_those_of_one_big_chunk_exactly():
+    parts = [_stepped(0, 700), _stepped(700, 250), _stepped(950, 550)]
+    big = _stepped(0, 1500).aggregates
+    shuffled = [parts[2], parts[0], parts[1]]
+    merged = DailyAggregates.combine(m.aggregates for m in shuffled)
+    assert merged == big
+    assert parts[0].aggregates.merge(parts[1].aggregates).merge(parts[2].aggregates) == big
+    pd.testing.assert_frame_equal(merged.means(), big.means())
+    pd.testing.assert_frame_equal(merged.incidence(), big.incidence())
+    for variable in big.quantile_names:
+        pd.testing.assert_frame_equal(merged.quantiles(variable), big.quantiles(variable))
+
+
+def _daily_values(worlds: int = 2000) -> tuple[DailyAggregates, list[dict[str, np.ndarray]]]:
+    """Step a model and keep every day's per-world values beside its aggregates."""
+    model = NegotiationModel(summit(), worlds=worlds, rng=4, collect=False, aggregate=True)
+    days = []
+    while model.running:
+        model.step()
+        values = model.daily_values()
+        values.update({e: ~np.isnan(model.state.first_day[e]) for e in EVENTS})
+        days.append({k: np.copy(v) for k, v in values.items()})
+    assert model.aggregates is not None
+    return model.aggregates, days
+
+
+def test_quantile_sketch_is_within_half_a_bin_of_numpy_quantiles():
+    aggregates, days = _daily_values()
+    for variable in aggregates.quantile_names:
+        sketch = aggregates.quantiles(variable)
+        bins = aggregates.bins(variable)
+        for day in (0, 1, 7, 30, 60, len(days) - 1):
+            values = np.sort(days[day][variable])
+            for column, q in zip(QUANTILE_COLUMNS, QUANTILES, strict=True):
+                exact = np.quantile(values, q)
+                below = int(np.floor(q * (len(values) - 1)))
+                neighbours = values[[below, min(below + 1, len(values) - 1)]]
+                tolerance = bins.half_width(neighbours).max() * (1 + 1e-9) + 1e-12
+                assert abs(sketch.loc[day, column] - exact) <= tolerance, (variable, day, q)
+
+
+def test_means_and_incidence_match_the_worlds():
+    aggregates, days = _daily_values()
+    means, incidence = aggregates.means(), aggregates.incidence()
+    for day in (0, 9, len(days) - 1):
+        values = days[day]
+        assert means.loc[day, "territory_pct"] == pytest.approx(
+            100 * values["territory_pct"].mean()
+        )
+        for name in ("economic_pressure", "belief_sincere", "blame_ukraine", "settled"):
+            assert means.loc[day, name] == pytest.approx(values[name].mean(), abs=1e-9)
+        for event in aggregates.event_names:
+            assert incidence.loc[day, event] == values[event].mean()
+
+
+def test_aggregates_survive_daily_csv(tmp_path):
+    aggregates = _run(1).daily
+    frame = aggregates.to_frame()
+    assert list(frame.columns) == ["statistic", "variable", "day", "key", "value"]
+    assert DailyAggregates.from_frame(frame) == aggregates
+    frame.to_csv(tmp_path / "daily.csv", index=False)
+    again = DailyAggregates.from_frame(pd.read_csv(tmp_path / "daily.csv"))
+    assert again == aggregates
+    pd.testing.assert_frame_equal(again.quantiles("casualties"), aggregates.quantiles("casualties"))
+    pd.testing.assert_frame_equal(again.means(), aggregates.means(), rtol=1e-12)
+
+
+def test_the_worlds_frame_is_compact():
+    worlds = _run(1).worlds
+    per_world = worlds.memory_usage(deep=True).sum() / len(worlds)
+    assert per_world < 256  # 1,000,000 worlds in under 256 MB
+    assert isinstance(worlds["outcome"].dtype, pd.CategoricalDtype)
+    assert isinstance(worlds["aggressor_type"].dtype, pd.CategoricalDtype)
+    assert worlds["day_sanctions"].dtype == np.float32
+    assert worlds["world"].tolist() == list(range(RUNS))
+
+
+def test_aggregates_do_not_grow_with_the_worlds():
+    small, large = _stepped(0, 500).aggregates, _run(1).daily
+    for variable in small.quantile_names:
+        keys_small, _ = small.counts(variable)
+        keys_large, _ = large.counts(variable)
+        assert len(keys_large) < 4 * max(len(keys_small), 100)
