@@ -1,0 +1,297 @@
+"""Benchmark: worlds per second of ``sim.run`` against ``mesa.batch_run``, time and peak memory.
+
+Usage::
+
+    .venv/bin/python bench/ensemble.py            # 1k, 10k, 100k worlds; horizons; batch_run
+    .venv/bin/python bench/ensemble.py --million  # ... and 1,000,000 worlds
+    .venv/bin/python bench/ensemble.py --quick    # a smoke test in a few seconds
+
+Every measurement runs in a fresh Python process (so peak memory is its own), which times
+``sim.run`` (best of ``--repeat``) or ``mesa.batch_run`` after the imports. Peak memory, from the
+kernel's high-water marks: the measuring process's own peak plus ``workers`` times the largest
+worker's peak, a bound on the whole tree's peak resident memory (it counts the pages a forked
+worker shares with its parent twice). This process also samples the tree every 0.25 s (the sum
+of RSS, and of PSS, which counts shared pages once): cheap enough not to slow the run, coarse
+enough to miss short peaks. The table is printed and written as JSON to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "summit.yaml"
+RESULTS = ROOT / "bench" / "results"
+
+
+# --- the measured process ------------------------------------------------------------------------
+
+
+def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int) -> dict:
+    from sim.ensemble import run
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
+    times = []
+    for index in range(repeat):
+        start = time.perf_counter()
+        results = run(spec, runs=runs, seed=index, workers=workers)
+        times.append(time.perf_counter() - start)
+        frame_bytes = int(results.worlds.memory_usage(deep=True).sum())
+        del results
+    return {"times": times, "frame_bytes": frame_bytes}
+
+
+def _measure_batch_run(models: int, horizon: int, processes: int | None) -> dict:
+    import mesa
+
+    from sim.model import NegotiationModel
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
+    start = time.perf_counter()
+    rows = mesa.batch_run(
+        NegotiationModel,
+        parameters={"scenario": [spec], "worlds": 1},
+        rng=list(range(models)),
+        number_processes=processes,
+        data_collection_period=-1,
+        max_steps=horizon + 1,
+        display_progress=False,
+    )
+    elapsed = time.perf_counter() - start
+    assert len(rows) == models
+    return {"times": [elapsed]}
+
+
+def _child(args: argparse.Namespace) -> None:
+    if args.measure == "ensemble":
+        result = _measure_ensemble(args.runs, args.horizon, args.workers, args.repeat)
+    else:
+        result = _measure_batch_run(args.runs, args.horizon, args.workers)
+    result["self_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["largest_worker_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+# --- sampling a process tree's memory ------------------------------------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from ``/proc/<pid>/task/<tid>/children``)."""
+    tree, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        tree.append(current)
+        try:
+            threads = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{current}/task/{thread}/children") as children:
+                    frontier += [int(child) for child in children.read().split()]
+            except (OSError, ValueError):
+                continue
+    return tree
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB, or zeros once it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            values = {
+                line.split(":")[0]: int(line.split()[1])
+                for line in rollup
+                if line.startswith(("Rss:", "Pss:"))
+            }
+        return values.get("Rss", 0), values.get("Pss", 0)
+    except (OSError, ValueError):
+        return 0, 0
+
+
+def _run_child(argv: list[str]) -> dict:
+    """Run one measurement in a fresh process; sample its tree's memory meanwhile."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", *argv]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    peak_rss = peak_pss = 0
+    while process.poll() is None:
+        rss = pss = 0
+        for pid in _descendants(process.pid):
+            r, p = _memory_kb(pid)
+            rss, pss = rss + r, pss + p
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.25)
+    output = process.stdout.read() if process.stdout else ""
+    if process.returncode:
+        raise RuntimeError(f"measurement failed: {' '.join(argv)}")
+    result = json.loads(output.strip().splitlines()[-1])
+    result["tree_peak_rss_mb"] = peak_rss / 1024
+    result["tree_peak_pss_mb"] = peak_pss / 1024
+    return result
+
+
+# --- the benchmark -------------------------------------------------------------------------------
+
+
+def _machine() -> dict:
+    def first(path: str, key: str) -> str:
+        try:
+            with open(path) as f:
+                return next(line.split(":", 1)[1].strip() for line in f if line.startswith(key))
+        except (OSError, StopIteration):
+            return "unknown"
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "sim"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    import mesa
+    import numpy
+
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": first("/proc/cpuinfo", "model name"),
+        "ram": first("/proc/meminfo", "MemTotal"),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "mesa": mesa.__version__,
+        "commit": commit + ("+changes" if dirty else ""),
+    }
+
+
+def _row(name: str, worlds: int, horizon: int, workers: str, result: dict) -> dict:
+    best = min(result["times"])
+    bound = result["self_peak_mb"] + int(workers) * result["largest_worker_peak_mb"]
+    return {
+        "measurement": name,
+        "worlds": worlds,
+        "days": horizon,
+        "workers": workers,
+        "best_s": round(best, 3),
+        "times_s": [round(t, 3) for t in result["times"]],
+        "worlds_per_s": round(worlds / best, 1),
+        "us_per_world": round(best / worlds * 1e6, 2),
+        "us_per_world_day": round(best / worlds / horizon * 1e6, 4),
+        "tree_peak_rss_mb": round(result["tree_peak_rss_mb"], 1),
+        "tree_peak_pss_mb": round(result["tree_peak_pss_mb"], 1),
+        "parent_peak_mb": round(result["self_peak_mb"], 1),
+        "largest_worker_peak_mb": round(result["largest_worker_peak_mb"], 1),
+        "peak_bound_mb": round(bound, 1),
+        "frame_bytes_per_world": (
+            round(result["frame_bytes"] / worlds, 1) if "frame_bytes" in result else None
+        ),
+    }
+
+
+def _print(rows: list[dict]) -> None:
+    header = (
+        f"{'measurement':<12}{'worlds':>10}{'days':>6}{'workers':>8}{'best s':>9}"
+        f"{'worlds/s':>12}{'us/world':>10}{'peak MB':>9}{'RSS MB':>8}{'PSS MB':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['measurement']:<12}{r['worlds']:>10,}{r['days']:>6}{r['workers']:>8}"
+            f"{r['best_s']:>9.2f}{r['worlds_per_s']:>12,.0f}{r['us_per_world']:>10.1f}"
+            f"{r['peak_bound_mb']:>9.0f}{r['tree_peak_rss_mb']:>8.0f}{r['tree_peak_pss_mb']:>8.0f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repetition")
+    parser.add_argument(
+        "--million", action="store_true", help="also run 1,000,000 worlds (at most best of 3)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--workers", type=int, default=None, help="default: all cores")
+    parser.add_argument("--batch-models", type=int, default=200, help="models for batch_run")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["ensemble", "batch_run"], help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--horizon", type=int, default=120, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args)
+        return
+
+    repeat = 1 if args.quick else args.repeat
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    horizon_runs = 10_000 if args.quick else 100_000
+    models = 20 if args.quick else args.batch_models
+    workers = str(args.workers or os.cpu_count())
+    worker_args = ["--workers", str(args.workers)] if args.workers else []
+    rows = []
+
+    def ensemble(worlds: int, horizon: int = 120, times: int = repeat) -> dict:
+        argv = ["--measure", "ensemble", "--runs", str(worlds), "--horizon", str(horizon)]
+        result = _run_child([*argv, "--repeat", str(times), *worker_args])
+        row = _row("sim.run", worlds, horizon, workers, result)
+        rows.append(row)
+        print(f"  sim.run {worlds:,} worlds x {horizon} days: {row['best_s']:.2f} s", flush=True)
+        return row
+
+    machine = _machine()
+    print(f"{machine['cpu']}, {machine['nproc']} cores, load {machine['load_average']}")
+    for worlds in sizes:
+        ensemble(worlds)
+    if args.million:
+        ensemble(1_000_000, times=min(repeat, 3))
+    for horizon in (60, 240):
+        ensemble(horizon_runs, horizon)
+    argv = ["--measure", "batch_run", "--runs", str(models), "--horizon", "120"]
+    batch = _row("batch_run", models, 120, workers, _run_child([*argv, *worker_args]))
+    rows.append(batch)
+    print(f"  mesa.batch_run {models} models: {batch['best_s']:.2f} s", flush=True)
+
+    ours = next(r for r in rows if r["worlds"] == max(sizes) and r["days"] == 120)
+    by_size = {
+        r["worlds"]: r["us_per_world"]
+        for r in rows
+        if r["measurement"] == "sim.run" and r["days"] == 120
+    }
+    largest = by_size[max(by_size)]
+    by_horizon = {
+        r["days"]: r["best_s"]
+        for r in rows
+        if r["measurement"] == "sim.run" and r["worlds"] == horizon_runs
+    }
+    summary = {
+        "speedup_vs_batch_run": round(ours["worlds_per_s"] / batch["worlds_per_s"], 1),
+        "us_per_world_by_worlds": by_size,
+        "us_per_world_vs_largest_run_pct": {
+            worlds: round(100 * (us / largest - 1), 1) for worlds, us in by_size.items()
+        },
+        "seconds_by_horizon_at": {"worlds": horizon_runs, "seconds": by_horizon},
+    }
+    print()
+    _print(rows)
+    print()
+    print(
+        f"sim.run at {ours['worlds']:,} worlds: {summary['speedup_vs_batch_run']:.0f}x the "
+        f"worlds per second of mesa.batch_run at worlds=1"
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = RESULTS / f"ensemble-{'quick-' if args.quick else ''}{stamp}.json"
+    path.write_text(json.dumps({"machine": machine, "rows": rows, "summary": summary}, indent=2))
+    print(f"written to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
