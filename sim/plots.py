@@ -58,10 +58,10 @@ SCENARIO_STYLES = [
     ("#6a3d9a", (0, (1, 2))),
 ]
 FAN_VARIABLES = {
-    "territory_change": "territory gained by the aggressor (pp of the defender's territory)",
-    "casualties": "casualties since day 0 (killed and wounded)",
+    "territory_change": "territory gained by the aggressor (pp)",
+    "casualties": "casualties since day 0",
     "economic_pressure": "economic pressure on the aggressor (0-1)",
-    "belief_sincere": "coercer's belief that the aggressor is sincere",
+    "belief_sincere": "coercer's belief: aggressor sincere",
     "air_defense_delivered": "air defence delivered (interceptors)",
 }
 PROJECTOR_STYLE = {
