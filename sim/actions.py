@@ -353,6 +353,7 @@ def _concede(ctx: Context, mask: np.ndarray) -> None:
     direction = -1.0 if ctx.me == ctx.roles.aggressor else 1.0
     positions[rows, issue[rows]] += direction * moved
     state.concessions[rows, ctx.me] += 1
+    state.last_conceded_issue[rows, ctx.me] = issue[rows]
     if ctx.me == ctx.roles.aggressor:
         ctx.state.signals[rows] = np.where(CORE_ISSUES[issue[rows]], 2, 1)
 

@@ -19,7 +19,7 @@ from sim.aggregates import EVENTS, DailyAggregates
 from sim.context import Context, Roles, derive
 from sim.draws import draw_section, mean_of
 from sim.schema import Scenario
-from sim.state import WorldState
+from sim.state import CORE_ISSUES, ISSUES, WorldState
 from sim.streams import BLOCK_SIZE, WorldStreams, seed_from
 
 WORLD_SECTIONS = (
@@ -187,12 +187,17 @@ class NegotiationModel(mesa.Model):
             k: float(np.broadcast_to(v, self.state.n)[world])
             for k, v in choice.components[column].items()
         }
+        text = f"{agent.name} {agent.actions[column].words}"
+        if agent.actions[column].name == "concede":
+            index = int(self.state.last_conceded_issue[world, agent.index])
+            kind = "a core issue" if CORE_ISSUES[index] else "a non-core issue"
+            text = f"{agent.name} concedes a step on {ISSUES[index].replace('_', ' ')} ({kind})"
         self.log.append(
             {
                 "day": self.state.day,
                 "actor": agent.name,
                 "action": agent.actions[column].name,
-                "text": f"{agent.name} {agent.actions[column].words}",
+                "text": text,
                 "probability": float(probabilities[column]),
                 "utility": float(choice.utilities[world, column]),
                 "components": parts,

@@ -232,3 +232,16 @@ def test_rerun_from_the_manifest_gives_identical_worlds(tmp_path):
     manifest = json.loads((again / "manifest.json").read_text())
     assert manifest["scenario"]["actors"]["usa"]["credulity"] == 0.9
     assert np.isclose(manifest["seed"], 9)
+
+
+def test_trace_names_the_issue_and_a_stalling_aggressor_never_concedes_its_core():
+    """Stanovaya: the impression of openness, the core position unchanged."""
+    scenario = load_scenario(SCENARIOS / "summit.yaml")
+    worlds = run(scenario, runs=60, seed=5, workers=1).worlds
+    stalling = worlds.index[worlds["aggressor_type"] == "stalling"][:12]
+    concessions = []
+    for world in stalling:
+        text = format_trace(trace_world(scenario, seed=5, world=int(world)))
+        concessions += [line for line in text.splitlines() if "russia concedes" in line]
+    assert concessions, "expected some framing concessions in twelve stalling worlds"
+    assert all("(a non-core issue)" in line for line in concessions)
