@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -171,6 +172,15 @@ def _output_folder(out: Path | None, force: bool, default: Path) -> Path:
     return out
 
 
+def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
+    """Run ``call(progress_bar)``, closing the bar however the call ends."""
+    progress = _ProgressBar()
+    try:
+        return call(progress)
+    finally:
+        progress.close()
+
+
 def _save(results, folder: Path, force: bool, formats: tuple[str, ...]) -> None:
     from sim.folders import FolderExistsError
 
@@ -202,11 +212,11 @@ def run(
 
     from sim.ensemble import run as run_ensemble
 
-    progress = _ProgressBar()
-    try:
-        results = run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
-    finally:
-        progress.close()
+    results = _with_progress(
+        lambda progress: run_ensemble(
+            loaded, runs=runs, seed=seed, workers=workers, progress=progress
+        )
+    )
     typer.echo(results.summary_text())
     _save(results, folder, force, formats)
 
@@ -247,13 +257,11 @@ def compare(
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:
         _fail(str(err))
-    progress = _ProgressBar()
-    try:
-        comparison = compare_scenarios(
+    comparison = _with_progress(
+        lambda progress: compare_scenarios(
             loaded, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
         )
-    finally:
-        progress.close()
+    )
     typer.echo(comparison.summary_text())
     _save(comparison, folder, force, formats)
 
@@ -354,13 +362,11 @@ def rerun(
 
     from sim.ensemble import run as run_ensemble
 
-    progress = _ProgressBar()
-    try:
-        results = run_ensemble(
+    results = _with_progress(
+        lambda progress: run_ensemble(
             saved.scenario, runs=saved.runs, seed=saved.seed, workers=workers, progress=progress
         )
-    finally:
-        progress.close()
+    )
     typer.echo(results.summary_text())
     _save(results, target, force, ("png",))
 
