@@ -185,7 +185,7 @@ def event_days(
     ax.set_xlabel(f"day (day 0 = {start})")
     ax.set_ylabel("share of worlds, cumulative")
     ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")
     return ax
 
 

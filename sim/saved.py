@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.aggregates import DailyAggregates
 from sim.comparison import Comparison
 from sim.results import TOOL, Results
 from sim.schema import Scenario
@@ -16,16 +17,18 @@ class ResultsFolderError(ValueError):
     """A folder that is missing, not a results folder, or damaged."""
 
 
-def _daily(folder: Path):
+def _daily(folder: Path) -> DailyAggregates | None:
+    """The per-day aggregates of ``daily.csv``, or None where the folder has none."""
     path = folder / "daily.csv"
     if not path.exists():
         return None
-    frame = pd.read_csv(path)
     try:
-        from sim.aggregates import DailyAggregates
-    except ImportError:  # pragma: no cover - aggregates arrive with the scale work
-        return frame
-    return DailyAggregates.from_frame(frame)
+        return DailyAggregates.from_frame(pd.read_csv(path))
+    except (KeyError, ValueError, pd.errors.ParserError) as err:
+        raise ResultsFolderError(
+            f"{path}: not a per-day aggregates file of this version ({err}); "
+            "rerun the scenario to regenerate it"
+        ) from None
 
 
 def load_results(folder: str | Path) -> Results | Comparison:
@@ -80,5 +83,7 @@ def load_results(folder: str | Path) -> Results | Comparison:
             seed=manifest["seed"],
             runs=manifest["runs"],
         )
+    except ResultsFolderError:
+        raise
     except (KeyError, TypeError, ValueError) as err:
         raise ResultsFolderError(f"{manifest_path}: damaged manifest ({err})") from None

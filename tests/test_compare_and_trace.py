@@ -87,6 +87,7 @@ def test_sim_plot_redraws_the_saved_figures_without_rerunning(tmp_path):
         ("empty", "no manifest.json"),
         ("foreign", "written by another tool"),
         ("damaged", "worlds.csv is missing"),
+        ("old-daily", "daily.csv: not a per-day aggregates file"),
     ],
 )
 def test_sim_plot_rejects_folders_that_are_not_results(tmp_path, setup, message):
@@ -97,6 +98,12 @@ def test_sim_plot_rejects_folders_that_are_not_results(tmp_path, setup, message)
         (folder / "manifest.json").write_text(json.dumps({"tool": "other", "seed": 1}))
     if setup == "damaged":
         (folder / "manifest.json").write_text(json.dumps({"tool": "negotiation-sim"}))
+    if setup == "old-daily":
+        saved = tmp_path / "saved"
+        assert invoke("run", SUMMIT, "--runs", "50", "--out", str(saved)).exit_code == 0
+        folder.rmdir()
+        saved.rename(folder)
+        (folder / "daily.csv").write_text("day,territory_pct\n0,19.0\n")
     result = invoke("plot", str(folder))
     assert result.exit_code == 2
     assert message in result.output
