@@ -27,6 +27,8 @@ from sim.state import (
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
     PROPOSAL_NONE,
+    SIGNAL_CORE,
+    SIGNAL_MINOR,
     SUMMIT_DECLINED,
     SUMMIT_NONE,
     SUMMIT_OFFERED,
@@ -44,6 +46,7 @@ SANCTIONS_HARM = 1.3
 """How much the aggressor's leaders value avoiding a full sanctions level (stylised)."""
 
 SUMMIT_LEAD_DAYS = 7
+"""Days from a summit offer to the summit, when the offer names no date."""
 
 NON_CORE_FACE = 0.3
 """Share of the caving cost a concession on a non-core issue carries (stylised)."""
@@ -51,7 +54,6 @@ NON_CORE_FACE = 0.3
 STALLING_FRAMING_ROOM = 0.2
 """How far a stalling aggressor will move on non-core issues to look open (Stanovaya), stylised:
 two concession steps on each, never on the core issues."""
-"""Days between an accepted summit offer and the summit, when the offer names no date."""
 
 
 @dataclass(frozen=True)
@@ -355,7 +357,7 @@ def _concede(ctx: Context, mask: np.ndarray) -> None:
     state.concessions[rows, ctx.me] += 1
     state.last_conceded_issue[rows, ctx.me] = issue[rows]
     if ctx.me == ctx.roles.aggressor:
-        ctx.state.signals[rows] = np.where(CORE_ISSUES[issue[rows]], 2, 1)
+        ctx.state.signals[rows] = np.where(CORE_ISSUES[issue[rows]], SIGNAL_CORE, SIGNAL_MINOR)
 
 
 def _escalate_utility(ctx: Context) -> tuple[np.ndarray, Components]:

@@ -12,6 +12,7 @@ import numpy as np
 from sim.actions import CATALOGUE, Action
 from sim.context import Context
 from sim.decision import Choice, choose
+from sim.state import SIGNAL_STATEMENT
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -19,9 +20,6 @@ if TYPE_CHECKING:
 Policy = Callable[["ActorAgent", Context, Choice], np.ndarray]
 """Replaces the logit draw: given the agent, its view and the model's choice (utilities and
 draw), return the chosen action index per world. ``sim play`` uses it for the student's actor."""
-
-SIGNAL_STATEMENT = 3
-"""Code in ``WorldState.signals`` for a statement (cheap talk, Kydd 2005)."""
 
 
 class ActorAgent(mesa.Agent):

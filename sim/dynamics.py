@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sim.actions import ACCEPT, REJECT, rejection_blame
+from sim.actions import ACCEPT, REJECT, SUMMIT_LEAD_DAYS, rejection_blame
 from sim.context import Context, Roles
 from sim.schema import (
     AidPackageEvent,
@@ -26,6 +26,11 @@ from sim.state import (
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
     PROPOSAL_NONE,
+    SIGNAL_CORE,
+    SIGNAL_MINOR,
+    SIGNAL_NONE,
+    SIGNAL_STATEMENT,
+    SIGNAL_STRIKE_PAUSE,
     SUMMIT_DECLINED,
     SUMMIT_HELD,
     SUMMIT_OFFERED,
@@ -37,7 +42,6 @@ from sim.state import (
 Note = Callable[[np.ndarray, str], None]
 """Callback that narrates an event in the traced world: ``note(mask, text)``."""
 
-SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT, SIGNAL_STRIKE_PAUSE = 1, 2, 3, 4
 SUMMIT_ANSWER_DAYS = 3
 """Days a summit offer stays open before it lapses unanswered."""
 SUMMIT_FACE = 0.3
@@ -78,7 +82,7 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
             mask = live & (state.summit_status != SUMMIT_SCHEDULED)
             state.summit_status[mask] = SUMMIT_OFFERED
             state.summit_changed_day[mask] = state.day
-            held = event.held_on if event.held_on is not None else state.day + 7
+            held = event.held_on if event.held_on is not None else state.day + SUMMIT_LEAD_DAYS
             state.summit_day[mask] = held
             state.signals[mask] = SIGNAL_STATEMENT
             state.record("summit_offer", mask)
@@ -108,7 +112,7 @@ def start_moratorium(
     state.monitored[mask] = monitored
     state.moratorium_expiry[mask] = np.inf if length is None else state.day + length
     state.record("moratorium_start", mask)
-    state.signals[mask & (state.signals == 0)] = SIGNAL_STRIKE_PAUSE
+    state.signals[mask & (state.signals == SIGNAL_NONE)] = SIGNAL_STRIKE_PAUSE
 
 
 def hold_summits(

@@ -19,7 +19,7 @@ from sim.aggregates import EVENTS, DailyAggregates
 from sim.context import Context, Roles, derive
 from sim.draws import draw_section, mean_of
 from sim.schema import Scenario
-from sim.state import CORE_ISSUES, ISSUES, WorldState
+from sim.state import CORE_ISSUES, ISSUES, SIGNAL_NONE, WorldState
 from sim.streams import BLOCK_SIZE, WorldStreams, seed_from
 
 WORLD_SECTIONS = (
@@ -212,7 +212,7 @@ class NegotiationModel(mesa.Model):
         if state.day >= self.horizon:
             self.running = False
             return
-        state.signals[:] = 0
+        state.signals[:] = SIGNAL_NONE
         state.answers[:] = 0
         coercer = self.actor_params[self.roles.coercer]
         dynamics.fire_events(state, self.spec, self.world, self.note)

@@ -31,6 +31,8 @@ EVENT_DAYS = (
 SUMMIT_NONE, SUMMIT_OFFERED, SUMMIT_SCHEDULED, SUMMIT_HELD, SUMMIT_DECLINED = range(5)
 # Levels of the coercer's aid to the defender (``WorldState.aid_level``).
 AID_PAUSED, AID_NORMAL, AID_INCREASED = 0.0, 1.0, 2.0
+# What the coercer saw the aggressor do today (``WorldState.signals``), read by Bayes' rule.
+SIGNAL_NONE, SIGNAL_MINOR, SIGNAL_CORE, SIGNAL_STATEMENT, SIGNAL_STRIKE_PAUSE = range(5)
 # Proposal kinds.
 PROPOSAL_NONE, PROPOSAL_CEASEFIRE, PROPOSAL_MORATORIUM = range(3)
 
