@@ -128,63 +128,98 @@ def _fixed_sum(values: np.ndarray) -> int:
 
 
 class _Histogram:
-    """Counts by day and bin key, over the range of keys seen so far (grown on demand)."""
+    """Counts by day and bin key: for each day, the counts over the keys that day's values reach.
+
+    Each day keeps its own range of keys (values drift over a run, a day's spread is narrow), so
+    adding a day never copies other days; :meth:`trimmed` lays them out on one grid when read.
+    """
 
     def __init__(self, days: int, bins: Bins) -> None:
         self.bins = bins
-        self.offset = 0
-        self.counts = np.zeros((days, 0), dtype=np.int64)
-
-    def _cover(self, low: int, high: int) -> None:
-        """Grow the stored key range to include ``[low, high]`` (with slack: keys drift daily)."""
-        width = self.counts.shape[1]
-        if width and self.offset <= low and high < self.offset + width:
-            return
-        if not width:
-            new_low, new_high = low, high
-        else:
-            slack = max(256, width)  # grow by doubling: a few copies per chunk, not one a day
-            new_low = min(low - slack, self.offset) if low < self.offset else self.offset
-            top = self.offset + width - 1
-            new_high = max(high + slack, top) if high > top else top
-        grown = np.zeros((self.counts.shape[0], new_high - new_low + 1), dtype=np.int64)
-        if width:
-            start = self.offset - new_low
-            grown[:, start : start + width] = self.counts
-        self.counts, self.offset = grown, new_low
+        self.days: list[tuple[int, np.ndarray] | None] = [None] * days
 
     def add(self, day: int, values: np.ndarray) -> None:
         keys, low, high = self.bins.keys_and_range(values)
-        if not (self.offset <= low and high < self.offset + self.counts.shape[1]):
-            self._cover(low, high)
-        start = low - self.offset
         if low >= 0 and high < 4 * (high - low + 64):  # count from key 0: no shift needed
             counts = np.bincount(keys, minlength=high + 1)[low:]
         else:
             counts = np.bincount(keys - low, minlength=high - low + 1)
-        self.counts[day, start : start + high - low + 1] += counts
+        self._add_day(day, low, counts)
+
+    def _add_day(self, day: int, offset: int, counts: np.ndarray) -> None:
+        held = self.days[day]
+        if held is None:
+            self.days[day] = offset, counts
+            return
+        held_offset, held_counts = held
+        low = min(offset, held_offset)
+        high = max(offset + counts.shape[0], held_offset + held_counts.shape[0])
+        merged = np.zeros(high - low, dtype=np.int64)
+        merged[held_offset - low : held_offset - low + held_counts.shape[0]] += held_counts
+        merged[offset - low : offset - low + counts.shape[0]] += counts
+        self.days[day] = low, merged
 
     def add_counts(self, offset: int, counts: np.ndarray) -> None:
-        """Add a block of counts whose first column is key ``offset``."""
+        """Add a block of counts ``(days, keys)`` whose first column is key ``offset``."""
         if not counts.shape[1]:
             return
-        self._cover(offset, offset + counts.shape[1] - 1)
-        start = offset - self.offset
-        self.counts[:, start : start + counts.shape[1]] += counts
+        for day, row in enumerate(counts):
+            used = np.flatnonzero(row)
+            if used.size:
+                self._add_day(day, offset + int(used[0]), row[used[0] : used[-1] + 1].copy())
+
+    def absorb(self, other: _Histogram) -> None:
+        """Add another histogram's counts, day by day."""
+        for day, held in enumerate(other.days):
+            if held is not None:
+                self._add_day(day, *held)
 
     def trimmed(self) -> tuple[int, np.ndarray]:
-        """``(offset, counts)`` without empty key columns at either end."""
-        used = np.flatnonzero(self.counts.any(axis=0))
-        if not used.size:
-            return 0, self.counts[:, :0]
-        return self.offset + int(used[0]), self.counts[:, used[0] : used[-1] + 1]
+        """``(offset, counts)``: counts by day and key over the keys any day reaches."""
+        held = [part for part in self.days if part is not None]
+        if not held:
+            return 0, np.zeros((len(self.days), 0), dtype=np.int64)
+        low = min(offset for offset, _ in held)
+        high = max(offset + counts.shape[0] for offset, counts in held)
+        grid = np.zeros((len(self.days), high - low), dtype=np.int64)
+        for day, part in enumerate(self.days):
+            if part is not None:
+                offset, counts = part
+                grid[day, offset - low : offset - low + counts.shape[0]] = counts
+        return low, grid
 
     def __getstate__(self) -> dict[str, Any]:
-        offset, counts = self.trimmed()
-        return {"bins": self.bins, "offset": offset, "counts": counts.copy()}
+        # Sent from every worker for every chunk: the days' counts end to end, in the narrowest
+        # unsigned type that holds the largest count (uint16 for chunks under 65,536 worlds).
+        parts = [(day, part) for day, part in enumerate(self.days) if part is not None]
+        counts = [part[1] for _, part in parts]
+        joined = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+        largest = int(joined.max()) if joined.size else 0
+        narrow = np.uint16 if largest <= np.iinfo(np.uint16).max else np.uint32
+        if largest > np.iinfo(np.uint32).max:
+            narrow = np.int64
+        return {
+            "bins": self.bins,
+            "days": len(self.days),
+            "which": np.array([day for day, _ in parts], dtype=np.int64),
+            "offsets": np.array([part[0] for _, part in parts], dtype=np.int64),
+            "lengths": np.array([len(c) for c in counts], dtype=np.int64),
+            "counts": joined.astype(narrow),
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.bins, self.offset, self.counts = state["bins"], state["offset"], state["counts"]
+        self.bins = state["bins"]
+        self.days = [None] * state["days"]
+        counts = state["counts"].astype(np.int64)
+        ends = np.cumsum(state["lengths"])
+        for day, offset, start, end in zip(
+            state["which"].tolist(),
+            state["offsets"].tolist(),
+            (ends - state["lengths"]).tolist(),
+            ends.tolist(),
+            strict=True,
+        ):
+            self.days[day] = offset, counts[start:end]
 
 
 class DailyAggregates:
@@ -255,12 +290,17 @@ class DailyAggregates:
 
         """
         sums = self._sums[day]
+        measured = []
         for column, name in enumerate(self.mean_names):
             value = values[name]
             if value.dtype == bool:
                 sums[column] = np.count_nonzero(value) * FIXED_POINT
             else:
-                sums[column] = _fixed_sum(value)
+                measured.append(column)
+        if measured:  # one pass for all: the same truncated units as _fixed_sum, summed exactly
+            stacked = np.stack([values[self.mean_names[column]] for column in measured])
+            stacked *= FIXED_POINT
+            sums[measured] = stacked.astype(np.int64).sum(axis=1)
         for column, name in enumerate(self.event_names):
             happened = values[name]
             if np.ndim(happened):
@@ -283,8 +323,7 @@ class DailyAggregates:
         self._sums += other._sums
         self._incidence += other._incidence
         for name, histogram in other._histograms.items():
-            offset, counts = histogram.trimmed()
-            self._histograms[name].add_counts(offset, counts)
+            self._histograms[name].absorb(histogram)
 
     def merge(self, other: DailyAggregates) -> DailyAggregates:
         """The aggregates of both sets of worlds (neither operand changes)."""

@@ -6,6 +6,7 @@ check the structure that makes the speed and the bounded memory safe.
 
 from __future__ import annotations
 
+import pickle
 import random
 from functools import lru_cache
 
@@ -89,6 +90,17 @@ def test_aggregates_merged_from_chunks_equal_those_of_one_big_chunk_exactly():
     pd.testing.assert_frame_equal(merged.incidence(), big.incidence())
     for variable in big.quantile_names:
         pd.testing.assert_frame_equal(merged.quantiles(variable), big.quantiles(variable))
+
+
+def test_aggregates_arrive_from_a_worker_unchanged():
+    """A chunk's histograms travel in the narrowest integers that hold their counts."""
+    aggregates = _stepped(0, 700).aggregates
+    assert pickle.loads(pickle.dumps(aggregates)) == aggregates
+    crowded = DailyAggregates(days=2, worlds=100_000, means=[], quantiles=["casualties"], events=[])
+    crowded.observe(1, {"casualties": np.zeros(100_000)})  # one bin of 100,000 > 2**16
+    back = pickle.loads(pickle.dumps(crowded))
+    assert back == crowded
+    assert back.counts("casualties")[1][1].tolist() == [100_000]
 
 
 def _daily_values(worlds: int = 2000) -> tuple[DailyAggregates, list[dict[str, np.ndarray]]]:
