@@ -51,8 +51,9 @@ def main() -> None:
         typer.echo(f"error: {where}{err.format_message()}{hint}", err=True)
         sys.exit(err.exit_code)
     except Abort:
+        code = 130
+    if code == 130:  # typer turns Ctrl-C into exit status 130 without a word
         typer.echo("error: interrupted", err=True)
-        sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 
 

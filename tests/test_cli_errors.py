@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -303,4 +305,26 @@ def test_usage_errors_are_one_line_too(tmp_path, args, expected):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: sim")
     assert expected in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_stops_a_run_with_one_line_and_no_result(tmp_path):
+    """An interrupted run stops within seconds, says so, and leaves no folder behind."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scenario = str(ROOT / "scenarios" / "summit.yaml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "run", scenario, "--runs", "2000000", "--out", "out"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell without job control starts background jobs with Ctrl-C ignored: undo that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(4)  # imports done, chunks running in this process and its helper
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
     assert list(tmp_path.iterdir()) == []
