@@ -91,12 +91,11 @@ class ActorAgent(mesa.Agent):
             choice.index = self.policy(self, ctx, choice)
             columns = list(range(len(self.actions)))
         self.last_choice = choice
+        chosen = np.bincount(choice.index, minlength=len(self.actions))
         for column in columns:
-            if column == 0:
+            if column == 0 or not chosen[column]:
                 continue
             mask = choice.index == column
-            if not mask.any():
-                continue
             action = self.actions[column]
             action.apply(ctx, mask)
             face = choice.components[column].get("face")

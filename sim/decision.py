@@ -100,10 +100,10 @@ def choose(
 
     """
     n = ctx.state.n
-    index = np.zeros(n, dtype=np.intp)
-    best = np.full(n, -np.inf)
     totals: list[tuple[np.ndarray, np.ndarray] | None] = []
     components: list[Components] = []
+    dense: list[tuple[int, np.ndarray, bool, np.ndarray]] = []
+    sparse: list[tuple[int, np.ndarray, np.ndarray]] = []
     for column, action in enumerate(actions):
         if not enabled[column]:
             totals.append(None)
@@ -115,27 +115,52 @@ def choose(
             totals.append(None)
             components.append({})
             continue
-        values = list(parts.values())
-        total = values[0] + 0.0 if values else np.zeros(n)  # + 0.0: as if summed from zero
-        for value in values[1:]:
-            total = total + value
-        if not isinstance(total, np.ndarray) or total.shape != (n,):
-            total = np.broadcast_to(total, n)
+        total = _total(parts, n)
         totals.append((available, total))
         components.append(parts)
         if count * SPARSE < n:
-            rows = available.nonzero()[0]
-            lam = rationality[rows] if np.ndim(rationality) else rationality
-            logit = _gumbel_logit(uniforms[rows, column], lam * total[rows])
-            better = logit > best[rows]
-            rows = rows[better]
-            index[rows] = column
-            best[rows] = logit[better]
-            continue
-        logit = _gumbel_logit(uniforms[:, column], rationality * total)
-        better = logit > best
-        if count < n:
-            better &= available
-        index = np.where(better, column, index)
-        best = np.where(better, logit, best)
+            sparse.append((column, available, total))
+        else:
+            dense.append((column, available, count == n, total))
+    index = np.zeros(n, dtype=np.intp)
+    best = np.full(n, -np.inf)
+    if dense:
+        # The noise of every widely available action in one pass: log(-log(u)), subtracted below.
+        noise = uniforms[:, [column for column, *_ in dense]]
+        np.maximum(noise, TINY, out=noise)
+        np.log(noise, out=noise)
+        np.negative(noise, out=noise)
+        np.log(noise, out=noise)
+        for position, (column, available, everywhere, total) in enumerate(dense):
+            logit = rationality * total
+            logit -= noise[:, position]
+            better = logit > best
+            if not everywhere:
+                better &= available
+            np.copyto(index, column, where=better)
+            np.copyto(best, logit, where=better)
+    for column, available, total in sparse:
+        rows = available.nonzero()[0]
+        lam = rationality[rows] if np.ndim(rationality) else rationality
+        logit = _gumbel_logit(uniforms[rows, column], lam * total[rows])
+        better = logit > best[rows]
+        rows = rows[better]
+        index[rows] = column
+        best[rows] = logit[better]
     return Choice(index=index, totals=totals, components=components)
+
+
+def _total(parts: Components, n: int) -> np.ndarray:
+    """The sum of the components, in their order, as one array over worlds."""
+    values = list(parts.values())
+    if not values:
+        return np.zeros(n)
+    total = values[0] + 0.0  # + 0.0: as if summed from zero (and a copy to add into)
+    for value in values[1:]:
+        if isinstance(total, np.ndarray) and total.shape == (n,):
+            total += value
+        else:
+            total = total + value
+    if not isinstance(total, np.ndarray) or total.shape != (n,):
+        total = np.broadcast_to(total, n)
+    return total
