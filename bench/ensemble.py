@@ -8,11 +8,12 @@ Usage::
 
 Every measurement runs in a fresh Python process (so peak memory is its own), which times
 ``sim.run`` (best of ``--repeat``) or ``mesa.batch_run`` after the imports. Peak memory, from the
-kernel's high-water marks: the measuring process's own peak plus ``workers`` times the largest
-worker's peak, a bound on the whole tree's peak resident memory (it counts the pages a forked
-worker shares with its parent twice). This process also samples the tree every 0.25 s (the sum
-of RSS, and of PSS, which counts shared pages once): cheap enough not to slow the run, coarse
-enough to miss short peaks. The table is printed and written as JSON to ``bench/results/``.
+kernel's high-water marks: the measuring process's own peak (it runs chunks too) plus
+``workers - 1`` times the largest helper's peak, a bound on the whole tree's peak resident memory
+(it counts the pages a forked helper shares with its parent twice). This process also samples
+the tree every 0.25 s (the sum of RSS, and of PSS, which counts shared pages once): cheap enough
+not to slow the run, coarse enough to miss short peaks. The table is printed and written as
+JSON to ``bench/results/``.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def _machine() -> dict:
 
 def _row(name: str, worlds: int, horizon: int, workers: str, result: dict) -> dict:
     best = min(result["times"])
-    bound = result["self_peak_mb"] + int(workers) * result["largest_worker_peak_mb"]
+    helpers = max(int(workers) - 1, 0)  # the measuring process is one of the workers
+    bound = result["self_peak_mb"] + helpers * result["largest_worker_peak_mb"]
     return {
         "measurement": name,
         "worlds": worlds,
