@@ -203,52 +203,100 @@ def _share(
 ) -> None:
     """Run ``chunks`` on ``workers`` processes: this one and ``workers - 1`` forked helpers.
 
-    The helpers take chunks from the front of the plan, this process from the back, until none
-    is left. This process is one of the workers rather than a bystander: its chunks skip the
-    transfer back, and it is warm, while a freshly forked helper pays for every page it writes
-    to (copy-on-write, about 0.03 s on its first chunk). Each helper has at most two chunks
-    submitted at a time, so that it always has the next one queued and this process still finds
-    chunks left for itself.
+    This process is one of the workers rather than a bystander: its chunks skip the transfer
+    back, and it is warm, while a freshly forked helper pays for every page it writes to
+    (copy-on-write, about 0.03 s on its first chunk). Chunks are dealt one at a time to whoever
+    is free (:class:`_Dealer`), so both finish within one chunk of each other.
     """
-    pending = deque(chunks)
-    helpers = workers - 1
-    running: dict[Future[ChunkResult], Chunk] = {}
-    with ProcessPoolExecutor(max_workers=helpers, mp_context=_pool_context()) as pool:
-
-        def submit() -> None:
-            while (
-                pending
-                and len(running) < 2 * helpers
-                and (len(pending) - 1) * workers >= len(pending) + len(running)
-            ):
-                chunk = pending.popleft()
-                running[pool.submit(run_chunk, scenario, seed, chunk.first, chunk.size)] = chunk
-
-        def collect(block: bool) -> None:
-            ready, _ = wait(running, return_when=FIRST_COMPLETED) if block else (running, None)
-            for future in [future for future in ready if future.done()]:
-                finished(running.pop(future), future.result())
-
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context()) as pool:
+        dealer = _Dealer(pool, chunks, scenario, seed)
         # Forked helpers share this process's memory until they write to it. A full collection
         # in a helper would touch every object it inherited and copy those pages (tens of MB,
-        # about 0.05 s each); frozen objects are never traversed. The helpers start at the first
-        # submit, so this process unfreezes after it.
+        # about 0.05 s each); frozen objects are never traversed. The helpers start at the
+        # first submit, so this process unfreezes after it.
         gc.freeze()
         try:
-            submit()
+            for _ in range(workers - 1):
+                dealer.deal()
         finally:
             gc.unfreeze()
         try:
-            while pending:
-                chunk = pending.pop()
+            while (chunk := dealer.take()) is not None:
                 finished(chunk, run_chunk(scenario, seed, chunk.first, chunk.size))
-                collect(block=False)
-                submit()
-            while running:
-                collect(block=True)
+                for done, result in dealer.collect(block=False):
+                    finished(done, result)
+            while dealer.busy():
+                for done, result in dealer.collect(block=True):
+                    finished(done, result)
         except BaseException:  # Ctrl-C or a failed chunk: drop what has not started
+            dealer.stop()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+class _Dealer:
+    """Hands out a run's chunks: to a helper the moment it is free, to this process in between.
+
+    Helpers take chunks from the front of the plan, one at a time: the next one is submitted
+    from the callback of the last (in the pool's own thread), so a helper never waits for this
+    process to finish a chunk of its own. This process takes chunks from the back.
+    """
+
+    def __init__(
+        self, pool: ProcessPoolExecutor, chunks: list[Chunk], scenario: Scenario, seed: int
+    ) -> None:
+        self._pool = pool
+        self._pending = deque(chunks)
+        self._running: dict[Future[ChunkResult], Chunk] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._scenario = scenario
+        self._seed = seed
+
+    def deal(self, _finished: Future[ChunkResult] | None = None) -> None:
+        """Give the next chunk to a helper (at the start, then as each helper's chunk ends)."""
+        with self._lock:
+            if self._stopped or not self._pending:
+                return
+            chunk = self._pending.popleft()
+            try:
+                future = self._pool.submit(
+                    run_chunk, self._scenario, self._seed, chunk.first, chunk.size
+                )
+            except RuntimeError:  # the pool is shutting down or broken: this process runs it
+                self._pending.appendleft(chunk)
+                return
+            self._running[future] = chunk
+        future.add_done_callback(self.deal)
+
+    def take(self) -> Chunk | None:
+        """The next chunk for this process, or None when every chunk has been handed out."""
+        with self._lock:
+            return self._pending.pop() if self._pending else None
+
+    def busy(self) -> bool:
+        """Whether a helper still has a chunk whose result has not been collected."""
+        with self._lock:
+            return bool(self._running)
+
+    def collect(self, block: bool) -> list[tuple[Chunk, ChunkResult]]:
+        """The helpers' finished chunks and their results (waiting for one if ``block``)."""
+        with self._lock:
+            running = list(self._running)
+        if block and running:
+            wait(running, return_when=FIRST_COMPLETED)
+        collected = []
+        for future in running:
+            if future.done():
+                with self._lock:
+                    chunk = self._running.pop(future)
+                collected.append((chunk, future.result()))
+        return collected
+
+    def stop(self) -> None:
+        """Hand out nothing more."""
+        with self._lock:
+            self._stopped = True
 
 
 def compare(
