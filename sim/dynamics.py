@@ -7,6 +7,7 @@ function; the numbers themselves live in the scenario and ``docs/calibration.md`
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -50,6 +51,73 @@ SUMMIT_FACE = 0.3
 
 def _every(state: WorldState) -> np.ndarray:
     return np.ones(state.n, dtype=bool)
+
+
+def _halflife_factor(days) -> np.ndarray:
+    return np.power(0.5, 1.0 / np.maximum(days, 1e-9))
+
+
+TREND_KEEP = 0.5 ** (1.0 / 30.0)
+"""Daily weight of yesterday's ground trend (a 30-day half-life)."""
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The parts of the daily dynamics that depend on drawn parameters only, not on the state.
+
+    Computed once per model (:meth:`of`) instead of every day; each is the same expression, so
+    the results are the same to the bit.
+    """
+
+    ground_casualties: np.ndarray | float
+    strike_casualties: np.ndarray | float
+    urgency_keep: np.ndarray | float
+    sanctions_effect: np.ndarray
+    pressure_lag: np.ndarray | float
+    refinery_keep: np.ndarray | float
+    progress_keep: np.ndarray | float
+    daily_lr: np.ndarray
+    minor_lr: np.ndarray | float
+    statement_lr: np.ndarray | float
+    aggressor_strike_weight: np.ndarray | float
+    truce_total_weight: np.ndarray | float
+    truce_willing: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        state: WorldState,
+        world: SimpleNamespace,
+        roles: Roles,
+        actors: list[SimpleNamespace],
+    ) -> Rates:
+        """The rates of a model's worlds (``state.sanctions_bite`` must be drawn already)."""
+        war, economy, beliefs = world.war, world.economy, world.beliefs
+        civilians = war.civilian_casualties_per_day
+        share = war.strike_share_of_civilian_casualties
+        boost = beliefs.credulity_boost * actors[roles.coercer].credulity
+        aggressor, defender = actors[roles.aggressor], actors[roles.defender]
+        can_a = "violate_moratorium" not in aggressor.disabled_actions
+        can_d = "violate_moratorium" not in defender.disabled_actions
+        weight_a = aggressor.strike_priority * can_a
+        weight_d = defender.refinery_campaign * can_d
+        return cls(
+            ground_casualties=war.casualties_per_day + civilians * (1 - share),
+            strike_casualties=civilians * share,
+            urgency_keep=_halflife_factor(world.air_defense.urgency_halflife_days),
+            sanctions_effect=np.where(
+                state.sanctions_bite, economy.strong_effect, economy.weak_effect
+            ),
+            pressure_lag=np.maximum(economy.pressure_lag_days, 1.0),
+            refinery_keep=1.0 - 1.0 / np.maximum(economy.refinery_repair_days, 1.0),
+            progress_keep=_halflife_factor(world.face.progress_halflife_days),
+            daily_lr=per_world(beliefs.daily_lr, state.n),
+            minor_lr=beliefs.minor_concession_lr + boost,
+            statement_lr=beliefs.statement_lr + boost,
+            aggressor_strike_weight=weight_a,
+            truce_total_weight=np.maximum(weight_a + weight_d, 1e-12),
+            truce_willing=(can_a or can_d) & (per_world(weight_a + weight_d, state.n) > 0),
+        )
 
 
 def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) -> None:
@@ -195,7 +263,7 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
     state.proposal_by[due] = -1
 
 
-def update_beliefs(state: WorldState, beliefs: SimpleNamespace, credulity) -> None:
+def update_beliefs(state: WorldState, beliefs: SimpleNamespace, rates: Rates) -> None:
     """Bayes on the aggressor's type: ``π' = πL / (πL + 1 − π)`` (Kydd 2005; M3).
 
     Statements carry a likelihood ratio near 1 — plus what a credulous coercer reads into them;
@@ -203,22 +271,17 @@ def update_beliefs(state: WorldState, beliefs: SimpleNamespace, credulity) -> No
     signal is weak evidence of stalling (Slantchev 2003).
     """
     signals = state.signals
-    ratio = per_world(beliefs.daily_lr, state.n)
-    boost = beliefs.credulity_boost * credulity
-    ratio = np.where(signals == SIGNAL_MINOR, beliefs.minor_concession_lr + boost, ratio)
+    ratio = np.where(signals == SIGNAL_MINOR, rates.minor_lr, rates.daily_lr)
     ratio = np.where(signals == SIGNAL_CORE, beliefs.core_concession_lr, ratio)
-    statement = beliefs.statement_lr + boost
-    ratio = np.where(signals == SIGNAL_STATEMENT, statement, ratio)
+    ratio = np.where(signals == SIGNAL_STATEMENT, rates.statement_lr, ratio)
     ratio = np.where(signals == SIGNAL_STRIKE_PAUSE, beliefs.strike_pause_lr, ratio)
     prior = state.belief
     state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), 1e-6, 1 - 1e-6)
 
 
-def _halflife_factor(days) -> np.ndarray:
-    return np.power(0.5, 1.0 / np.maximum(days, 1e-9))
-
-
-def wage_war(state: WorldState, world: SimpleNamespace, roles: Roles, expected_pace: float) -> None:
+def wage_war(
+    state: WorldState, world: SimpleNamespace, roles: Roles, expected_pace: float, rates: Rates
+) -> None:
     """The ground war, long-range strikes and air defence for one day (M5, M8).
 
     Ground pace: the drawn 2025 rate, faster while long-range strikes pause (Baunov: the war moves
@@ -235,60 +298,52 @@ def wage_war(state: WorldState, world: SimpleNamespace, roles: Roles, expected_p
         * fighting
     )
     state.territory = np.clip(state.territory + pace / 100.0, 0.0, 1.0)
-    trend_keep = _halflife_factor(30.0)
-    state.ground_trend = trend_keep * state.ground_trend + (1 - trend_keep) * (
+    state.ground_trend = TREND_KEEP * state.ground_trend + (1 - TREND_KEEP) * (
         pace / expected_pace if expected_pace > 0 else 1.0
     )
     escalated = state.escalated_until >= state.day
     strikes = fighting & ~state.moratorium
     intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
-    civilians = war.civilian_casualties_per_day
-    share = war.strike_share_of_civilian_casualties
-    state.casualties += (war.casualties_per_day + civilians * (1 - share)) * fighting
-    state.casualties += civilians * share * intensity
+    state.casualties += rates.ground_casualties * fighting
+    state.casualties += rates.strike_casualties * intensity
     state.strikes_launched += war.strikes_per_day * intensity
-    keep = _halflife_factor(air.urgency_halflife_days)
+    keep = rates.urgency_keep
     state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
     state.air_defense_delivered += air.base_deliveries_per_day * np.clip(state.strike_urgency, 0, 2)
     state.add_blame(roles.aggressor, world.blame.strike_blame_per_day * intensity, strikes)
 
 
-def run_economy(state: WorldState, economy: SimpleNamespace) -> None:
+def run_economy(state: WorldState, economy: SimpleNamespace, rates: Rates) -> None:
     """Economic pressure on the aggressor moves toward its target with a lag (M6).
 
     Sanctions bite fully only in worlds where they succeed (Hufbauer et al.: about a third of
     episodes; far fewer against a major power); elsewhere they are largely evaded. Refineries
     damaged by the defender's strikes add pressure and are repaired over weeks.
     """
-    effect = np.where(state.sanctions_bite, economy.strong_effect, economy.weak_effect)
     target = (
         economy.baseline_pressure
-        + state.sanctions_level * effect
+        + state.sanctions_level * rates.sanctions_effect
         + economy.refinery_effect * state.refinery_damage
     )
-    lag = np.maximum(economy.pressure_lag_days, 1.0)
     state.economic_pressure = np.clip(
-        state.economic_pressure + (target - state.economic_pressure) / lag, 0.0, 1.0
+        state.economic_pressure + (target - state.economic_pressure) / rates.pressure_lag, 0.0, 1.0
     )
-    state.refinery_damage = state.refinery_damage * (
-        1.0 - 1.0 / np.maximum(economy.refinery_repair_days, 1.0)
-    )
+    state.refinery_damage = state.refinery_damage * rates.refinery_keep
     state.pressure_sum += state.economic_pressure
     state.sanctions_sum += state.sanctions_level
 
 
-def decay_progress(state: WorldState, face: SimpleNamespace) -> None:
+def decay_progress(state: WorldState, rates: Rates) -> None:
     """Visible progress fades after a summit unless something concrete follows."""
     fading = state.summit_status != SUMMIT_SCHEDULED
-    factor = _halflife_factor(face.progress_halflife_days)
-    state.progress = np.where(fading, state.progress * factor, state.progress)
+    state.progress = np.where(fading, state.progress * rates.progress_keep, state.progress)
 
 
 def truce_hazard(
     state: WorldState,
     truce: SimpleNamespace,
     roles: Roles,
-    actors: list[SimpleNamespace],
+    rates: Rates,
     blame: SimpleNamespace,
     draws: np.ndarray,
     note: Note,
@@ -300,14 +355,8 @@ def truce_hazard(
     and takes the blame for the violation; a side with ``violate_moratorium`` disabled never does,
     and with both disabled truces never break. Expired moratoria end without blame.
     """
-    aggressor, defender = actors[roles.aggressor], actors[roles.defender]
-    can_a = "violate_moratorium" not in aggressor.disabled_actions
-    can_d = "violate_moratorium" not in defender.disabled_actions
-    weight_a = aggressor.strike_priority * can_a
-    weight_d = defender.refinery_campaign * can_d
-    total = np.maximum(weight_a + weight_d, 1e-12)
-    aggressor_breaks = draws[:, 1] * total < weight_a
-    willing = (can_a or can_d) & (per_world(weight_a + weight_d, state.n) > 0)
+    aggressor_breaks = draws[:, 1] * rates.truce_total_weight < rates.aggressor_strike_weight
+    willing = rates.truce_willing
     scale = np.exp(
         truce.monitoring_effect * state.monitored + truce.guarantee_effect * state.guarantees
     )

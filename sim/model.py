@@ -115,6 +115,7 @@ class NegotiationModel(mesa.Model):
                 zip(self.actor_names, roles, self.actor_params, strict=True)
             )
         ]
+        self.rates = dynamics.Rates.of(self.state, self.world, self.roles, self.actor_params)
         dynamics.start_calendar(self.state, self.spec, self.world)
         self.derived = derive(
             self.state, self.world, self.actor_params, self.roles, self.expected_success
@@ -214,7 +215,6 @@ class NegotiationModel(mesa.Model):
             return
         state.signals[:] = SIGNAL_NONE
         state.answers[:] = 0
-        coercer = self.actor_params[self.roles.coercer]
         dynamics.fire_events(state, self.spec, self.world, self.note)
         dynamics.hold_summits(state, self.roles, self.actor_params, self.note)
         dynamics.lapse_summit_offers(state, self.note)
@@ -227,16 +227,16 @@ class NegotiationModel(mesa.Model):
             state, self.world, self.actor_params, self.roles, self.roles.aggressor, self.derived
         )
         dynamics.resolve_proposals(ctx, self.actor_names, self.note)
-        dynamics.update_beliefs(state, self.world.beliefs, coercer.credulity)
-        dynamics.wage_war(state, self.world, self.roles, self.expected_pace)
-        dynamics.run_economy(state, self.world.economy)
-        dynamics.decay_progress(state, self.world.face)
+        dynamics.update_beliefs(state, self.world.beliefs, self.rates)
+        dynamics.wage_war(state, self.world, self.roles, self.expected_pace, self.rates)
+        dynamics.run_economy(state, self.world.economy, self.rates)
+        dynamics.decay_progress(state, self.rates)
         draws = self.streams.uniform("truce", 2)
         dynamics.truce_hazard(
             state,
             self.world.truce,
             self.roles,
-            self.actor_params,
+            self.rates,
             self.world.blame,
             draws,
             self.note,
