@@ -126,7 +126,7 @@ def choose(
     best = np.full(n, -np.inf)
     if dense:
         # The noise of every widely available action in one pass: log(-log(u)), subtracted below.
-        noise = uniforms[:, [column for column, *_ in dense]]
+        noise = uniforms[:, np.array([column for column, *_ in dense], dtype=np.intp)]
         np.maximum(noise, TINY, out=noise)
         np.log(noise, out=noise)
         np.negative(noise, out=noise)
@@ -139,9 +139,10 @@ def choose(
                 better &= available
             np.copyto(index, column, where=better)
             np.copyto(best, logit, where=better)
+    per_world = np.ndim(rationality) > 0
     for column, available, total in sparse:
         rows = available.nonzero()[0]
-        lam = rationality[rows] if np.ndim(rationality) else rationality
+        lam = rationality[rows] if per_world else rationality
         logit = _gumbel_logit(uniforms[rows, column], lam * total[rows])
         better = logit > best[rows]
         rows = rows[better]
@@ -152,15 +153,17 @@ def choose(
 
 def _total(parts: Components, n: int) -> np.ndarray:
     """The sum of the components, in their order, as one array over worlds."""
-    values = list(parts.values())
-    if not values:
+    values = iter(parts.values())
+    first = next(values, None)
+    if first is None:
         return np.zeros(n)
-    total = values[0] + 0.0  # + 0.0: as if summed from zero (and a copy to add into)
-    for value in values[1:]:
-        if isinstance(total, np.ndarray) and total.shape == (n,):
+    total = first + 0.0  # + 0.0: as if summed from zero (and a copy to add into)
+    if type(total) is np.ndarray and total.shape == (n,):
+        for value in values:
             total += value
-        else:
-            total = total + value
-    if not isinstance(total, np.ndarray) or total.shape != (n,):
+        return total
+    for value in values:  # a constant first component: the sum becomes an array on the way
+        total = total + value
+    if type(total) is not np.ndarray or total.shape != (n,):
         total = np.broadcast_to(total, n)
     return total
