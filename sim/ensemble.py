@@ -223,11 +223,11 @@ def _share(
         try:
             while (chunk := dealer.take()) is not None:
                 finished(chunk, run_chunk(scenario, seed, chunk.first, chunk.size))
-                for done, result in dealer.collect(block=False):
-                    finished(done, result)
+                for helped, result in dealer.collect(block=False):
+                    finished(helped, result)
             while dealer.busy():
-                for done, result in dealer.collect(block=True):
-                    finished(done, result)
+                for helped, result in dealer.collect(block=True):
+                    finished(helped, result)
         except BaseException:  # Ctrl-C or a failed chunk: drop what has not started
             dealer.stop()
             pool.shutdown(wait=True, cancel_futures=True)
