@@ -1,0 +1,34 @@
+"""The benchmark script still runs against the current API (timings are not checked here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "ensemble.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_ensemble", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_ensemble_measurement_runs_and_reports_per_world_figures(bench):
+    result = bench._measure_ensemble(runs=300, horizon=10, workers=2, repeat=2)
+    assert len(result["times"]) == 2 and all(t > 0 for t in result["times"])
+    assert result["frame_bytes"] > 300 * 100  # about 240 bytes a world
+    result.update(self_peak_mb=100.0, largest_worker_peak_mb=50.0)
+    result.update(tree_peak_rss_mb=120.0, tree_peak_pss_mb=110.0)
+    row = bench._row("sim.run", 300, 10, "2", result)
+    assert row["worlds_per_s"] == pytest.approx(300 / min(result["times"]), rel=0.01)
+    assert row["peak_bound_mb"] == 150.0  # this process plus one helper
+
+
+def test_the_batch_run_measurement_runs_the_same_model_one_world_at_a_time(bench):
+    result = bench._measure_batch_run(models=3, horizon=10, processes=1)
+    assert len(result["times"]) == 1 and result["times"][0] > 0
