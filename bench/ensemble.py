@@ -38,7 +38,7 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int) -> dict:
-    from sim.ensemble import run
+    from sim.ensemble import run, wait_for_helpers
     from sim.scenario import load_scenario
 
     spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
@@ -49,6 +49,7 @@ def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int)
         times.append(time.perf_counter() - start)
         frame_bytes = int(results.worlds.memory_usage(deep=True).sum())
         del results
+    wait_for_helpers()  # reaped, so that RUSAGE_CHILDREN counts the last run's helper too
     return {"times": times, "frame_bytes": frame_bytes}
 
 

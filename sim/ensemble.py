@@ -208,7 +208,7 @@ def _share(
     (copy-on-write, about 0.03 s on its first chunk). Chunks are dealt one at a time to whoever
     is free (:class:`_Dealer`), so both finish within one chunk of each other.
     """
-    _wait_for_leaving_helpers()
+    wait_for_helpers()
     pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context())
     dealer = _Dealer(pool, chunks, scenario, seed)
     try:
@@ -245,7 +245,7 @@ def _let_helpers_leave(pool: ProcessPoolExecutor) -> None:
 
     Every result is in, so the caller can go on: the helpers exit while it builds the frame
     and writes its files. The pool's own thread reaps them; the next run joins that thread
-    first (:func:`_wait_for_leaving_helpers`), since forking while it runs could deadlock.
+    first (:func:`wait_for_helpers`), since forking while it runs could deadlock.
     """
     global _leaving
     # CPython's name for the pool's thread (3.9 to 3.13); without it, wait as before.
@@ -253,8 +253,12 @@ def _let_helpers_leave(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=_leaving is None)
 
 
-def _wait_for_leaving_helpers() -> None:
-    """Wait until the helpers of the last run have exited and its pool thread has ended."""
+def wait_for_helpers() -> None:
+    """Wait until the helpers of the last run have exited and its pool thread has ended.
+
+    Runs call it before they fork. Call it before forking this process yourself, or before
+    reading the helpers' resource usage (``bench/ensemble.py`` does).
+    """
     global _leaving
     if _leaving is not None:
         _leaving.join()

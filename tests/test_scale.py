@@ -6,8 +6,10 @@ check the structure that makes the speed and the bounded memory safe.
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import random
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -48,6 +50,28 @@ def test_worlds_and_aggregates_do_not_depend_on_workers_chunks_or_order(
     other = _run(workers, chunk_size, shuffled)
     pd.testing.assert_frame_equal(one.worlds, other.worlds)
     assert one.daily == other.daily
+
+
+def test_a_run_returns_before_its_helpers_exit_and_the_next_run_still_forks(monkeypatch):
+    from sim import ensemble
+
+    ensemble.wait_for_helpers()
+    threads = set(threading.enumerate())
+    methods = []
+    real_context = ensemble._pool_context
+
+    def spied_context():
+        context = real_context()
+        methods.append(context.get_start_method() if context else None)
+        return context
+
+    monkeypatch.setattr(ensemble, "_pool_context", spied_context)
+    for seed in (1, 2):  # the second run starts while the first one's helper may still exit
+        run(summit(), runs=2 * MIN_CHUNK, seed=seed, workers=2)
+    assert methods == ["fork", "fork"]  # not the fork server, chosen when other threads run
+    ensemble.wait_for_helpers()
+    assert set(threading.enumerate()) <= threads
+    assert multiprocessing.active_children() == []
 
 
 def test_the_plan_covers_every_world_once_in_equal_shares_per_worker():
