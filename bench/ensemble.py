@@ -38,7 +38,8 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int) -> dict:
-    from sim.ensemble import run, wait_for_helpers
+    from sim.ensemble import run
+    from sim.forking import wait_for_helpers
     from sim.scenario import load_scenario
 
     spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])

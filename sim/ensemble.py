@@ -15,7 +15,6 @@ which chunks finish.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregates import DailyAggregates
+from sim.forking import fork_context, frozen_objects, let_helpers_leave
 from sim.model import NegotiationModel
 from sim.outcomes import CATEGORIES, compact, summarise
 from sim.results import Results
@@ -99,18 +99,14 @@ def _check(runs: int, seed: int, workers: int | None) -> int:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext | None:
-    """How to start workers: fork on Linux, unless other threads run.
+    """How to start helpers: forked on Linux (:func:`sim.forking.fork_context`).
 
-    A forked worker starts in milliseconds, with everything imported. Forking a process that
-    runs other threads can deadlock the child (Python warns), so then workers come from a
-    clean fork server that has imported this module once. Explicit, because
-    ``mesa.batch_run`` switches the process-wide default to "spawn", whose workers would import
-    numpy, pandas and Mesa again (about a second each).
+    While other threads run, helpers come from a clean fork server that has imported this
+    module once instead; elsewhere, from the platform's default.
     """
-    if not sys.platform.startswith("linux"):
-        return None
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
+    context = fork_context()
+    if context is not None or not sys.platform.startswith("linux"):
+        return context
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sim.ensemble"])
     return context
@@ -208,20 +204,12 @@ def _share(
     (copy-on-write, about 0.03 s on its first chunk). Chunks are dealt one at a time to whoever
     is free (:class:`_Dealer`), so both finish within one chunk of each other.
     """
-    wait_for_helpers()
     pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context())
     dealer = _Dealer(pool, chunks, scenario, seed)
     try:
-        # Forked helpers share this process's memory until they write to it. A full collection
-        # in a helper would touch every object it inherited and copy those pages (tens of MB,
-        # about 0.05 s each); frozen objects are never traversed. The helpers start at the
-        # first submit, so this process unfreezes after it.
-        gc.freeze()
-        try:
+        with frozen_objects():
             for _ in range(workers - 1):
                 dealer.deal()
-        finally:
-            gc.unfreeze()
         while (chunk := dealer.take()) is not None:
             finished(chunk, run_chunk(scenario, seed, chunk.first, chunk.size))
             for helped, result in dealer.collect(block=False):
@@ -233,36 +221,7 @@ def _share(
         dealer.stop()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    _let_helpers_leave(pool)
-
-
-_leaving: threading.Thread | None = None
-"""The last run's pool thread, still seeing its helpers exit after that run returned."""
-
-
-def _let_helpers_leave(pool: ProcessPoolExecutor) -> None:
-    """Shut the pool down without waiting for its helpers to exit (about 7 ms a run).
-
-    Every result is in, so the caller can go on: the helpers exit while it builds the frame
-    and writes its files. The pool's own thread reaps them; the next run joins that thread
-    first (:func:`wait_for_helpers`), since forking while it runs could deadlock.
-    """
-    global _leaving
-    # CPython's name for the pool's thread (3.9 to 3.13); without it, wait as before.
-    _leaving = getattr(pool, "_executor_manager_thread", None)
-    pool.shutdown(wait=_leaving is None)
-
-
-def wait_for_helpers() -> None:
-    """Wait until the helpers of the last run have exited and its pool thread has ended.
-
-    Runs call it before they fork. Call it before forking this process yourself, or before
-    reading the helpers' resource usage (``bench/ensemble.py`` does).
-    """
-    global _leaving
-    if _leaving is not None:
-        _leaving.join()
-        _leaving = None
+    let_helpers_leave(pool)
 
 
 class _Dealer:

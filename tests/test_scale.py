@@ -53,9 +53,9 @@ def test_worlds_and_aggregates_do_not_depend_on_workers_chunks_or_order(
 
 
 def test_a_run_returns_before_its_helpers_exit_and_the_next_run_still_forks(monkeypatch):
-    from sim import ensemble
+    from sim import ensemble, forking
 
-    ensemble.wait_for_helpers()
+    forking.wait_for_helpers()
     threads = set(threading.enumerate())
     methods = []
     real_context = ensemble._pool_context
@@ -69,7 +69,7 @@ def test_a_run_returns_before_its_helpers_exit_and_the_next_run_still_forks(monk
     for seed in (1, 2):  # the second run starts while the first one's helper may still exit
         run(summit(), runs=2 * MIN_CHUNK, seed=seed, workers=2)
     assert methods == ["fork", "fork"]  # not the fork server, chosen when other threads run
-    ensemble.wait_for_helpers()
+    forking.wait_for_helpers()
     assert set(threading.enumerate()) <= threads
     assert multiprocessing.active_children() == []
 
