@@ -34,6 +34,19 @@ MECHANISM_OFF: dict[str, tuple[str, ...]] = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the test process single-threaded between tests.
+
+    ``mesa.batch_run`` draws tqdm progress bars, whose monitor thread outlives them by up to
+    10 s; while another thread runs, helpers are not forked from this process (``sim.forking``),
+    and the tests of forked helpers would not test them. ``monitor_interval = 0`` is tqdm's
+    documented way to do without that thread.
+    """
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0
+
+
 def switched_off() -> tuple[str, ...]:
     """Overrides that switch off the mechanism named in ``SIM_MECHANISM_OFF``, if any."""
     name = os.environ.get("SIM_MECHANISM_OFF", "")
