@@ -7,7 +7,6 @@ outcome classes are the same in every figure; scenarios are told apart by line c
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from sim.forking import available_cores, fork_context, frozen_objects, let_helpe
 from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
+    import multiprocessing.context
     from collections.abc import Iterator
 
     from matplotlib.axes import Axes
@@ -386,7 +386,7 @@ class _Drawing:
                 future = pool.submit(_draw_current, theirs)
             done = dict(zip(mine, self.draw(mine), strict=True))
             done.update(zip(theirs, future.result(), strict=True))
-        except BaseException:  # a failed figure or Ctrl-C: the helper stops too
+        except BaseException:  # a failed figure or Ctrl-C: wait for the helper, then re-raise
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
