@@ -18,17 +18,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.aggregates import DailyAggregates
-from sim.forking import fork_context, frozen_objects, let_helpers_leave
+from sim.forking import fork_context, share
 from sim.model import NegotiationModel
 from sim.outcomes import CATEGORIES, compact, summarise
 from sim.results import Results
@@ -202,91 +199,16 @@ def _share(
     This process is one of the workers rather than a bystander: its chunks skip the transfer
     back, and it is warm, while a freshly forked helper pays for every page it writes to
     (copy-on-write, about 0.03 s on its first chunk). Chunks are dealt one at a time to whoever
-    is free (:class:`_Dealer`), so both finish within one chunk of each other.
+    is free (:class:`sim.forking.Dealer`), so both finish within one chunk of each other.
     """
-    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context())
-    dealer = _Dealer(pool, chunks, scenario, seed)
-    try:
-        with frozen_objects():
-            for _ in range(workers - 1):
-                dealer.deal()
-        while (chunk := dealer.take()) is not None:
-            finished(chunk, run_chunk(scenario, seed, chunk.first, chunk.size))
-            for helped, result in dealer.collect(block=False):
-                finished(helped, result)
-        while dealer.busy():
-            for helped, result in dealer.collect(block=True):
-                finished(helped, result)
-    except BaseException:  # Ctrl-C or a failed chunk: drop what has not started
-        dealer.stop()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    let_helpers_leave(pool)
-
-
-class _Dealer:
-    """Hands out a run's chunks: to a helper the moment it is free, to this process in between.
-
-    Helpers take chunks from the front of the plan, one at a time: the next one is submitted
-    from the callback of the last (in the pool's own thread), so a helper never waits for this
-    process to finish a chunk of its own. This process takes chunks from the back.
-    """
-
-    def __init__(
-        self, pool: ProcessPoolExecutor, chunks: list[Chunk], scenario: Scenario, seed: int
-    ) -> None:
-        self._pool = pool
-        self._pending = deque(chunks)
-        self._running: dict[Future[ChunkResult], Chunk] = {}
-        self._lock = threading.Lock()
-        self._stopped = False
-        self._scenario = scenario
-        self._seed = seed
-
-    def deal(self, _finished: Future[ChunkResult] | None = None) -> None:
-        """Give the next chunk to a helper (at the start, then as each helper's chunk ends)."""
-        with self._lock:
-            if self._stopped or not self._pending:
-                return
-            chunk = self._pending.popleft()
-            try:
-                future = self._pool.submit(
-                    run_chunk, self._scenario, self._seed, chunk.first, chunk.size
-                )
-            except RuntimeError:  # the pool is shutting down or broken: this process runs it
-                self._pending.appendleft(chunk)
-                return
-            self._running[future] = chunk
-        future.add_done_callback(self.deal)
-
-    def take(self) -> Chunk | None:
-        """The next chunk for this process, or None when every chunk has been handed out."""
-        with self._lock:
-            return self._pending.pop() if self._pending else None
-
-    def busy(self) -> bool:
-        """Whether a helper still has a chunk whose result has not been collected."""
-        with self._lock:
-            return bool(self._running)
-
-    def collect(self, block: bool) -> list[tuple[Chunk, ChunkResult]]:
-        """The helpers' finished chunks and their results (waiting for one if ``block``)."""
-        with self._lock:
-            running = list(self._running)
-        if block and running:
-            wait(running, return_when=FIRST_COMPLETED)
-        collected = []
-        for future in running:
-            if future.done():
-                with self._lock:
-                    chunk = self._running.pop(future)
-                collected.append((chunk, future.result()))
-        return collected
-
-    def stop(self) -> None:
-        """Hand out nothing more."""
-        with self._lock:
-            self._stopped = True
+    share(
+        chunks,
+        lambda chunk: run_chunk(scenario, seed, chunk.first, chunk.size),
+        lambda pool, chunk: pool.submit(run_chunk, scenario, seed, chunk.first, chunk.size),
+        finished,
+        workers - 1,
+        _pool_context(),
+    )
 
 
 def compare(

@@ -1,11 +1,12 @@
-"""Helper processes forked from this one: when forking is safe, and seeing helpers out.
+"""Work shared between this process and helpers forked from it.
 
-An ensemble's chunks of worlds (:mod:`sim.ensemble`) and the figures of a saved run
-(:mod:`sim.plots`) are shared with helpers forked from the calling process: a forked helper
-starts in milliseconds with everything imported and every object in place. Forking is safe on
-Linux while no other thread runs (Python warns that a child forked from a multi-threaded process
-can deadlock); a pool's own thread outlives a run that does not wait for its helpers to exit
-(:func:`let_helpers_leave`), so whoever forks next first waits for it (:func:`wait_for_helpers`).
+An ensemble's chunks of worlds (:mod:`sim.ensemble`) and the files of a saved run (CSV parts and
+figures) are shared with helpers forked from the calling process (:func:`share`,
+:func:`run_tasks`): a forked helper starts in milliseconds with everything imported and every
+object in place, and this process works too. Forking is safe on Linux while no other thread runs
+(Python warns that a child forked from a multi-threaded process can deadlock); a pool's own
+thread outlives work that does not wait for its helpers to exit (:func:`let_helpers_leave`), so
+whoever forks next first waits for it (:func:`wait_for_helpers`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from typing import Any
 
 _leaving: threading.Thread | None = None
 """The last pool's thread, still seeing its helpers exit after the work returned."""
@@ -81,3 +84,141 @@ def wait_for_helpers() -> None:
     if _leaving is not None:
         _leaving.join()
         _leaving = None
+
+
+def share[Item, Result](
+    items: Sequence[Item],
+    here: Callable[[Item], Result],
+    submit: Callable[[ProcessPoolExecutor, Item], Future[Result]],
+    finished: Callable[[Item, Result], None],
+    helpers: int,
+    context: multiprocessing.context.BaseContext | None,
+) -> None:
+    """Work through ``items`` in this process and ``helpers`` helpers started by ``context``.
+
+    Args:
+        items: the work, in order; helpers take items from the front, this process from the back.
+        here: does one item in this process.
+        submit: sends one item to a helper of the pool it is given.
+        finished: called in this process with each item and its result, as they come in.
+        helpers: the number of helper processes.
+        context: how to start them (:func:`fork_context`, or another start method).
+
+    A failed item or Ctrl-C stops the work at once: nothing more is handed out, and the error
+    is raised here once the helpers have stopped.
+
+    """
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context)
+    dealer = Dealer(items, lambda item: submit(pool, item))
+    try:
+        with frozen_objects():
+            for _ in range(helpers):
+                dealer.deal()
+        while (item := dealer.take()) is not None:
+            finished(item, here(item))
+            for helped, result in dealer.collect(block=False):
+                finished(helped, result)
+        while dealer.busy():
+            for helped, result in dealer.collect(block=True):
+                finished(helped, result)
+    except BaseException:  # Ctrl-C or a failed item: drop what has not started
+        dealer.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    let_helpers_leave(pool)
+
+
+class Dealer[Item, Result]:
+    """Hands out items: to a helper the moment it is free, to this process in between.
+
+    Helpers take items from the front, one at a time: the next one is submitted from the
+    callback of the last (in the pool's own thread), so a helper never waits for this process
+    to finish an item of its own. This process takes items from the back.
+    """
+
+    def __init__(self, items: Sequence[Item], submit: Callable[[Item], Future[Result]]) -> None:
+        self._submit = submit
+        self._pending = deque(items)
+        self._running: dict[Future[Result], Item] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def deal(self, _finished: Future[Result] | None = None) -> None:
+        """Give the next item to a helper (at the start, then as each helper's item ends)."""
+        with self._lock:
+            if self._stopped or not self._pending:
+                return
+            item = self._pending.popleft()
+            try:
+                future = self._submit(item)
+            except RuntimeError:  # the pool is shutting down or broken: this process does it
+                self._pending.appendleft(item)
+                return
+            self._running[future] = item
+        future.add_done_callback(self.deal)
+
+    def take(self) -> Item | None:
+        """The next item for this process, or None when every item has been handed out."""
+        with self._lock:
+            return self._pending.pop() if self._pending else None
+
+    def busy(self) -> bool:
+        """Whether a helper still has an item whose result has not been collected."""
+        with self._lock:
+            return bool(self._running)
+
+    def collect(self, block: bool) -> list[tuple[Item, Result]]:
+        """The helpers' finished items and their results (waiting for one if ``block``)."""
+        with self._lock:
+            running = list(self._running)
+        if block and running:
+            wait(running, return_when=FIRST_COMPLETED)
+        collected = []
+        for future in running:
+            if future.done():
+                with self._lock:
+                    item = self._running.pop(future)
+                collected.append((item, future.result()))
+        return collected
+
+    def stop(self) -> None:
+        """Hand out nothing more."""
+        with self._lock:
+            self._stopped = True
+
+
+_inherited: Sequence[Callable[[], Any]] = ()
+"""The tasks of :func:`run_tasks` a forked helper finds in place (they are not pickled)."""
+
+
+def run_tasks[Result](tasks: Sequence[Callable[[], Result]]) -> list[Result]:
+    """Run argument-free ``tasks`` here and in one forked helper; their results, in order.
+
+    The helper finds the tasks in the memory it inherited, so they may be closures over large
+    objects (a results frame, a figure's data); only their results are pickled back. Without two
+    cores, or where forking is not safe (:func:`fork_context`), every task runs here. Put the
+    tasks that suit a cold process first: the helper starts from the front.
+    """
+    context = fork_context() if len(tasks) > 1 and available_cores() > 1 else None
+    if context is None:
+        return [task() for task in tasks]
+    global _inherited
+    results: dict[int, Result] = {}
+    _inherited = tasks
+    try:
+        share(
+            range(len(tasks)),
+            lambda index: tasks[index](),
+            lambda pool, index: pool.submit(_run_inherited, index),
+            results.__setitem__,
+            1,
+            context,
+        )
+    finally:
+        _inherited = ()
+    return [results[index] for index in range(len(tasks))]
+
+
+def _run_inherited(index: int) -> Any:
+    """In a forked helper: run task ``index`` of :func:`run_tasks`."""
+    return _inherited[index]()
