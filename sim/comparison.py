@@ -11,11 +11,13 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.forking import run_tasks
 from sim.outcomes import OUTCOMES
 from sim.results import Results
 from sim.schema import Scenario
@@ -234,14 +236,23 @@ def _comparison_files(
     comparison: Comparison, folder: Path, command: str | None, formats: tuple[str, ...]
 ) -> None:
     """Write a comparison's files into an existing folder (the layout of ``sim run``)."""
-    from sim.plots import save_figures
+    from sim.plots import figure_tasks
     from sim.report import write_report
     from sim.results import TOOL, _versions, scenario_hash
+    from sim.tables import CsvInParts
 
     pairs = list(zip(comparison.results, comparison.labels, strict=True))
     worlds = pd.concat([r.worlds.assign(scenario=label) for r, label in pairs], ignore_index=True)
     worlds = worlds[["scenario", *[c for c in worlds.columns if c != "scenario"]]]
-    worlds.to_csv(folder / "worlds.csv", index=False)
+    table = CsvInParts(worlds, folder / "worlds.csv")
+    dailies = []
+    for r, label in pairs:
+        sub = folder / "scenarios" / label
+        sub.mkdir(parents=True)
+        dailies.append(partial(r.write_daily, sub))
+    figures = figure_tasks(comparison, folder / "figures", formats)
+    done = run_tasks([*table.tasks(), *dailies, *figures])
+    table.join()
     summary = {
         "labels": comparison.labels,
         "runs": comparison.runs,
@@ -269,12 +280,8 @@ def _comparison_files(
         "versions": _versions(),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    for r, label in pairs:
-        sub = folder / "scenarios" / label
-        sub.mkdir(parents=True)
-        r.write_daily(sub)
-    figures = save_figures(comparison, folder / "figures", formats)
-    write_report(comparison, folder, figures, command)
+    drawn = done[len(done) - len(figures) :]
+    write_report(comparison, folder, [path for paths in drawn for path in paths], command)
 
 
 def save_comparison(

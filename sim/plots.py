@@ -8,18 +8,17 @@ outcome classes are the same in every figure; scenarios are told apart by line c
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.forking import available_cores, fork_context, frozen_objects, let_helpers_leave
+from sim.forking import run_tasks
 from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
-    import multiprocessing.context
     from collections.abc import Iterator
 
     from matplotlib.axes import Axes
@@ -324,79 +323,39 @@ def save_figures(
     """Draw every figure into ``folder`` in each of ``formats`` (``png``, ``svg``).
 
     Returns the files in the order of :func:`figure_specs`. With two cores or more, a forked
-    helper draws every other figure meanwhile (:class:`_Drawing`); the files are the same.
+    helper draws some of the figures meanwhile (:func:`sim.forking.run_tasks`); the files are
+    the same.
     """
+    return [path for paths in run_tasks(figure_tasks(source, folder, formats)) for path in paths]
+
+
+def figure_tasks(
+    source: Results | Comparison, folder: Path, formats: tuple[str, ...] = ("png",)
+) -> list[Callable[[], list[Path]]]:
+    """One task per figure: it draws the figure into ``folder`` and returns its files."""
     import matplotlib
 
     matplotlib.use("Agg")
     folder.mkdir(parents=True, exist_ok=True)
-    drawing = _Drawing(source, folder, formats, figure_specs(source))
-    indices = list(range(len(drawing.specs)))
-    context = fork_context() if len(indices) > 1 and available_cores() > 1 else None
-    if context is None:
-        return [path for paths in drawing.draw(indices) for path in paths]
-    return drawing.shared(context)
+    return [partial(_draw, source, folder, formats, spec) for spec in figure_specs(source)]
 
 
-class _Drawing:
-    """Figures to draw into a folder, in this process or shared with one forked helper."""
+def _draw(
+    source: Results | Comparison, folder: Path, formats: tuple[str, ...], spec: FigureSpec
+) -> list[Path]:
+    """Draw one figure in each of ``formats``; its files."""
+    import matplotlib.pyplot as plt
 
-    current: _Drawing | None = None
-    """The drawing a forked helper works on (inherited: figures are not pickled to it)."""
-
-    def __init__(
-        self,
-        source: Results | Comparison,
-        folder: Path,
-        formats: tuple[str, ...],
-        specs: list[FigureSpec],
-    ) -> None:
-        self.source = source
-        self.folder = folder
-        self.formats = formats
-        self.specs = specs
-
-    def draw(self, indices: list[int]) -> list[list[Path]]:
-        """Draw the figures ``indices``; the files of each."""
-        import matplotlib.pyplot as plt
-
-        written = []
-        with projector_style():
-            for index in indices:
-                stem, draw, kwargs, size = self.specs[index]
-                fig, ax = plt.subplots(figsize=size, dpi=110)
-                draw(self.source, ax=ax, **kwargs)
-                fig.tight_layout()
-                paths = []
-                for fmt in self.formats:
-                    path = self.folder / f"{stem}.{fmt}"
-                    fig.savefig(path)
-                    paths.append(path)
-                plt.close(fig)
-                written.append(paths)
-        return written
-
-    def shared(self, context: multiprocessing.context.BaseContext) -> list[Path]:
-        """Draw the even figures here and the odd ones in a forked helper (about 0.1 s each)."""
-        mine, theirs = list(range(0, len(self.specs), 2)), list(range(1, len(self.specs), 2))
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        _Drawing.current = self
+    stem, draw, kwargs, size = spec
+    paths = []
+    with projector_style():
+        fig, ax = plt.subplots(figsize=size, dpi=110)
         try:
-            with frozen_objects():
-                future = pool.submit(_draw_current, theirs)
-            done = dict(zip(mine, self.draw(mine), strict=True))
-            done.update(zip(theirs, future.result(), strict=True))
-        except BaseException:  # a failed figure or Ctrl-C: wait for the helper, then re-raise
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+            draw(source, ax=ax, **kwargs)
+            fig.tight_layout()
+            for fmt in formats:
+                paths.append(folder / f"{stem}.{fmt}")
+                fig.savefig(paths[-1])
         finally:
-            _Drawing.current = None
-        let_helpers_leave(pool)
-        return [path for index in sorted(done) for path in done[index]]
-
-
-def _draw_current(indices: list[int]) -> list[list[Path]]:
-    """In a forked helper: draw figures ``indices`` of the drawing this process inherited."""
-    drawing = _Drawing.current
-    assert drawing is not None, "figures are drawn in a helper forked from the drawing process"
-    return drawing.draw(indices)
+            plt.close(fig)
+    return paths

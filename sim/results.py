@@ -6,6 +6,7 @@ import hashlib
 import json
 import platform
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pandas as pd
 
 from sim.aggregates import DailyAggregates
 from sim.folders import write_folder
+from sim.forking import run_tasks
 from sim.outcomes import OUTCOMES
 from sim.schema import Scenario
 from sim.stats import wilson_interval
@@ -170,16 +172,24 @@ class Results:
     def write_files(
         self, folder: Path, command: str | None = None, formats: tuple[str, ...] = ("png",)
     ) -> None:
-        """Write the run's files into an existing ``folder`` (see :meth:`save`)."""
-        from sim.plots import save_figures
-        from sim.report import write_report
+        """Write the run's files into an existing ``folder`` (see :meth:`save`).
 
-        self.worlds.to_csv(folder / "worlds.csv", index=False)
+        The CSV files and the figures are shared with a forked helper where one can run
+        (:func:`sim.forking.run_tasks`): the helper starts on the CSV parts, this process on the
+        figures.
+        """
+        from sim.plots import figure_tasks
+        from sim.report import write_report
+        from sim.tables import CsvInParts
+
+        worlds = CsvInParts(self.worlds, folder / "worlds.csv")
+        figures = figure_tasks(self, folder / "figures", formats)
+        done = run_tasks([*worlds.tasks(), partial(self.write_daily, folder), *figures])
+        worlds.join()
         (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2))
         (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
-        self.write_daily(folder)
-        figures = save_figures(self, folder / "figures", formats)
-        write_report(self, folder, figures, command)
+        drawn = done[len(done) - len(figures) :]
+        write_report(self, folder, [path for paths in drawn for path in paths], command)
 
     def write_daily(self, folder: Path) -> None:
         """Write the per-day aggregates as ``daily.csv``."""

@@ -178,7 +178,7 @@ def test_a_crash_while_saving_leaves_no_folder(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.plots, "save_figures", crash)
+    monkeypatch.setattr(sim.plots, "figure_tasks", crash)
     with pytest.raises(KeyboardInterrupt):
         results.save(tmp_path / "out")
     assert list(tmp_path.iterdir()) == []

@@ -139,37 +139,3 @@ def test_outcome_bars_survive_an_empty_outcome_class(ax):
     results.worlds.loc[results.worlds["outcome"] == "settlement", "outcome"] = "paralysis"
     plots.outcome_bars(results, ax=ax)
     assert ax.patches[0].get_width() == 0.0
-
-
-def test_figures_drawn_with_a_helper_are_the_files_drawn_alone(tmp_path, monkeypatch):
-    shared = []
-    real_shared = plots._Drawing.shared
-    monkeypatch.setattr(plots, "available_cores", lambda: 2)
-    monkeypatch.setattr(
-        plots._Drawing,
-        "shared",
-        lambda self, context: shared.append(1) or real_shared(self, context),
-    )
-    together = plots.save_figures(known_results(), tmp_path / "together")
-    assert shared, "no helper: another thread runs (see tests/conftest.py)"
-    monkeypatch.setattr(plots, "fork_context", lambda: None)
-    alone = plots.save_figures(known_results(), tmp_path / "alone")
-    assert [p.name for p in together] == [p.name for p in alone]  # the order of figure_specs
-    assert [p.name for p in alone] == [
-        f"{spec[0]}.png" for spec in plots.figure_specs(known_results())
-    ]
-    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(together, alone, strict=True))
-
-
-def test_a_figure_failing_in_the_helper_fails_the_save_and_leaves_no_folder(tmp_path, monkeypatch):
-    def broken(source, ax=None):
-        raise RuntimeError("cannot draw this one")
-
-    specs = plots.figure_specs(known_results())
-    specs[1] = ("broken", broken, {}, (4, 3))  # odd: drawn by the helper
-    monkeypatch.setattr(plots, "available_cores", lambda: 2)
-    monkeypatch.setattr(plots, "figure_specs", lambda source: specs)
-    with pytest.raises(RuntimeError, match="cannot draw this one"):
-        known_results().save(tmp_path / "run")
-    assert not (tmp_path / "run").exists()
-    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,66 @@
+"""A saved folder is the same, byte for byte, whether a forked helper shares the writing or not."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from sim import forking, tables
+from sim.ensemble import run
+from sim.results import Results
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+
+@lru_cache(maxsize=1)
+def results() -> Results:
+    return run(load_scenario(SCENARIOS / "summit.yaml"), runs=300, seed=4, workers=1)
+
+
+def files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Share the writing with a helper (as on the 2-core machine), and count that it happened."""
+    shared = []
+    real_share = forking.share
+    monkeypatch.setattr(forking, "available_cores", lambda: 2)
+    monkeypatch.setattr(
+        forking, "share", lambda *args: shared.append(len(args[0])) or real_share(*args)
+    )
+    return shared
+
+
+def test_files_written_with_a_helper_are_the_files_written_alone(tmp_path, monkeypatch, two_cores):
+    monkeypatch.setattr(tables, "PART_ROWS", 70)  # worlds.csv in five parts
+    results().save(tmp_path / "shared", command="sim run")
+    assert two_cores == [5 + 1 + 7]  # five parts of worlds.csv, daily.csv, seven figures
+    monkeypatch.setattr(forking, "fork_context", lambda: None)
+    results().save(tmp_path / "alone", command="sim run")
+    shared, alone = files(tmp_path / "shared"), files(tmp_path / "alone")
+    assert shared == alone
+    assert shared[Path("worlds.csv")] == results().worlds.to_csv(index=False).encode()
+    assert not [name for name in shared if str(name).startswith(".")]  # no parts left
+
+
+def test_a_task_failing_in_the_helper_fails_the_save_and_leaves_no_folder(
+    tmp_path, monkeypatch, two_cores
+):
+    parent = os.getpid()
+    real_write = tables.CsvInParts._write
+
+    def write_or_fail(self, index):
+        if os.getpid() != parent:  # the helper's first task: part 0 of worlds.csv
+            raise RuntimeError("disk full")
+        real_write(self, index)
+
+    monkeypatch.setattr(tables.CsvInParts, "_write", write_or_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        results().save(tmp_path / "run")
+    assert two_cores
+    assert list(tmp_path.iterdir()) == []
