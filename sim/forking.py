@@ -104,8 +104,8 @@ def share[Item, Result](
         helpers: the number of helper processes.
         context: how to start them (:func:`fork_context`, or another start method).
 
-    A failed item or Ctrl-C stops the work at once: nothing more is handed out, and the error
-    is raised here once the helpers have stopped.
+    A failed item or Ctrl-C stops the work: nothing more is handed out, and the error is raised
+    here once the helpers have finished the items they had started (or been interrupted too).
 
     """
     pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context)
