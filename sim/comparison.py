@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.forking import run_tasks
+from sim.folders import write_shared
 from sim.outcomes import OUTCOMES
 from sim.results import Results
 from sim.schema import Scenario
@@ -244,15 +244,16 @@ def _comparison_files(
     pairs = list(zip(comparison.results, comparison.labels, strict=True))
     worlds = pd.concat([r.worlds.assign(scenario=label) for r, label in pairs], ignore_index=True)
     worlds = worlds[["scenario", *[c for c in worlds.columns if c != "scenario"]]]
-    table = CsvInParts(worlds, folder / "worlds.csv")
     dailies = []
     for r, label in pairs:
         sub = folder / "scenarios" / label
         sub.mkdir(parents=True)
         dailies.append(partial(r.write_daily, sub))
-    figures = figure_tasks(comparison, folder / "figures", formats)
-    done = run_tasks([*table.tasks(), *dailies, *figures])
-    table.join()
+    figures = write_shared(
+        CsvInParts(worlds, folder / "worlds.csv"),
+        dailies,
+        figure_tasks(comparison, folder / "figures", formats),
+    )
     summary = {
         "labels": comparison.labels,
         "runs": comparison.runs,
@@ -280,8 +281,7 @@ def _comparison_files(
         "versions": _versions(),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    drawn = done[len(done) - len(figures) :]
-    write_report(comparison, folder, [path for paths in drawn for path in paths], command)
+    write_report(comparison, folder, figures, command)
 
 
 def save_comparison(

@@ -1,7 +1,9 @@
 """Results folders written atomically: a temporary sibling folder renamed at the end.
 
 An interrupted write (Ctrl-C, a crash) leaves no partial folder behind, and an existing folder is
-replaced only when the caller says so (``--force``), and only once the new one is complete.
+replaced only when the caller says so (``--force``), and only once the new one is complete. The
+bulk of a folder (the ``worlds.csv`` table, the daily aggregates, the figures) is written by this
+process and a forked helper together (:func:`write_shared`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.forking import run_tasks
+
+if TYPE_CHECKING:
+    from sim.tables import CsvInParts
 
 
 class FolderExistsError(FileExistsError):
@@ -49,3 +57,17 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def write_shared(
+    table: CsvInParts, others: list[Callable[[], object]], figures: list[Callable[[], list[Path]]]
+) -> list[Path]:
+    """Write ``table``'s parts, then ``others``, then ``figures`` (tasks that return their files).
+
+    The tasks are shared with a forked helper where one can run (:func:`sim.forking.run_tasks`):
+    the helper starts from the table's parts, this process from the figures. Returns the figures'
+    files, in order.
+    """
+    done = run_tasks([*table.tasks(), *others, *figures])
+    table.join()
+    return [path for paths in done[len(done) - len(figures) :] for path in paths]

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregates import DailyAggregates
-from sim.folders import write_folder
-from sim.forking import run_tasks
+from sim.folders import write_folder, write_shared
 from sim.outcomes import OUTCOMES
 from sim.schema import Scenario
 from sim.stats import wilson_interval
@@ -175,21 +174,20 @@ class Results:
         """Write the run's files into an existing ``folder`` (see :meth:`save`).
 
         The CSV files and the figures are shared with a forked helper where one can run
-        (:func:`sim.forking.run_tasks`): the helper starts on the CSV parts, this process on the
-        figures.
+        (:func:`sim.folders.write_shared`).
         """
         from sim.plots import figure_tasks
         from sim.report import write_report
         from sim.tables import CsvInParts
 
-        worlds = CsvInParts(self.worlds, folder / "worlds.csv")
-        figures = figure_tasks(self, folder / "figures", formats)
-        done = run_tasks([*worlds.tasks(), partial(self.write_daily, folder), *figures])
-        worlds.join()
+        figures = write_shared(
+            CsvInParts(self.worlds, folder / "worlds.csv"),
+            [partial(self.write_daily, folder)],
+            figure_tasks(self, folder / "figures", formats),
+        )
         (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2))
         (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
-        drawn = done[len(done) - len(figures) :]
-        write_report(self, folder, [path for paths in drawn for path in paths], command)
+        write_report(self, folder, figures, command)
 
     def write_daily(self, folder: Path) -> None:
         """Write the per-day aggregates as ``daily.csv``."""
