@@ -135,7 +135,11 @@ SetOption = Annotated[
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", help="Worker processes (default: one per core).", show_default=False),
+    typer.Option(
+        "--workers",
+        help="Processes that simulate and write the results (default: one per core).",
+        show_default=False,
+    ),
 ]
 FormatOption = Annotated[
     str,
@@ -182,11 +186,14 @@ def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
         progress.close()
 
 
-def _save(results, folder: Path, force: bool, formats: tuple[str, ...]) -> None:
+def _save(
+    results, folder: Path, force: bool, formats: tuple[str, ...], workers: int | None
+) -> None:
     from sim.folders import FolderExistsError
 
+    command = " ".join(sys.argv)
     try:
-        path = results.save(folder, command=" ".join(sys.argv), overwrite=force, formats=formats)
+        path = results.save(folder, command, overwrite=force, formats=formats, workers=workers)
     except FolderExistsError as err:
         _fail(f"--out: {err}")
     typer.echo(f"Results written to {path} (report: {path / 'report.md'})")
@@ -219,7 +226,7 @@ def run(
         )
     )
     typer.echo(results.summary_text())
-    _save(results, folder, force, formats)
+    _save(results, folder, force, formats, workers)
 
 
 @app.command()
@@ -264,7 +271,7 @@ def compare(
         )
     )
     typer.echo(comparison.summary_text())
-    _save(comparison, folder, force, formats)
+    _save(comparison, folder, force, formats, workers)
 
 
 def _labels(paths: list[Path]) -> list[str]:
@@ -369,7 +376,7 @@ def rerun(
         )
     )
     typer.echo(results.summary_text())
-    _save(results, target, force, ("png",))
+    _save(results, target, force, ("png",), workers)
 
 
 @app.command()

@@ -149,13 +149,15 @@ class Comparison:
         command: str | None = None,
         overwrite: bool = False,
         formats: tuple[str, ...] = ("png",),
+        workers: int | None = None,
     ) -> Path:
         """Write the comparison folder atomically.
 
         It holds ``worlds.csv`` (with a ``scenario`` column), ``summary.json``,
-        ``manifest.json``, per-scenario ``daily.csv``, ``report.md`` and ``figures/``.
+        ``manifest.json``, per-scenario ``daily.csv``, ``report.md`` and ``figures/``, written
+        by ``workers`` processes (default: all cores).
         """
-        return save_comparison(self, directory, command, overwrite, formats)
+        return save_comparison(self, directory, command, overwrite, formats, workers)
 
     def summary_text(self) -> str:
         """A plain-text report for the terminal."""
@@ -233,7 +235,11 @@ def compare(
 
 
 def _comparison_files(
-    comparison: Comparison, folder: Path, command: str | None, formats: tuple[str, ...]
+    comparison: Comparison,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
 ) -> None:
     """Write a comparison's files into an existing folder (the layout of ``sim run``)."""
     from sim.plots import figure_tasks
@@ -253,6 +259,7 @@ def _comparison_files(
         CsvInParts(worlds, folder / "worlds.csv"),
         dailies,
         figure_tasks(comparison, folder / "figures", formats),
+        workers,
     )
     summary = {
         "labels": comparison.labels,
@@ -290,10 +297,13 @@ def save_comparison(
     command: str | None = None,
     overwrite: bool = False,
     formats: tuple[str, ...] = ("png",),
+    workers: int | None = None,
 ) -> Path:
     """Write a comparison folder atomically (see :func:`sim.folders.write_folder`)."""
     from sim.folders import write_folder
 
     return write_folder(
-        directory, lambda folder: _comparison_files(comparison, folder, command, formats), overwrite
+        directory,
+        lambda folder: _comparison_files(comparison, folder, command, formats, workers),
+        overwrite,
     )

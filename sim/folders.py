@@ -60,14 +60,17 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
 
 
 def write_shared(
-    table: CsvInParts, others: list[Callable[[], object]], figures: list[Callable[[], list[Path]]]
+    table: CsvInParts,
+    others: list[Callable[[], object]],
+    figures: list[Callable[[], list[Path]]],
+    workers: int | None = None,
 ) -> list[Path]:
     """Write ``table``'s parts, then ``others``, then ``figures`` (tasks that return their files).
 
-    The tasks are shared with a forked helper where one can run (:func:`sim.forking.run_tasks`):
-    the helper starts from the table's parts, this process from the figures. Returns the figures'
-    files, in order.
+    The tasks are shared with forked helpers where they can run (:func:`sim.forking.run_tasks`,
+    ``workers`` processes in all, default: all cores): helpers start from the table's parts,
+    this process from the figures. Returns the figures' files, in order.
     """
-    done = run_tasks([*table.tasks(), *others, *figures])
+    done = run_tasks([*table.tasks(), *others, *figures], workers)
     table.join()
     return [path for paths in done[len(done) - len(figures) :] for path in paths]

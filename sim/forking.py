@@ -191,15 +191,23 @@ _inherited: Sequence[Callable[[], Any]] = ()
 """The tasks of :func:`run_tasks` a forked helper finds in place (they are not pickled)."""
 
 
-def run_tasks[Result](tasks: Sequence[Callable[[], Result]]) -> list[Result]:
-    """Run argument-free ``tasks`` here and in one forked helper; their results, in order.
+def run_tasks[Result](
+    tasks: Sequence[Callable[[], Result]], workers: int | None = None
+) -> list[Result]:
+    """Run argument-free ``tasks`` here and in forked helpers; their results, in order.
 
-    The helper finds the tasks in the memory it inherited, so they may be closures over large
-    objects (a results frame, a figure's data); only their results are pickled back. Without two
-    cores, or where forking is not safe (:func:`fork_context`), every task runs here. Put the
-    tasks that suit a cold process first: the helper starts from the front.
+    Args:
+        tasks: the work; put the tasks that suit a cold process first (helpers start from the
+            front, this process from the back).
+        workers: processes to use, this one included (default: all cores).
+
+    The helpers find the tasks in the memory they inherited, so tasks may be closures over large
+    objects (a results frame, a figure's data); only their results are pickled back. With one
+    worker, or where forking is not safe (:func:`fork_context`), every task runs here.
+
     """
-    context = fork_context() if len(tasks) > 1 and available_cores() > 1 else None
+    processes = min(workers or available_cores(), len(tasks))
+    context = fork_context() if processes > 1 else None
     if context is None:
         return [task() for task in tasks]
     global _inherited
@@ -211,7 +219,7 @@ def run_tasks[Result](tasks: Sequence[Callable[[], Result]]) -> list[Result]:
             lambda index: tasks[index](),
             lambda pool, index: pool.submit(_run_inherited, index),
             results.__setitem__,
-            1,
+            processes - 1,
             context,
         )
     finally:

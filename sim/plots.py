@@ -318,15 +318,19 @@ def projector_style() -> Iterator[None]:
 
 
 def save_figures(
-    source: Results | Comparison, folder: Path, formats: tuple[str, ...] = ("png",)
+    source: Results | Comparison,
+    folder: Path,
+    formats: tuple[str, ...] = ("png",),
+    workers: int | None = None,
 ) -> list[Path]:
     """Draw every figure into ``folder`` in each of ``formats`` (``png``, ``svg``).
 
-    Returns the files in the order of :func:`figure_specs`. With two cores or more, a forked
-    helper draws some of the figures meanwhile (:func:`sim.forking.run_tasks`); the files are
-    the same.
+    Returns the files in the order of :func:`figure_specs`. With ``workers`` above one (default:
+    all cores), forked helpers draw some of the figures (:func:`sim.forking.run_tasks`); the
+    files are the same.
     """
-    return [path for paths in run_tasks(figure_tasks(source, folder, formats)) for path in paths]
+    tasks = figure_tasks(source, folder, formats)
+    return [path for paths in run_tasks(tasks, workers) for path in paths]
 
 
 def figure_tasks(

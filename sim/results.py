@@ -169,7 +169,11 @@ class Results:
         }
 
     def write_files(
-        self, folder: Path, command: str | None = None, formats: tuple[str, ...] = ("png",)
+        self,
+        folder: Path,
+        command: str | None = None,
+        formats: tuple[str, ...] = ("png",),
+        workers: int | None = None,
     ) -> None:
         """Write the run's files into an existing ``folder`` (see :meth:`save`).
 
@@ -184,6 +188,7 @@ class Results:
             CsvInParts(self.worlds, folder / "worlds.csv"),
             [partial(self.write_daily, folder)],
             figure_tasks(self, folder / "figures", formats),
+            workers,
         )
         (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2))
         (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
@@ -202,11 +207,12 @@ class Results:
         command: str | None = None,
         overwrite: bool = False,
         formats: tuple[str, ...] = ("png",),
+        workers: int | None = None,
     ) -> Path:
         """Write the run's folder atomically.
 
         It holds ``worlds.csv``, ``summary.json``, ``manifest.json``, ``daily.csv``,
-        ``report.md`` and ``figures/``.
+        ``report.md`` and ``figures/``, written by ``workers`` processes (default: all cores).
 
         The folder is written under a temporary name and renamed at the end, so an interrupted
         save leaves nothing behind; an existing non-empty folder is replaced only with
@@ -217,5 +223,7 @@ class Results:
 
         """
         return write_folder(
-            directory, lambda folder: self.write_files(folder, command, formats), overwrite
+            directory,
+            lambda folder: self.write_files(folder, command, formats, workers),
+            overwrite,
         )

@@ -64,3 +64,11 @@ def test_a_task_failing_in_the_helper_fails_the_save_and_leaves_no_folder(
         results().save(tmp_path / "run")
     assert two_cores
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_worker_writes_everything_itself(tmp_path, two_cores):
+    results().save(tmp_path / "run", workers=1)
+    assert two_cores == []
+    assert (tmp_path / "run" / "worlds.csv").read_bytes() == (
+        results().worlds.to_csv(index=False).encode()
+    )
