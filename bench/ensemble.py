@@ -12,8 +12,10 @@ kernel's high-water marks: the measuring process's own peak (it runs chunks too)
 ``workers - 1`` times the largest helper's peak, a bound on the whole tree's peak resident memory
 (it counts the pages a forked helper shares with its parent twice). This process also samples
 the tree every 0.25 s (the sum of RSS, and of PSS, which counts shared pages once): cheap enough
-not to slow the run, coarse enough to miss short peaks. The table is printed and written as
-JSON to ``bench/results/``.
+not to slow the run, coarse enough to miss short peaks. The row ``sim run`` times the main
+command itself, ``sim run scenarios/summit.yaml`` (10,000 worlds), from start to exit: imports,
+simulation, files and figures (its peak memory: its largest process). The table is printed and
+written as JSON to ``bench/results/``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,23 @@ def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int)
     return {"times": times, "frame_bytes": frame_bytes}
 
 
+def _measure_command(runs: int, workers: int | None, repeat: int) -> dict:
+    """Wall time of the main command, ``sim run``, from start to exit: imports, run, files."""
+    import tempfile
+
+    command = [sys.executable, "-m", "sim.cli", "run", str(SCENARIO), "--runs", str(runs)]
+    if workers:
+        command += ["--workers", str(workers)]
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        for index in range(repeat):
+            out = ["--seed", str(index), "--out", str(Path(folder) / str(index))]
+            start = time.perf_counter()
+            subprocess.run([*command, *out], check=True, cwd=ROOT, capture_output=True)
+            times.append(time.perf_counter() - start)
+    return {"times": times}
+
+
 def _measure_batch_run(models: int, horizon: int, processes: int | None) -> dict:
     import mesa
 
@@ -79,10 +98,15 @@ def _measure_batch_run(models: int, horizon: int, processes: int | None) -> dict
 def _child(args: argparse.Namespace) -> None:
     if args.measure == "ensemble":
         result = _measure_ensemble(args.runs, args.horizon, args.workers, args.repeat)
+    elif args.measure == "command":
+        result = _measure_command(args.runs, args.workers, args.repeat)
     else:
         result = _measure_batch_run(args.runs, args.horizon, args.workers)
     result["self_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["largest_worker_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if args.measure == "command":  # its largest process (this one only starts it)
+        result["self_peak_mb"] = result.pop("largest_worker_peak_mb")
+        result["largest_worker_peak_mb"] = 0.0
     print(json.dumps(result))
 
 
@@ -226,7 +250,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
     parser.add_argument("--batch-models", type=int, default=200, help="models for batch_run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--measure", choices=["ensemble", "batch_run"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--measure", choices=["ensemble", "command", "batch_run"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--runs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--horizon", type=int, default=120, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -258,6 +284,10 @@ def main(argv: list[str] | None = None) -> None:
         ensemble(1_000_000, times=min(repeat, 3))
     for horizon in (60, 240):
         ensemble(horizon_runs, horizon)
+    argv = ["--measure", "command", "--runs", "10000", "--repeat", str(repeat), *worker_args]
+    command = _row("sim run", 10_000, 120, workers, _run_child(argv))
+    rows.append(command)
+    print(f"  sim run scenarios/summit.yaml (the command): {command['best_s']:.2f} s", flush=True)
     argv = ["--measure", "batch_run", "--runs", str(models), "--horizon", "120"]
     batch = _row("batch_run", models, 120, workers, _run_child([*argv, *worker_args]))
     rows.append(batch)

@@ -32,3 +32,8 @@ def test_the_ensemble_measurement_runs_and_reports_per_world_figures(bench):
 def test_the_batch_run_measurement_runs_the_same_model_one_world_at_a_time(bench):
     result = bench._measure_batch_run(models=3, horizon=10, processes=1)
     assert len(result["times"]) == 1 and result["times"][0] > 0
+
+
+def test_the_command_measurement_runs_the_main_command(bench):
+    result = bench._measure_command(runs=50, workers=1, repeat=1)
+    assert len(result["times"]) == 1 and result["times"][0] > 0
