@@ -72,3 +72,22 @@ def test_one_worker_writes_everything_itself(tmp_path, two_cores):
     assert (tmp_path / "run" / "worlds.csv").read_bytes() == (
         results().worlds.to_csv(index=False).encode()
     )
+
+
+def test_a_comparison_written_in_parts_with_a_helper_has_every_row_once(
+    tmp_path, monkeypatch, two_cores
+):
+    import pandas as pd
+
+    from sim.comparison import compare
+
+    monkeypatch.setattr(tables, "PART_ROWS", 70)
+    scenarios = [load_scenario(SCENARIOS / f"{name}.yaml") for name in ("baseline", "summit")]
+    comparison = compare(scenarios, runs=150, seed=2, workers=1, labels=["baseline", "summit"])
+    comparison.save(tmp_path / "compare")
+    assert two_cores and two_cores[0] > 5  # five parts of worlds.csv, the rest
+    saved = pd.read_csv(tmp_path / "compare" / "worlds.csv")
+    assert list(saved["scenario"]) == ["baseline"] * 150 + ["summit"] * 150
+    assert list(saved["world"]) == list(range(150)) * 2
+    expected = [r.worlds["casualties"].to_numpy() for r in comparison.results]
+    assert saved["casualties"].tolist() == [*expected[0], *expected[1]]
