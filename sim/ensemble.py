@@ -16,7 +16,6 @@ which chunks finish.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregates import DailyAggregates
-from sim.forking import fork_context, share
+from sim.forking import available_cores, fork_context, share
 from sim.model import NegotiationModel
 from sim.outcomes import CATEGORIES, compact, summarise
 from sim.results import Results
@@ -89,7 +88,7 @@ def _check(runs: int, seed: int, workers: int | None) -> int:
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     if workers is None:
-        return max(1, os.cpu_count() or 1)
+        return available_cores()
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     return workers
@@ -154,7 +153,8 @@ def run(
         scenario: a validated scenario (see :func:`sim.load_scenario`).
         runs: number of worlds.
         seed: root of the run's random-number tree.
-        workers: processes to use (default: all cores); results do not depend on it.
+        workers: processes to use (default: one per core this process may run on); results do
+            not depend on it.
         progress: called as ``progress(done_worlds, total_worlds)`` as chunks finish.
         chunk_size: most worlds one model simulates at once; results do not depend on it.
         _order: testing hook: reorders the chunks before they are run or submitted.

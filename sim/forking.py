@@ -40,9 +40,12 @@ def fork_context() -> multiprocessing.context.BaseContext | None:
 
 
 def available_cores() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on: the default number of workers.
+
+    Its CPU affinity where the platform has one (``taskset`` narrows it), else every core.
+    """
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
 
 

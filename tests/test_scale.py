@@ -74,6 +74,21 @@ def test_a_run_returns_before_its_helpers_exit_and_the_next_run_still_forks(monk
     assert multiprocessing.active_children() == []
 
 
+def test_the_default_workers_are_the_cores_this_process_may_use(monkeypatch):
+    from sim import ensemble, forking
+
+    helpers = []
+    real_share = ensemble.share
+    monkeypatch.setattr(
+        ensemble, "share", lambda *args: helpers.append(args[4]) or real_share(*args)
+    )
+    for cores, expected in (({0}, []), ({0, 1}, [1])):  # as under taskset -c 0, and -c 0,1
+        helpers.clear()
+        monkeypatch.setattr(forking.os, "sched_getaffinity", lambda pid, cores=cores: cores)
+        run(summit(), runs=2 * MIN_CHUNK, seed=1)
+        assert helpers == expected
+
+
 def test_the_plan_covers_every_world_once_in_equal_shares_per_worker():
     for runs, workers in [(1, 4), (100_000, 2), (1_000_000, 2), (10_000, 3), (RUNS, 3)]:
         chunks = plan(runs, workers)
