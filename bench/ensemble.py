@@ -264,7 +264,9 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     horizon_runs = 10_000 if args.quick else 100_000
     models = 20 if args.quick else args.batch_models
-    workers = str(args.workers or os.cpu_count())
+    from sim.forking import available_cores  # the default of sim.run, for labels and the bound
+
+    workers = str(args.workers or available_cores())
     worker_args = ["--workers", str(args.workers)] if args.workers else []
     rows = []
 

@@ -68,7 +68,7 @@ def write_shared(
     """Write ``table``'s parts, then ``others``, then ``figures`` (tasks that return their files).
 
     The tasks are shared with forked helpers where they can run (:func:`sim.forking.run_tasks`,
-    ``workers`` processes in all, default: all cores): helpers start from the table's parts,
+    ``workers`` processes in all, default: one per core): helpers start from the table's parts,
     this process from the figures. Returns the figures' files, in order.
     """
     done = run_tasks([*table.tasks(), *others, *figures], workers)
