@@ -209,7 +209,8 @@ def compare(
         scenarios: two or more validated scenarios with the same actors and roles.
         runs: worlds per scenario.
         seed: the shared seed (common random numbers).
-        workers: processes per run; results do not depend on it.
+        workers: processes to use; results do not depend on it. The scenarios run in one pass
+            (:func:`sim.ensemble.run_all`): each gets the results it would get alone.
         labels: names for the scenarios (default: their ``name`` fields).
         progress: called as ``progress(done_worlds, total_worlds)`` across all scenarios.
 
@@ -217,20 +218,11 @@ def compare(
         ComparisonError: fewer than two scenarios, or actors that cannot be paired.
 
     """
-    from sim.ensemble import run
+    from sim.ensemble import run_all
 
     labels = list(labels) if labels is not None else [s.name for s in scenarios]
     check_comparable(scenarios, labels)
-    total = runs * len(scenarios)
-    results = []
-    for index, scenario in enumerate(scenarios):
-        offset = index * runs
-
-        def report(done: int, _: int, offset: int = offset) -> None:
-            if progress:
-                progress(offset + done, total)
-
-        results.append(run(scenario, runs=runs, seed=seed, workers=workers, progress=report))
+    results = run_all(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
     return Comparison(results=results, labels=labels)
 
 

@@ -3,18 +3,21 @@
 World ``i`` of a run has the random numbers of row ``i % 4096`` of seeding block ``i // 4096``
 (:mod:`sim.streams`), whichever model simulates it. The run is cut into *chunks*: consecutive
 ranges of worlds, each simulated by one fresh :class:`~sim.model.NegotiationModel`, in this
-process or in a forked helper (:func:`_share`). Chunks are sized for speed (about
-:data:`CHUNK_SIZE` worlds: large enough that Python's per-operation overhead is small, small
-enough that the arrays stay in cache) and for an even split over the workers. Each chunk returns
-its summary rows in compact dtypes and its :class:`~sim.aggregates.DailyAggregates`; this
-process writes the rows into preallocated columns and adds the aggregates, so memory grows with
-the summary rows only (about 240 bytes a world), never with trajectories. The ``worlds`` frame
+process or in a forked helper (:func:`sim.forking.share`: this process is one of the workers,
+so its chunks skip the transfer back; chunks go one at a time to whoever is free). Chunks are
+sized for speed (about :data:`CHUNK_SIZE` worlds: large enough that Python's per-operation
+overhead is small, small enough that the arrays stay in cache) and for an even split over the
+workers; scenarios run together (:func:`run_all`) share the helpers and the split. Each chunk
+returns its summary rows in compact dtypes and its :class:`~sim.aggregates.DailyAggregates`;
+this process writes the rows into preallocated columns and adds the aggregates, so memory grows
+with the summary rows only (about 240 bytes a world), never with trajectories. The ``worlds`` frame
 and the aggregates are identical whatever the number of workers, the chunk size, or the order in
 which chunks finish.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
@@ -47,15 +50,26 @@ class Chunk:
     size: int
 
 
-def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
-    """Cut ``runs`` worlds into equal chunks of at most ``chunk_size``, a multiple of ``workers``.
+@dataclass(frozen=True)
+class Work:
+    """One chunk of one of the scenarios run together (:func:`run_all`)."""
 
-    The number of chunks is rounded up to a multiple of the workers, so that every worker gets
-    the same share, unless that would make chunks smaller than :data:`MIN_CHUNK`.
+    scenario: int
+    chunk: Chunk
+
+
+def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE, scenarios: int = 1) -> list[Chunk]:
+    """Cut ``runs`` worlds into equal chunks of at most ``chunk_size`` for ``workers`` processes.
+
+    The number of chunks is rounded up so that the chunks of all ``scenarios`` (each cut the same
+    way) are a multiple of the workers, and every worker gets the same share, unless that would
+    make chunks smaller than :data:`MIN_CHUNK`. One scenario on two workers: an even number of
+    chunks; two scenarios on two workers: chunks as large as ``chunk_size`` allows.
     """
     count = -(-runs // chunk_size)
-    if workers > 1:
-        count = min(-(-count // workers) * workers, max(count, runs // MIN_CHUNK))
+    step = workers // math.gcd(workers, scenarios)
+    if step > 1:
+        count = min(-(-count // step) * step, max(count, runs // MIN_CHUNK))
     size, extra = divmod(runs, count)
     sizes = [size + (index < extra) for index in range(count)]
     firsts = np.cumsum([0, *sizes[:-1]])
@@ -145,7 +159,7 @@ def run(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
-    _order: Callable[[list[Chunk]], Sequence[Chunk]] | None = None,
+    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
 ) -> Results:
     """Run ``runs`` worlds of ``scenario`` and collect one summary row per world.
 
@@ -160,63 +174,79 @@ def run(
         _order: testing hook: reorders the chunks before they are run or submitted.
 
     """
-    workers = _check(runs, seed, workers)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    chunks = plan(runs, workers, chunk_size)
-    if _order is not None:
-        chunks = list(_order(chunks))
-    workers = min(workers, len(chunks))
-    assembly = _Assembly(runs)
-    done = 0
-
-    def finished(chunk: Chunk, result: ChunkResult) -> None:
-        nonlocal done
-        assembly.add(chunk, result)
-        done += chunk.size
-        if progress:
-            progress(done, runs)
-
-    if workers == 1:
-        for chunk in chunks:
-            finished(chunk, run_chunk(scenario, seed, chunk.first, chunk.size))
-    else:
-        _share(scenario, seed, chunks, workers, finished)
-    return Results(
-        scenario=scenario, worlds=assembly.frame(), daily=assembly.daily, seed=seed, runs=runs
-    )
+    return run_all([scenario], runs, seed, workers, progress, chunk_size=chunk_size, _order=_order)[
+        0
+    ]
 
 
-def _share(
-    scenario: Scenario,
-    seed: int,
-    chunks: list[Chunk],
-    workers: int,
-    finished: Callable[[Chunk, ChunkResult], None],
-) -> None:
-    """Run ``chunks`` on ``workers`` processes: this one and ``workers - 1`` forked helpers.
-
-    This process is one of the workers rather than a bystander: its chunks skip the transfer
-    back, and it is warm, while a freshly forked helper pays for every page it writes to
-    (copy-on-write, about 0.03 s on its first chunk). Chunks are dealt one at a time to whoever
-    is free (:class:`sim.forking.Dealer`), so both finish within one chunk of each other.
-    """
-    share(
-        chunks,
-        lambda chunk: run_chunk(scenario, seed, chunk.first, chunk.size),
-        lambda pool, chunk: pool.submit(run_chunk, scenario, seed, chunk.first, chunk.size),
-        finished,
-        workers - 1,
-        _pool_context(),
-    )
-
-
-def compare(
+def run_all(
     scenarios: Sequence[Scenario],
     runs: int = 10_000,
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
 ) -> list[Results]:
-    """Run several scenarios on the same worlds (common random numbers: same seed, same draws)."""
-    return [run(s, runs=runs, seed=seed, workers=workers, progress=progress) for s in scenarios]
+    """Run several scenarios on the same worlds (same seed, same draws) in one pass.
+
+    Each scenario's results are those :func:`run` gives it alone. Run together, the scenarios'
+    chunks share one set of helpers, forked once, and can be larger: two scenarios of 10,000
+    worlds on two workers run as two chunks of 10,000, not four of 5,000, so the fixed cost of
+    each simulated day is paid half as often (see ``docs/performance.md``).
+
+    Args:
+        scenarios: validated scenarios.
+        runs: worlds per scenario.
+        seed: root of every scenario's random-number tree.
+        workers: processes to use (default: one per core this process may run on).
+        progress: called as ``progress(done_worlds, total_worlds)`` over all scenarios.
+        chunk_size: most worlds one model simulates at once; results do not depend on it.
+        _order: testing hook: reorders the work before it is run or submitted.
+
+    """
+    workers = _check(runs, seed, workers)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    chunks = plan(runs, workers, chunk_size, len(scenarios))
+    work = [Work(index, chunk) for index in range(len(scenarios)) for chunk in chunks]
+    if _order is not None:
+        work = list(_order(work))
+    workers = min(workers, len(work))
+    assemblies = [_Assembly(runs) for _ in scenarios]
+    total = runs * len(scenarios)
+    done = 0
+
+    def finished(item: Work, result: ChunkResult) -> None:
+        nonlocal done
+        assemblies[item.scenario].add(item.chunk, result)
+        done += item.chunk.size
+        if progress:
+            progress(done, total)
+
+    if workers == 1:
+        for item in work:
+            finished(item, _run_work(scenarios, seed, item))
+    else:
+        share(
+            work,
+            lambda item: _run_work(scenarios, seed, item),
+            lambda pool, item: pool.submit(
+                run_chunk, scenarios[item.scenario], seed, item.chunk.first, item.chunk.size
+            ),
+            finished,
+            workers - 1,
+            _pool_context(),
+        )
+    return [
+        Results(
+            scenario=scenario, worlds=assembly.frame(), daily=assembly.daily, seed=seed, runs=runs
+        )
+        for scenario, assembly in zip(scenarios, assemblies, strict=True)
+    ]
+
+
+def _run_work(scenarios: Sequence[Scenario], seed: int, item: Work) -> ChunkResult:
+    """Simulate one chunk of one scenario in this process."""
+    return run_chunk(scenarios[item.scenario], seed, item.chunk.first, item.chunk.size)

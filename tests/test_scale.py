@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from sim.aggregates import EVENTS, QUANTILE_COLUMNS, QUANTILES, DailyAggregates
-from sim.ensemble import MIN_CHUNK, plan, run
+from sim.ensemble import MIN_CHUNK, plan, run, run_all
 from sim.model import NegotiationModel
 from sim.results import Results
 from sim.scenario import load_scenario
@@ -97,6 +97,55 @@ def test_the_plan_covers_every_world_once_in_equal_shares_per_worker():
         assert max(c.size for c in chunks) - min(c.size for c in chunks) <= 1 or len(chunks) == 1
         if runs >= workers * MIN_CHUNK:
             assert len(chunks) % workers == 0
+
+
+def test_scenarios_run_together_cut_their_worlds_alike_into_shares_per_worker():
+    for runs, workers, scenarios in [
+        (10_000, 2, 2),
+        (10_000, 2, 3),
+        (100_000, 2, 4),
+        (9_000, 4, 2),
+    ]:
+        chunks = plan(runs, workers, scenarios=scenarios)
+        assert sum(c.size for c in chunks) == runs
+        assert (len(chunks) * scenarios) % workers == 0
+    assert [c.size for c in plan(10_000, 2, scenarios=2)] == [10_000]  # one chunk each
+    assert [c.size for c in plan(10_000, 2, scenarios=3)] == [5_000, 5_000]
+    assert plan(50_000, 3, scenarios=1) == plan(50_000, 3)
+
+
+def _together(order=None, **options) -> list[Results]:
+    scenarios = [summit(), load_scenario(SCENARIOS / "sanctions.yaml")]
+    return run_all(scenarios, runs=BLOCK_SIZE + 500, seed=4, _order=order, **options)
+
+
+@pytest.mark.parametrize(
+    ("workers", "chunk_size", "shuffled"),
+    [(1, 16_384, False), (2, 16_384, False), (3, 1_500, True)],
+)
+def test_scenarios_run_together_get_the_results_each_gets_alone(workers, chunk_size, shuffled):
+    order = (lambda work: random.Random(2).sample(work, len(work))) if shuffled else None
+    together = _together(order, workers=workers, chunk_size=chunk_size)
+    for results in together:
+        alone = run(results.scenario, runs=BLOCK_SIZE + 500, seed=4, workers=1)
+        pd.testing.assert_frame_equal(alone.worlds, results.worlds)
+        assert alone.daily == results.daily
+
+
+def test_a_comparison_forks_its_helpers_once_for_all_scenarios(monkeypatch):
+    from sim import comparison, ensemble
+
+    calls = []
+    real_share = ensemble.share
+    monkeypatch.setattr(ensemble, "share", lambda *args: calls.append(args) or real_share(*args))
+    done = []
+    scenarios = [summit(), load_scenario(SCENARIOS / "sanctions.yaml")]
+    comparison.compare(
+        scenarios, runs=2 * MIN_CHUNK, seed=1, workers=2, progress=lambda *p: done.append(p)
+    )
+    assert len(calls) == 1
+    assert len(calls[0][0]) == 2  # one chunk of each scenario
+    assert done[-1] == (4 * MIN_CHUNK, 4 * MIN_CHUNK)  # progress counts every scenario's worlds
 
 
 def test_a_model_starting_inside_a_block_gets_the_worlds_of_the_run():
