@@ -14,8 +14,10 @@ kernel's high-water marks: the measuring process's own peak (it runs chunks too)
 the tree every 0.25 s (the sum of RSS, and of PSS, which counts shared pages once): cheap enough
 not to slow the run, coarse enough to miss short peaks. The row ``sim run`` times the main
 command itself, ``sim run scenarios/summit.yaml`` (10,000 worlds), from start to exit: imports,
-simulation, files and figures (its peak memory: its largest process). The table is printed and
-written as JSON to ``bench/results/``.
+simulation, files and figures (its peak memory: its largest process). The row ``sim.compare``
+runs the four bundled scenarios, 10,000 worlds each, together, as comparisons and sweeps run
+many small runs (its worlds: all four scenarios'). The table is printed and written as JSON to
+``bench/results/``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,23 @@ def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int)
         del results
     wait_for_helpers()  # reaped, so that RUSAGE_CHILDREN counts the last run's helper too
     return {"times": times, "frame_bytes": frame_bytes}
+
+
+def _measure_compare(runs: int, workers: int | None, repeat: int) -> dict:
+    """``sim.compare`` of the four bundled scenarios, ``runs`` worlds each, in one pass."""
+    from sim.comparison import compare
+    from sim.forking import wait_for_helpers
+    from sim.scenario import load_scenario
+
+    names = ("baseline", "sanctions", "summit", "ceasefire_strikes")
+    scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in names]
+    times = []
+    for index in range(repeat):
+        start = time.perf_counter()
+        compare(scenarios, runs=runs, seed=index, workers=workers)
+        times.append(time.perf_counter() - start)
+    wait_for_helpers()
+    return {"times": times}
 
 
 def _measure_command(runs: int, workers: int | None, repeat: int) -> dict:
@@ -100,6 +119,8 @@ def _child(args: argparse.Namespace) -> None:
         result = _measure_ensemble(args.runs, args.horizon, args.workers, args.repeat)
     elif args.measure == "command":
         result = _measure_command(args.runs, args.workers, args.repeat)
+    elif args.measure == "compare":
+        result = _measure_compare(args.runs, args.workers, args.repeat)
     else:
         result = _measure_batch_run(args.runs, args.horizon, args.workers)
     result["self_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -251,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-models", type=int, default=200, help="models for batch_run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--measure", choices=["ensemble", "command", "batch_run"], help=argparse.SUPPRESS
+        "--measure", choices=["ensemble", "command", "compare", "batch_run"], help=argparse.SUPPRESS
     )
     parser.add_argument("--runs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--horizon", type=int, default=120, help=argparse.SUPPRESS)
@@ -290,6 +311,10 @@ def main(argv: list[str] | None = None) -> None:
     command = _row("sim run", 10_000, 120, workers, _run_child(argv))
     rows.append(command)
     print(f"  sim run scenarios/summit.yaml (the command): {command['best_s']:.2f} s", flush=True)
+    argv = ["--measure", "compare", "--runs", "10000", "--repeat", str(repeat), *worker_args]
+    together = _row("sim.compare", 40_000, 120, workers, _run_child(argv))
+    rows.append(together)
+    print(f"  sim.compare, 4 scenarios x 10,000 worlds: {together['best_s']:.2f} s", flush=True)
     argv = ["--measure", "batch_run", "--runs", str(models), "--horizon", "120"]
     batch = _row("batch_run", models, 120, workers, _run_child([*argv, *worker_args]))
     rows.append(batch)
@@ -314,6 +339,9 @@ def main(argv: list[str] | None = None) -> None:
             worlds: round(100 * (us / largest - 1), 1) for worlds, us in by_size.items()
         },
         "seconds_by_horizon_at": {"worlds": horizon_runs, "seconds": by_horizon},
+        "compare_us_per_world_vs_largest_run_pct": round(
+            100 * (together["us_per_world"] / largest - 1), 1
+        ),
     }
     print()
     _print(rows)

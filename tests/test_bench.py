@@ -37,3 +37,14 @@ def test_the_batch_run_measurement_runs_the_same_model_one_world_at_a_time(bench
 def test_the_command_measurement_runs_the_main_command(bench):
     result = bench._measure_command(runs=50, workers=1, repeat=1)
     assert len(result["times"]) == 1 and result["times"][0] > 0
+
+
+def test_the_compare_measurement_runs_the_bundled_scenarios_together(bench, monkeypatch):
+    from sim import comparison
+
+    seen = []
+    real = comparison.compare
+    monkeypatch.setattr(comparison, "compare", lambda s, **kw: seen.append(len(s)) or real(s, **kw))
+    result = bench._measure_compare(runs=50, workers=2, repeat=1)
+    assert len(result["times"]) == 1 and result["times"][0] > 0
+    assert seen == [4]
