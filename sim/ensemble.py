@@ -17,7 +17,6 @@ which chunks finish.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
@@ -58,22 +57,30 @@ class Work:
     chunk: Chunk
 
 
-def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE, scenarios: int = 1) -> list[Chunk]:
-    """Cut ``runs`` worlds into equal chunks of at most ``chunk_size`` for ``workers`` processes.
+def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE, scenarios: int = 1) -> list[Work]:
+    """Cut ``scenarios`` runs of ``runs`` worlds each into chunks for ``workers`` processes.
 
-    The number of chunks is rounded up so that the chunks of all ``scenarios`` (each cut the same
-    way) are a multiple of the workers, and every worker gets the same share, unless that would
-    make chunks smaller than :data:`MIN_CHUNK`. One scenario on two workers: an even number of
-    chunks; two scenarios on two workers: chunks as large as ``chunk_size`` allows.
+    The scenarios' worlds are laid end to end and cut into equal pieces of at most
+    ``chunk_size``, their number rounded up to a multiple of the workers so that every worker gets
+    the same share (unless pieces would fall below :data:`MIN_CHUNK`). A piece that spans two
+    scenarios becomes a chunk of each. One scenario on two workers: an even number of chunks;
+    two scenarios of 10,000 worlds: one chunk each; three: 10,000, 5,000 + 5,000 and 10,000.
     """
-    count = -(-runs // chunk_size)
-    step = workers // math.gcd(workers, scenarios)
-    if step > 1:
-        count = min(-(-count // step) * step, max(count, runs // MIN_CHUNK))
-    size, extra = divmod(runs, count)
-    sizes = [size + (index < extra) for index in range(count)]
-    firsts = np.cumsum([0, *sizes[:-1]])
-    return [Chunk(int(first), chunk) for first, chunk in zip(firsts, sizes, strict=True)]
+    total = runs * scenarios
+    count = -(-total // chunk_size)
+    if workers > 1:
+        count = min(-(-count // workers) * workers, max(count, total // MIN_CHUNK))
+    size, extra = divmod(total, count)
+    work = []
+    start = 0
+    for piece in range(count):
+        end = start + size + (piece < extra)
+        for scenario in range(start // runs, -(-end // runs)):  # the scenarios the piece spans
+            first = max(start, scenario * runs)
+            last = min(end, (scenario + 1) * runs)
+            work.append(Work(scenario, Chunk(first - scenario * runs, last - first)))
+        start = end
+    return work
 
 
 def run_chunk(scenario: Scenario, seed: int, first: int, size: int) -> ChunkResult:
@@ -192,9 +199,10 @@ def run_all(
     """Run several scenarios on the same worlds (same seed, same draws) in one pass.
 
     Each scenario's results are those :func:`run` gives it alone. Run together, the scenarios'
-    chunks share one set of helpers, forked once, and can be larger: two scenarios of 10,000
-    worlds on two workers run as two chunks of 10,000, not four of 5,000, so the fixed cost of
-    each simulated day is paid half as often (see ``docs/performance.md``).
+    chunks share one set of helpers, forked once, and are cut from all their worlds at once
+    (:func:`plan`), so they can be larger: two scenarios of 10,000 worlds on two workers run as
+    two chunks of 10,000, not four of 5,000, and the fixed cost of each simulated day is paid
+    half as often (see ``docs/performance.md``).
 
     Args:
         scenarios: validated scenarios.
@@ -209,8 +217,7 @@ def run_all(
     workers = _check(runs, seed, workers)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    chunks = plan(runs, workers, chunk_size, len(scenarios))
-    work = [Work(index, chunk) for index in range(len(scenarios)) for chunk in chunks]
+    work = plan(runs, workers, chunk_size, len(scenarios))
     if _order is not None:
         work = list(_order(work))
     workers = min(workers, len(work))

@@ -91,7 +91,7 @@ def test_the_default_workers_are_the_cores_this_process_may_use(monkeypatch):
 
 def test_the_plan_covers_every_world_once_in_equal_shares_per_worker():
     for runs, workers in [(1, 4), (100_000, 2), (1_000_000, 2), (10_000, 3), (RUNS, 3)]:
-        chunks = plan(runs, workers)
+        chunks = [work.chunk for work in plan(runs, workers)]
         assert [c.first for c in chunks] == list(np.cumsum([0] + [c.size for c in chunks[:-1]]))
         assert sum(c.size for c in chunks) == runs
         assert max(c.size for c in chunks) - min(c.size for c in chunks) <= 1 or len(chunks) == 1
@@ -99,19 +99,18 @@ def test_the_plan_covers_every_world_once_in_equal_shares_per_worker():
             assert len(chunks) % workers == 0
 
 
-def test_scenarios_run_together_cut_their_worlds_alike_into_shares_per_worker():
-    for runs, workers, scenarios in [
-        (10_000, 2, 2),
-        (10_000, 2, 3),
-        (100_000, 2, 4),
-        (9_000, 4, 2),
-    ]:
-        chunks = plan(runs, workers, scenarios=scenarios)
-        assert sum(c.size for c in chunks) == runs
-        assert (len(chunks) * scenarios) % workers == 0
-    assert [c.size for c in plan(10_000, 2, scenarios=2)] == [10_000]  # one chunk each
-    assert [c.size for c in plan(10_000, 2, scenarios=3)] == [5_000, 5_000]
-    assert plan(50_000, 3, scenarios=1) == plan(50_000, 3)
+def test_scenarios_run_together_are_cut_as_one_run_into_shares_per_worker():
+    for runs, workers, scenarios in [(10_000, 2, 3), (100_000, 2, 4), (9_000, 4, 2), (700, 2, 5)]:
+        work = plan(runs, workers, scenarios=scenarios)
+        for scenario in range(scenarios):  # every world of every scenario, once, in order
+            chunks = [w.chunk for w in work if w.scenario == scenario]
+            assert [c.first for c in chunks] == list(np.cumsum([0] + [c.size for c in chunks[:-1]]))
+            assert sum(c.size for c in chunks) == runs
+        assert max(w.chunk.size for w in work) <= 16_384
+    sizes = [(w.scenario, w.chunk.size) for w in plan(10_000, 2, scenarios=2)]
+    assert sizes == [(0, 10_000), (1, 10_000)]  # one chunk each
+    sizes = [(w.scenario, w.chunk.size) for w in plan(10_000, 2, scenarios=3)]
+    assert sizes == [(0, 10_000), (1, 5_000), (1, 5_000), (2, 10_000)]  # 15,000 worlds a worker
 
 
 def _together(order=None, **options) -> list[Results]:
