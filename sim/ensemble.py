@@ -63,8 +63,8 @@ def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE, scenarios: int =
     The scenarios' worlds are laid end to end and cut into equal pieces of at most
     ``chunk_size``, their number rounded up to a multiple of the workers so that every worker gets
     the same share (unless pieces would fall below :data:`MIN_CHUNK`). A piece that spans two
-    scenarios becomes a chunk of each. One scenario on two workers: an even number of chunks;
-    two scenarios of 10,000 worlds: one chunk each; three: 10,000, 5,000 + 5,000 and 10,000.
+    scenarios becomes a chunk of each. On two workers, one scenario gets an even number of chunks;
+    two scenarios of 10,000 worlds get one chunk each; three get 10,000, 5,000 + 5,000 and 10,000.
     """
     total = runs * scenarios
     count = -(-total // chunk_size)
@@ -178,12 +178,13 @@ def run(
             not depend on it.
         progress: called as ``progress(done_worlds, total_worlds)`` as chunks finish.
         chunk_size: most worlds one model simulates at once; results do not depend on it.
-        _order: testing hook: reorders the chunks before they are run or submitted.
+        _order: testing hook: reorders the work (:func:`plan`) before it is run or submitted.
 
     """
-    return run_all([scenario], runs, seed, workers, progress, chunk_size=chunk_size, _order=_order)[
-        0
-    ]
+    (results,) = run_all(
+        [scenario], runs, seed, workers, progress, chunk_size=chunk_size, _order=_order
+    )
+    return results
 
 
 def run_all(
@@ -217,6 +218,8 @@ def run_all(
     workers = _check(runs, seed, workers)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if not scenarios:
+        return []
     work = plan(runs, workers, chunk_size, len(scenarios))
     if _order is not None:
         work = list(_order(work))
