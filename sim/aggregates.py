@@ -49,7 +49,9 @@ EVENTS = ("summit", "sanctions", "moratorium_start", "settlement")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 FIXED_POINT = 2**30
-"""Scale of the fixed-point sums behind the means."""
+"""Scale of the fixed-point sums behind the means: each value is truncated to units of
+``1 / FIXED_POINT`` and the units are summed as integers, exactly and in any order, so that
+merged chunks give the same means as one chunk."""
 MEAN_FACTORS = {"territory_pct": 100.0}
 """Means reported in another unit than the value observed (territory: share -> percent)."""
 
@@ -120,11 +122,6 @@ def bins_for(variable: str) -> Bins:
     if variable.startswith("blame_"):
         return SHARE_BINS
     raise KeyError(f"no bins defined for {variable!r}")
-
-
-def _fixed_sum(values: np.ndarray) -> int:
-    """The sum of ``values`` in units of ``1 / FIXED_POINT``, each truncated: exact, any order."""
-    return int((values * FIXED_POINT).astype(np.int64).sum())
 
 
 class _Histogram:
@@ -297,7 +294,7 @@ class DailyAggregates:
                 sums[column] = np.count_nonzero(value) * FIXED_POINT
             else:
                 measured.append(column)
-        if measured:  # one pass for all: the same truncated units as _fixed_sum, summed exactly
+        if measured:  # all in one pass: truncated to fixed-point units, summed exactly
             stacked = np.stack([values[self.mean_names[column]] for column in measured])
             stacked *= FIXED_POINT
             sums[measured] = stacked.astype(np.int64).sum(axis=1)
