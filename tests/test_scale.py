@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import platform
 import random
+import subprocess
+import sys
 import threading
 from functools import lru_cache
 
@@ -260,3 +263,45 @@ def test_aggregates_do_not_grow_with_the_worlds():
         keys_small, _ = small.counts(variable)
         keys_large, _ = large.counts(variable)
         assert len(keys_large) < 4 * max(len(keys_small), 100)
+
+
+FREED_HEAP = """
+import resource, sys
+from sim.ensemble import run
+from sim.forking import wait_for_helpers
+from sim.scenario import load_scenario
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
+
+spec = load_scenario(sys.argv[1], ["horizon_days=30"])
+run(spec, runs=100, seed=0, workers=1)
+baseline = rss_mb()
+freed, pinned = [], []
+for _ in range(2000):  # 200 MB freed between live objects: the allocator keeps it mapped
+    freed.append(bytes(100_000))
+    pinned.append(bytes(600))
+del freed
+before = rss_mb()
+run(spec, runs=4096, seed=0, workers=2)
+wait_for_helpers()
+print(baseline, before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="freed memory is handed back with glibc's malloc_trim",
+)
+def test_a_helper_does_not_inherit_memory_this_process_has_freed():
+    done = subprocess.run(
+        [sys.executable, "-c", FREED_HEAP, str(SCENARIOS / "summit.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    baseline_mb, before_mb, helper_peak_mb = map(int, done.stdout.split())
+    freed_mb = before_mb - baseline_mb
+    assert freed_mb > 100  # most of the freed 200 MB were still resident before the run
+    assert helper_peak_mb < baseline_mb + freed_mb / 2  # the helper, forked then, did not map them
