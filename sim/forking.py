@@ -56,7 +56,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     """The C library's ``malloc_trim`` (glibc), or None where it has none (macOS, musl)."""
     try:
         return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except OSError:
+    except (OSError, TypeError):  # no C library to open this way (Windows)
         return None
 
 
@@ -67,8 +67,8 @@ def release_freed_memory() -> None:
     the columns of a large run's ``worlds`` frame after the frame is dropped (about 240 MB at
     1,000,000 worlds). A helper forked then shares those pages, and the two processes copy them
     page by page as both reuse them: the tree's memory grows by what was freed. glibc's
-    ``malloc_trim(0)`` returns every free page to the system (about 15 ms for 240 MB; next to
-    nothing when little is free). Elsewhere this does nothing.
+    ``malloc_trim(0)`` returns every free page to the system (about 15 ms for 240 MB, 1.5 ms
+    after a 10,000-world run). Elsewhere this does nothing.
     """
     trim = _malloc_trim()
     if trim is not None:
