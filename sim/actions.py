@@ -84,7 +84,8 @@ class Action:
 
 
 NONE: Components = {}
-"""The components of an action unavailable in every world: not computed (see ``sim.decision``)."""
+"""The components of an action unavailable in every world: not computed. Return it only with an
+all-False mask: :func:`sim.decision.choose` then skips the action without counting the mask."""
 
 
 def _n(ctx: Context) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.actions import Action, Components
+from sim.actions import NONE, Action, Components
 from sim.context import Context
 
 TINY = np.finfo(np.float64).tiny
@@ -110,7 +110,7 @@ def choose(
             components.append({})
             continue
         available, parts = action.utility(ctx)
-        count = np.count_nonzero(available)
+        count = 0 if parts is NONE else np.count_nonzero(available)  # NONE: available nowhere
         if not count:
             totals.append(None)
             components.append({})
@@ -123,7 +123,8 @@ def choose(
         else:
             dense.append((column, available, count == n, total))
     index = np.zeros(n, dtype=np.intp)
-    best = np.full(n, -np.inf)
+    best = np.empty(n)
+    best.fill(-np.inf)
     if dense:
         # The noise of every widely available action in one pass: log(-log(u)), subtracted below.
         noise = uniforms[:, np.array([column for column, *_ in dense], dtype=np.intp)]
@@ -139,7 +140,7 @@ def choose(
                 better &= available
             np.copyto(index, column, where=better)
             np.copyto(best, logit, where=better)
-    per_world = np.ndim(rationality) > 0
+    per_world = isinstance(rationality, np.ndarray) and rationality.ndim > 0
     for column, available, total in sparse:
         rows = available.nonzero()[0]
         lam = rationality[rows] if per_world else rationality
