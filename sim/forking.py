@@ -6,7 +6,8 @@ figures) are shared with helpers forked from the calling process (:func:`share`,
 object in place, and this process works too. Forking is safe on Linux while no other thread runs
 (Python warns that a child forked from a multi-threaded process can deadlock); a pool's own
 thread outlives work that does not wait for its helpers to exit (:func:`let_helpers_leave`), so
-whoever forks next first waits for it (:func:`wait_for_helpers`). Memory this process has freed
+whoever forks next first waits for it (:func:`wait_for_helpers`), and so does the interpreter at
+exit. Memory this process has freed
 is handed back to the system before helpers fork, so that they do not inherit it
 (:func:`release_freed_memory`).
 """
@@ -102,7 +103,24 @@ def let_helpers_leave(pool: ProcessPoolExecutor) -> None:
     global _leaving
     # CPython's name for the pool's thread (3.9 to 3.13); without it, wait as before.
     _leaving = getattr(pool, "_executor_manager_thread", None)
+    if _leaving is not None:
+        _wait_for_helpers_at_exit()
     pool.shutdown(wait=_leaving is None)
+
+
+@functools.cache
+def _wait_for_helpers_at_exit() -> None:
+    """Have the interpreter wait for the last pool's thread before it shuts pools down (once).
+
+    At exit, CPython wakes the thread of every pool still shutting down
+    (``concurrent.futures.process._python_exit``). Before 3.12.8 and 3.13.1 that call races with
+    the thread closing its pipe (CPython gh-125451) and can print "OSError: Bad file descriptor"
+    after a run that returned without waiting. Callbacks of ``threading._register_atexit`` run
+    before it, the latest first; where CPython has none, exit is as before.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        register(wait_for_helpers)
 
 
 def wait_for_helpers() -> None:

@@ -305,3 +305,39 @@ def test_a_helper_does_not_inherit_memory_this_process_has_freed():
     freed_mb = before_mb - baseline_mb
     assert freed_mb > 100  # most of the freed 200 MB were still resident before the run
     assert helper_peak_mb < baseline_mb + freed_mb / 2  # the helper, forked then, did not map them
+
+
+EXIT_RIGHT_AFTER_A_RUN = """
+import sys, time
+import concurrent.futures.process as pool_internals
+from sim.ensemble import run
+from sim.scenario import load_scenario
+
+def slow_wakeup(self):  # CPython's wake-up at exit, with its race window held open
+    if not self._closed:
+        time.sleep(0.2)
+        self._writer.send_bytes(b"")
+
+pool_internals._ThreadWakeup.wakeup = slow_wakeup
+run(load_scenario(sys.argv[1], ["horizon_days=30"]), runs=4096, seed=0, workers=2)
+print("ran")
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not hasattr(threading, "_register_atexit"),
+    reason="helpers are forked on Linux; the exit hook is CPython's",
+)
+def test_exiting_right_after_a_run_prints_no_error():
+    """A run returns before its helper exits; the interpreter then waits for it at exit.
+
+    Without that, CPython's pool shutdown at exit races with the pool's thread closing its pipe
+    (CPython gh-125451, fixed in 3.12.8 and 3.13.1) and prints an OSError after the user's output.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_RIGHT_AFTER_A_RUN, str(SCENARIOS / "summit.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ran\n", "")
