@@ -204,6 +204,8 @@ def test_ctrl_c_during_a_run_leaves_no_results_folder(tmp_path):
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # As at a terminal: a shell's background job would otherwise inherit SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(3)
     process.send_signal(signal.SIGINT)
