@@ -7,9 +7,8 @@ object in place, and this process works too. Forking is safe on Linux while no o
 (Python warns that a child forked from a multi-threaded process can deadlock); a pool's own
 thread outlives work that does not wait for its helpers to exit (:func:`let_helpers_leave`), so
 whoever forks next first waits for it (:func:`wait_for_helpers`), and so does the interpreter at
-exit. Memory this process has freed
-is handed back to the system before helpers fork, so that they do not inherit it
-(:func:`release_freed_memory`).
+exit. Memory this process has freed is handed back to the system before helpers fork, so that
+they do not inherit it (:func:`release_freed_memory`).
 """
 
 from __future__ import annotations
