@@ -476,7 +476,7 @@ def schema() -> None:
 
 @app.command("list")
 def list_scenarios() -> None:
-    """List the bundled scenarios: file, name, and the question each one asks.
+    """List the bundled scenarios: the path to run, name, and the question each one asks.
 
     Example: sim list
     """
@@ -490,7 +490,7 @@ def list_scenarios() -> None:
             name = load_scenario(path).name
         except ScenarioError as err:
             name = f"(invalid: {err.message})"
-        rows.append((path.name, name, _first_comment(path)))
+        rows.append((str(path), name, _first_comment(path)))  # the path to give `sim run`
     width_file = max(len(row[0]) for row in rows)
     width_name = max(len(row[1]) for row in rows)
     for file, name, question in rows:

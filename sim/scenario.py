@@ -152,6 +152,14 @@ def bundled_scenarios() -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
+def _bundled_hint(path: Path) -> str:
+    """Where the bundled scenario of that file name is, for a path that does not exist."""
+    for bundled in bundled_scenarios():
+        if bundled.name in (path.name, f"{path.name}.yaml"):
+            return f" (the bundled scenario {bundled.name} is {bundled})"
+    return ""
+
+
 # --- reading and parsing -------------------------------------------------------------------------
 
 
@@ -304,7 +312,7 @@ def _read(path: Path, file: str) -> str:
         with path.open("rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError("file not found", file=file) from None
+        raise ScenarioError("file not found" + _bundled_hint(path), file=file) from None
     except (OSError, ValueError) as err:  # permissions, a NUL byte in the name, ...
         reason = getattr(err, "strerror", None) or err
         raise ScenarioError(f"cannot read the file: {reason}", file=file) from None

@@ -187,13 +187,25 @@ def test_schema_is_json_with_actors(runner):
     assert "actors" in schema["required"]
 
 
-def test_list_shows_file_name_and_question(runner, tmp_path):
+def test_list_shows_the_path_to_run_and_the_question(runner, tmp_path):
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "minimal.yaml").write_text(TEXT, encoding="utf-8")
     result = runner.invoke(app, ["list"])
     assert result.exit_code == 0
-    assert result.stdout.split()[:4] == ["minimal.yaml", "Minimal", "test", "scenario"]
+    assert result.stdout.split()[:4] == ["scenarios/minimal.yaml", "Minimal", "test", "scenario"]
     assert "Does a lone deadline move anyone?" in result.stdout
+
+
+def test_a_bundled_scenario_named_without_its_folder_is_pointed_to(runner, tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "minimal.yaml").write_text(TEXT, encoding="utf-8")
+    for name in ("minimal.yaml", "minimal"):
+        result = runner.invoke(app, ["run", name])
+        assert_user_error(result.exit_code, result.stderr, name, "file not found")
+        assert "the bundled scenario minimal.yaml is scenarios/minimal.yaml" in result.stderr
+    result = runner.invoke(app, ["run", "other.yaml"])
+    assert_user_error(result.exit_code, result.stderr, "other.yaml", "file not found")
+    assert "bundled" not in result.stderr
 
 
 @pytest.mark.parametrize("command", ["run", "validate", "schema", "list"])
