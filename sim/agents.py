@@ -54,7 +54,6 @@ class ActorAgent(mesa.Agent):
         self.actions: tuple[Action, ...] = CATALOGUE[role]
         disabled = set(params.disabled_actions)
         self.enabled = np.array([a.name not in disabled for a in self.actions])
-        self.last_choice: Choice | None = None
         self.policy: Policy | None = None
 
     @property
@@ -90,7 +89,6 @@ class ActorAgent(mesa.Agent):
         if self.policy is not None:
             choice.index = self.policy(self, ctx, choice)
             columns = list(range(len(self.actions)))
-        self.last_choice = choice
         chosen = np.bincount(choice.index, minlength=len(self.actions))
         for column in columns:
             if column == 0 or not chosen[column]:

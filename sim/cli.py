@@ -43,6 +43,9 @@ def main() -> None:
     Usage errors typer finds itself (a non-numeric ``--seed``, an unknown option, a missing
     argument) are printed like every other bad input: one ``error:`` line, exit status 2.
     """
+    from sim.forking import tune_allocator
+
+    tune_allocator()  # this process is the command's own
     try:
         code = app(prog_name="sim", standalone_mode=False)
     except ClickException as err:

@@ -77,6 +77,41 @@ def release_freed_memory() -> None:
         trim(0)
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""glibc's ``mallopt`` parameters (``malloc.h``)."""
+HEAP_UP_TO = 32 * 2**20
+"""Blocks below this size come from the heap once :func:`tune_allocator` has run (glibc's own
+ceiling for its adaptive threshold); the heap is trimmed when twice this is free at its top."""
+
+
+@functools.cache
+def _mallopt() -> Callable[[int, int], int] | None:
+    """The C library's ``mallopt`` (glibc), or None where it has none (macOS)."""
+    try:
+        return getattr(ctypes.CDLL(None), "mallopt", None)
+    except (OSError, TypeError):  # no C library to open this way (Windows)
+        return None
+
+
+def tune_allocator() -> None:
+    """Keep the C allocator from handing memory back and forth day after day.
+
+    A chunk frees and allocates the same arrays every simulated day, some of them above glibc's
+    starting threshold for mapping a block on its own (128 kB; the noise of one decision over
+    16,384 worlds is 1.2 MB). Depending on what the process did before, glibc then maps and
+    unmaps them, or trims the top of its heap, and the next day's arrays fault their pages in
+    again: 25,000 to 45,000 page faults a chunk of 16,129 worlds, 250,000 at worst, against none
+    with fixed thresholds (``docs/performance.md``). This fixes them: blocks below
+    :data:`HEAP_UP_TO` come from the heap, which is trimmed only when twice that is free at its
+    top. It changes how the whole process allocates, so it runs only in processes the toolkit
+    owns: forked helpers and the ``sim`` command. Elsewhere (no glibc) it does nothing.
+    """
+    mallopt = _mallopt()
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, HEAP_UP_TO)
+        mallopt(M_TRIM_THRESHOLD, 2 * HEAP_UP_TO)
+
+
 @contextmanager
 def frozen_objects() -> Iterator[None]:
     """Keep the cyclic garbage collector off this process's objects while helpers fork.
@@ -157,7 +192,7 @@ def share[Item, Result](
 
     """
     release_freed_memory()  # before the helpers fork, so that they do not inherit it
-    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context, initializer=tune_allocator)
     dealer = Dealer(items, lambda item: submit(pool, item))
     try:
         with frozen_objects():

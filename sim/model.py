@@ -283,7 +283,5 @@ class NegotiationModel(mesa.Model):
         stays at one chunk's worth.
         """
         self.running = False
-        for agent in self.actors:
-            agent.last_choice = None
         del self.state, self.world, self.actor_params, self.derived, self.streams
         self.aggregates = None

@@ -341,3 +341,51 @@ def test_exiting_right_after_a_run_prints_no_error():
         timeout=120,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "ran\n", "")
+
+
+FAULTS_OF_A_SECOND_CHUNK = """
+import resource, sys
+from sim.ensemble import run_chunk
+from sim.forking import run_tasks
+from sim.scenario import load_scenario
+
+spec = load_scenario(sys.argv[1], ["horizon_days=60"])
+
+def second_chunk_faults():
+    run_chunk(spec, 0, 0, 16_129)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    run_chunk(spec, 0, 0, 16_129)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+here = second_chunk_faults()  # a caller's process: its allocator is left as it is
+in_helper, _ = run_tasks([second_chunk_faults, lambda: 0], workers=2)  # the first goes to a helper
+print(here, in_helper)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="the allocator is tuned through glibc's mallopt",
+)
+def test_a_helper_reuses_its_memory_from_one_simulated_day_to_the_next():
+    """In a helper, a chunk's daily arrays come back from the heap without faulting pages in."""
+    done = subprocess.run(
+        [sys.executable, "-c", FAULTS_OF_A_SECOND_CHUNK, str(SCENARIOS / "summit.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    here, in_helper = map(int, done.stdout.split())
+    assert in_helper < 2_000, (here, in_helper)
+
+
+def test_the_sim_command_tunes_the_allocator_of_its_own_process(monkeypatch, capsys):
+    from sim import cli, forking
+
+    calls = []
+    monkeypatch.setattr(forking, "tune_allocator", lambda: calls.append("tuned"))
+    monkeypatch.setattr(sys, "argv", ["sim", "list"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert (exited.value.code, calls) == (0, ["tuned"])
+    assert "summit" in capsys.readouterr().out
