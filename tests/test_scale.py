@@ -265,6 +265,20 @@ def test_aggregates_do_not_grow_with_the_worlds():
         assert len(keys_large) < 4 * max(len(keys_small), 100)
 
 
+ON_GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+
+
+def _run_script(script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter, the summit scenario's path as its argument."""
+    return subprocess.run(
+        [sys.executable, "-c", script, str(SCENARIOS / "summit.yaml")],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
+    )
+
+
 FREED_HEAP = """
 import resource, sys
 from sim.ensemble import run
@@ -290,17 +304,9 @@ print(baseline, before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss /
 """
 
 
-@pytest.mark.skipif(
-    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-    reason="freed memory is handed back with glibc's malloc_trim",
-)
+@pytest.mark.skipif(not ON_GLIBC, reason="freed memory is handed back with glibc's malloc_trim")
 def test_a_helper_does_not_inherit_memory_this_process_has_freed():
-    done = subprocess.run(
-        [sys.executable, "-c", FREED_HEAP, str(SCENARIOS / "summit.yaml")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _run_script(FREED_HEAP)
     baseline_mb, before_mb, helper_peak_mb = map(int, done.stdout.split())
     freed_mb = before_mb - baseline_mb
     assert freed_mb > 100  # most of the freed 200 MB were still resident before the run
@@ -334,12 +340,7 @@ def test_exiting_right_after_a_run_prints_no_error():
     Without that, CPython's pool shutdown at exit races with the pool's thread closing its pipe
     (CPython gh-125451, fixed in 3.12.8 and 3.13.1) and prints an OSError after the user's output.
     """
-    done = subprocess.run(
-        [sys.executable, "-c", EXIT_RIGHT_AFTER_A_RUN, str(SCENARIOS / "summit.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run_script(EXIT_RIGHT_AFTER_A_RUN, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ran\n", "")
 
 
@@ -363,18 +364,10 @@ print(here, in_helper)
 """
 
 
-@pytest.mark.skipif(
-    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-    reason="the allocator is tuned through glibc's mallopt",
-)
+@pytest.mark.skipif(not ON_GLIBC, reason="the allocator is tuned through glibc's mallopt")
 def test_a_helper_reuses_its_memory_from_one_simulated_day_to_the_next():
     """In a helper, a chunk's daily arrays come back from the heap without faulting pages in."""
-    done = subprocess.run(
-        [sys.executable, "-c", FAULTS_OF_A_SECOND_CHUNK, str(SCENARIOS / "summit.yaml")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _run_script(FAULTS_OF_A_SECOND_CHUNK)
     here, in_helper = map(int, done.stdout.split())
     assert in_helper < 2_000, (here, in_helper)
 
