@@ -54,10 +54,10 @@ def available_cores() -> int:
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """The C library's ``malloc_trim`` (glibc), or None where it has none (macOS, musl)."""
+def _c_library_function(name: str) -> Callable[..., int] | None:
+    """A function of the C library, such as glibc's ``malloc_trim``, or None where it has none."""
     try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+        return getattr(ctypes.CDLL(None), name, None)
     except (OSError, TypeError):  # no C library to open this way (Windows)
         return None
 
@@ -72,7 +72,7 @@ def release_freed_memory() -> None:
     ``malloc_trim(0)`` returns every free page to the system (about 15 ms for 240 MB, 1.5 ms
     after a 10,000-world run). Elsewhere this does nothing.
     """
-    trim = _malloc_trim()
+    trim = _c_library_function("malloc_trim")  # not in macOS's or musl's C library
     if trim is not None:
         trim(0)
 
@@ -82,15 +82,6 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 HEAP_UP_TO = 32 * 2**20
 """Blocks below this size come from the heap once :func:`tune_allocator` has run (glibc's own
 ceiling for its adaptive threshold); the heap is trimmed when twice this is free at its top."""
-
-
-@functools.cache
-def _mallopt() -> Callable[[int, int], int] | None:
-    """The C library's ``mallopt`` (glibc), or None where it has none (macOS)."""
-    try:
-        return getattr(ctypes.CDLL(None), "mallopt", None)
-    except (OSError, TypeError):  # no C library to open this way (Windows)
-        return None
 
 
 def tune_allocator() -> None:
@@ -106,7 +97,7 @@ def tune_allocator() -> None:
     top. It changes how the whole process allocates, so it runs only in processes the toolkit
     owns: forked helpers and the ``sim`` command. Elsewhere (no glibc) it does nothing.
     """
-    mallopt = _mallopt()
+    mallopt = _c_library_function("mallopt")  # not in macOS's C library; a no-op in musl's
     if mallopt is not None:
         mallopt(M_MMAP_THRESHOLD, HEAP_UP_TO)
         mallopt(M_TRIM_THRESHOLD, 2 * HEAP_UP_TO)
