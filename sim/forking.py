@@ -91,8 +91,8 @@ def tune_allocator() -> None:
     starting threshold for mapping a block on its own (128 kB; the noise of one decision over
     16,384 worlds is 1.2 MB). Depending on what the process did before, glibc then maps and
     unmaps them, or trims the top of its heap, and the next day's arrays fault their pages in
-    again: 25,000 to 45,000 page faults a chunk of 16,129 worlds, 250,000 at worst, against none
-    with fixed thresholds (``docs/performance.md``). This fixes them: blocks below
+    again: 25,000 to 45,000 page faults a chunk of 16,129 worlds, 250,000 at worst, against
+    about 100 with fixed thresholds (``docs/performance.md``). This fixes them: blocks below
     :data:`HEAP_UP_TO` come from the heap, which is trimmed only when twice that is free at its
     top. It changes how the whole process allocates, so it runs only in processes the toolkit
     owns: forked helpers and the ``sim`` command. Elsewhere (no glibc) it does nothing.
