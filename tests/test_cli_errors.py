@@ -216,17 +216,21 @@ def test_every_command_has_help_with_an_example(runner, command):
     assert f"sim {command}" in result.stdout
 
 
-def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, monkeypatch):
-    """With a stand-in ensemble: the contract with sim.ensemble and Results, and folder naming."""
+class FakeResults:
+    """What the command needs of ``Results``: a summary and a folder to save into."""
+
+    def summary_text(self) -> str:
+        return "SUMMARY"
+
+    def save(self, folder: Path, command: str, **options) -> Path:
+        folder.mkdir(parents=True)
+        return folder
+
+
+@pytest.fixture
+def ensemble_calls(monkeypatch) -> list[tuple]:
+    """Replace ``sim.ensemble`` by a stand-in; the list records each ``run`` call's arguments."""
     calls = []
-
-    class FakeResults:
-        def summary_text(self) -> str:
-            return "SUMMARY"
-
-        def save(self, folder: Path, command: str, **options) -> Path:
-            folder.mkdir(parents=True)
-            return folder
 
     def fake_run(scenario, *, runs, seed, workers, progress):
         calls.append((scenario.name, runs, seed, workers))
@@ -234,15 +238,36 @@ def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, monkeypat
         return FakeResults()
 
     monkeypatch.setitem(sys.modules, "sim.ensemble", types.SimpleNamespace(run=fake_run))
+    return calls
+
+
+def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, ensemble_calls):
+    """With a stand-in ensemble: the contract with sim.ensemble and Results, and folder naming."""
     (tmp_path / "results" / "minimal-seed3").mkdir(parents=True)
 
     result = runner.invoke(app, ["run", str(MINIMAL), "--runs", "5", "--seed", "3"])
 
     assert result.exit_code == 0, result.output
-    assert calls == [("Minimal test scenario", 5, 3, None)]
+    assert ensemble_calls == [("Minimal test scenario", 5, 3, None)]
     assert "SUMMARY" in result.stdout
     assert f"Results written to {Path('results') / 'minimal-seed3-2'}" in result.stdout
     assert (tmp_path / "results" / "minimal-seed3-2").is_dir()
+
+
+@pytest.mark.parametrize(("workers", "warned"), [(3, True), (2, False)])
+def test_more_workers_than_cores_is_honoured_with_a_warning(
+    runner, monkeypatch, ensemble_calls, workers, warned
+):
+    monkeypatch.setattr("sim.forking.available_cores", lambda: 2)
+
+    result = runner.invoke(app, ["run", str(MINIMAL), "--runs", "5", "--workers", str(workers)])
+
+    assert result.exit_code == 0, result.output
+    assert ensemble_calls == [("Minimal test scenario", 5, 0, workers)]
+    expected = f"warning: --workers {workers} is more than the 2 core(s) this process may use"
+    assert (expected in result.stderr) is warned
+    if not warned:
+        assert result.stderr == ""
 
 
 # --- the real command line, in a subprocess ------------------------------------------------------
