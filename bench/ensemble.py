@@ -221,9 +221,9 @@ def _machine() -> dict:
     }
 
 
-def _row(name: str, worlds: int, horizon: int, workers: str, result: dict) -> dict:
+def _row(name: str, worlds: int, horizon: int, workers: int, result: dict) -> dict:
     best = min(result["times"])
-    helpers = max(int(workers) - 1, 0)  # the measuring process is one of the workers
+    helpers = max(workers - 1, 0)  # the measuring process is one of the workers
     bound = result["self_peak_mb"] + helpers * result["largest_worker_peak_mb"]
     return {
         "measurement": name,
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
     models = 20 if args.quick else args.batch_models
     from sim.forking import available_cores  # the default of sim.run, for labels and the bound
 
-    workers = str(args.workers or available_cores())
+    workers = args.workers or available_cores()
     worker_args = ["--workers", str(args.workers)] if args.workers else []
     rows = []
 

@@ -24,7 +24,7 @@ def test_the_ensemble_measurement_runs_and_reports_per_world_figures(bench):
     assert result["frame_bytes"] > 300 * 100  # about 240 bytes a world
     result.update(self_peak_mb=100.0, largest_worker_peak_mb=50.0)
     result.update(tree_peak_rss_mb=120.0, tree_peak_pss_mb=110.0)
-    row = bench._row("sim.run", 300, 10, "2", result)
+    row = bench._row("sim.run", 300, 10, 2, result)
     assert row["worlds_per_s"] == pytest.approx(300 / min(result["times"]), rel=0.01)
     assert row["peak_bound_mb"] == 150.0  # this process plus one helper
 
