@@ -164,15 +164,16 @@ def _check_options(runs: int, seed: int, workers: int | None, fmt: str) -> tuple
         _fail(f"--seed: expected a seed >= 0, got {seed}")
     if workers is not None and workers < 1:
         _fail(f"--workers: expected a number of workers >= 1, got {workers}")
-    if workers is not None:
-        _warn_about_extra_workers(workers)
     if fmt not in ("png", "svg"):
         _fail(f"--format: expected png or svg, got {fmt!r}")
     return ("png",) if fmt == "png" else ("png", "svg")
 
 
-def _warn_about_extra_workers(workers: int) -> None:
+def _warn_about_extra_workers(workers: int | None) -> None:
     """Warn (and go on) when ``--workers`` asks for more processes than this process has cores.
+
+    Called once the input is known to be good, just before the run, so that bad input still gets
+    exactly one line.
 
     The request is honoured, but the extra processes only take turns on the same cores, and each
     holds its own copy of a chunk's model: about 150 MB at a full chunk of 16,384 worlds.
@@ -180,7 +181,7 @@ def _warn_about_extra_workers(workers: int) -> None:
     from sim.forking import available_cores
 
     cores = available_cores()
-    if workers > cores:
+    if workers is not None and workers > cores:
         typer.echo(
             f"warning: --workers {workers} is more than the {cores} core(s) this process may "
             "use: the run will not be faster, and each worker needs its own memory",
@@ -242,6 +243,7 @@ def run(
 
     from sim.ensemble import run as run_ensemble
 
+    _warn_about_extra_workers(workers)
     results = _with_progress(
         lambda progress: run_ensemble(
             loaded, runs=runs, seed=seed, workers=workers, progress=progress
@@ -287,6 +289,7 @@ def compare(
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:
         _fail(str(err))
+    _warn_about_extra_workers(workers)
     comparison = _with_progress(
         lambda progress: compare_scenarios(
             loaded, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
@@ -392,6 +395,7 @@ def rerun(
 
     from sim.ensemble import run as run_ensemble
 
+    _warn_about_extra_workers(workers)
     results = _with_progress(
         lambda progress: run_ensemble(
             saved.scenario, runs=saved.runs, seed=saved.seed, workers=workers, progress=progress

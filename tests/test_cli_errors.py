@@ -270,6 +270,13 @@ def test_more_workers_than_cores_is_honoured_with_a_warning(
         assert result.stderr == ""
 
 
+def test_bad_input_with_many_workers_still_gets_one_line(runner, monkeypatch):
+    monkeypatch.setattr("sim.forking.available_cores", lambda: 2)
+    result = runner.invoke(app, ["run", "no_such_scenario.yaml", "--workers", "64"])
+    assert_user_error(result.exit_code, result.stderr, "no_such_scenario.yaml", "file not found")
+    assert "warning" not in result.stderr
+
+
 # --- the real command line, in a subprocess ------------------------------------------------------
 
 
