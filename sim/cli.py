@@ -182,9 +182,10 @@ def _warn_about_extra_workers(workers: int | None) -> None:
 
     cores = available_cores()
     if workers is not None and workers > cores:
+        these = "the 1 core" if cores == 1 else f"the {cores} cores"
         typer.echo(
-            f"warning: --workers {workers} is more than the {cores} core(s) this process may "
-            "use: the run will not be faster, and each worker needs its own memory",
+            f"warning: --workers {workers} is more than {these} this process may use: "
+            "the run will not be faster, and each worker needs its own memory",
             err=True,
         )
 

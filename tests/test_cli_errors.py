@@ -264,7 +264,7 @@ def test_more_workers_than_cores_is_honoured_with_a_warning(
 
     assert result.exit_code == 0, result.output
     assert ensemble_calls == [("Minimal test scenario", 5, 0, workers)]
-    expected = f"warning: --workers {workers} is more than the 2 core(s) this process may use"
+    expected = f"warning: --workers {workers} is more than the 2 cores this process may use"
     assert (expected in result.stderr) is warned
     if not warned:
         assert result.stderr == ""
