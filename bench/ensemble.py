@@ -7,8 +7,9 @@ Usage::
     .venv/bin/python bench/ensemble.py --quick    # a smoke test in a few seconds
 
 Every measurement runs in a fresh Python process (so peak memory is its own), which times
-``sim.run`` (best of ``--repeat``) or ``mesa.batch_run`` after the imports. Peak memory, from the
-kernel's high-water marks: the measuring process's own peak (it runs chunks too) plus
+``sim.run`` (best of ``--repeat``) or ``mesa.batch_run`` after the imports; each repeat starts its
+clock once the last one's helper has exited, so that it times a run on its own. Peak memory,
+from the kernel's high-water marks: the measuring process's own peak (it runs chunks too) plus
 ``workers - 1`` times the largest helper's peak, a bound on the whole tree's peak resident memory
 (it counts the pages a forked helper shares with its parent twice). This process also samples
 the tree every 0.25 s (the sum of RSS, and of PSS, which counts shared pages once): cheap enough
@@ -49,6 +50,7 @@ def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int)
     spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
     times = []
     for index in range(repeat):
+        wait_for_helpers()  # the last repeat's helper exits on its own time, not this one's
         start = time.perf_counter()
         results = run(spec, runs=runs, seed=index, workers=workers)
         times.append(time.perf_counter() - start)
@@ -68,6 +70,7 @@ def _measure_compare(runs: int, workers: int | None, repeat: int) -> dict:
     scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in names]
     times = []
     for index in range(repeat):
+        wait_for_helpers()
         start = time.perf_counter()
         compare(scenarios, runs=runs, seed=index, workers=workers)
         times.append(time.perf_counter() - start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,35 @@ def test_the_compare_measurement_runs_the_bundled_scenarios_together(bench, monk
     result = bench._measure_compare(runs=50, workers=2, repeat=1)
     assert len(result["times"]) == 1 and result["times"][0] > 0
     assert seen == [4]
+
+
+@pytest.mark.parametrize("measure", ["_measure_ensemble", "_measure_compare"])
+def test_each_repeat_starts_its_clock_after_the_last_repeats_helper_has_exited(
+    bench, monkeypatch, measure
+):
+    from sim import comparison, ensemble, forking
+
+    events = []
+    real_wait, real_run, real_compare = forking.wait_for_helpers, ensemble.run, comparison.compare
+
+    def wait() -> None:
+        if sys._getframe(1).f_globals["__name__"] == bench.__name__:  # not the runs' own waits
+            events.append("wait")
+        real_wait()
+
+    def run(*args, **kwargs):
+        events.append("run")
+        return real_run(*args, **kwargs)
+
+    def compare(*args, **kwargs):
+        events.append("run")
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(forking, "wait_for_helpers", wait)
+    monkeypatch.setattr(ensemble, "run", run)
+    monkeypatch.setattr(comparison, "compare", compare)
+    if measure == "_measure_ensemble":
+        bench._measure_ensemble(runs=200, horizon=10, workers=2, repeat=2)
+    else:
+        bench._measure_compare(runs=20, workers=2, repeat=2)
+    assert events == ["wait", "run", "wait", "run", "wait"]
