@@ -58,24 +58,23 @@ def test_each_repeat_starts_its_clock_after_the_last_repeats_helper_has_exited(
     from sim import comparison, ensemble, forking
 
     events = []
-    real_wait, real_run, real_compare = forking.wait_for_helpers, ensemble.run, comparison.compare
+    real_wait = forking.wait_for_helpers
 
     def wait() -> None:
         if sys._getframe(1).f_globals["__name__"] == bench.__name__:  # not the runs' own waits
             events.append("wait")
         real_wait()
 
-    def run(*args, **kwargs):
-        events.append("run")
-        return real_run(*args, **kwargs)
+    def recorded(real):
+        def call(*args, **kwargs):
+            events.append("run")
+            return real(*args, **kwargs)
 
-    def compare(*args, **kwargs):
-        events.append("run")
-        return real_compare(*args, **kwargs)
+        return call
 
     monkeypatch.setattr(forking, "wait_for_helpers", wait)
-    monkeypatch.setattr(ensemble, "run", run)
-    monkeypatch.setattr(comparison, "compare", compare)
+    monkeypatch.setattr(ensemble, "run", recorded(ensemble.run))
+    monkeypatch.setattr(comparison, "compare", recorded(comparison.compare))
     if measure == "_measure_ensemble":
         bench._measure_ensemble(runs=200, horizon=10, workers=2, repeat=2)
     else:
