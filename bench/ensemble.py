@@ -32,6 +32,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +44,16 @@ RESULTS = ROOT / "bench" / "results"
 # --- the measured process ------------------------------------------------------------------------
 
 
+def _timed_alone[Result](call: Callable[[], Result]) -> tuple[float, Result]:
+    """Seconds ``call`` takes, its clock started once the last run's helper has exited."""
+    from sim.forking import wait_for_helpers
+
+    wait_for_helpers()  # the last run's helper exits on that run's time, not this one's
+    start = time.perf_counter()
+    result = call()
+    return time.perf_counter() - start, result
+
+
 def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int) -> dict:
     from sim.ensemble import run
     from sim.forking import wait_for_helpers
@@ -50,10 +62,8 @@ def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int)
     spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
     times = []
     for index in range(repeat):
-        wait_for_helpers()  # the last repeat's helper exits on its own time, not this one's
-        start = time.perf_counter()
-        results = run(spec, runs=runs, seed=index, workers=workers)
-        times.append(time.perf_counter() - start)
+        seconds, results = _timed_alone(partial(run, spec, runs=runs, seed=index, workers=workers))
+        times.append(seconds)
         frame_bytes = int(results.worlds.memory_usage(deep=True).sum())
         del results
     wait_for_helpers()  # reaped, so that RUSAGE_CHILDREN counts the last run's helper too
@@ -70,10 +80,8 @@ def _measure_compare(runs: int, workers: int | None, repeat: int) -> dict:
     scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in names]
     times = []
     for index in range(repeat):
-        wait_for_helpers()
-        start = time.perf_counter()
-        compare(scenarios, runs=runs, seed=index, workers=workers)
-        times.append(time.perf_counter() - start)
+        together = partial(compare, scenarios, runs=runs, seed=index, workers=workers)
+        times.append(_timed_alone(together)[0])
     wait_for_helpers()
     return {"times": times}
 
