@@ -8,11 +8,12 @@ status 2, without a traceback. Anything else that goes wrong is a bug and propag
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer import Abort
@@ -23,7 +24,7 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, UsageError
 
 from sim.scenario import ScenarioError, bundled_scenarios, load_scenario
-from sim.schema import Scenario
+from sim.schema import MAX_RUNS, Scenario
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -118,15 +119,24 @@ class _ProgressBar:
 
 RunsOption = Annotated[int, typer.Option("--runs", help="Number of simulated worlds.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Root random seed (>= 0).")]
-OutOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--out",
-        help="Results folder; must not exist or be empty unless --force. "
-        "Default: results/<scenario>-seed<seed>, with -2, -3, ... if taken.",
-        show_default=False,
-    ),
-]
+
+
+def _out_option(default: str) -> Any:
+    """The ``--out`` option of a command that writes a results folder named ``default``."""
+    return Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Results folder; must not exist or be empty unless --force. "
+            f"Default: {default}, with -2, -3, ... if taken.",
+            show_default=False,
+        ),
+    ]
+
+
+OutOption = _out_option("results/<scenario>-seed<seed>")
+CompareOutOption = _out_option("results/compare-<a>-vs-<b>-seed<seed>")
+RerunOutOption = _out_option("<folder>-rerun, next to the folder")
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -151,7 +161,6 @@ FormatOption = Annotated[
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace an existing --out folder once the run is done.")
 ]
-MAX_RUNS = 10_000_000
 
 
 def _check_options(runs: int, seed: int, workers: int | None, fmt: str) -> tuple[str, ...]:
@@ -167,6 +176,12 @@ def _check_options(runs: int, seed: int, workers: int | None, fmt: str) -> tuple
     if fmt not in ("png", "svg"):
         _fail(f"--format: expected png or svg, got {fmt!r}")
     return ("png",) if fmt == "png" else ("png", "svg")
+
+
+def _check_world(world: int) -> None:
+    """``--world`` is a world of a run: an index from 0 below :data:`MAX_RUNS`."""
+    if not 0 <= world < MAX_RUNS:
+        _fail(f"--world: expected a world index from 0 to {MAX_RUNS - 1:,}, got {world:,}")
 
 
 def _warn_about_extra_workers(workers: int | None) -> None:
@@ -190,15 +205,23 @@ def _warn_about_extra_workers(workers: int | None) -> None:
         )
 
 
-def _output_folder(out: Path | None, force: bool, default: Path) -> Path:
-    """The folder to write: ``--out`` if free (or forced), else a fresh default."""
-    if out is None:
-        return _free_folder(default)
-    if out.exists() and not out.is_dir():
-        _fail(f"--out: {out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        _fail(f"--out: {out} exists; choose another --out, or add --force to replace it")
-    return out
+def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool = True) -> Path:
+    """The folder to write: ``--out`` if free (or forced), else a fresh default.
+
+    Checked before any simulation (:func:`sim.folders.check_target`), so that a folder that cannot
+    be written is said at once, not after the run.
+    """
+    from sim.folders import FolderExistsError, FolderNotWritableError, check_target
+
+    folder = _free_folder(default) if out is None else out
+    if out is not None and out.is_dir() and any(out.iterdir()) and not force:
+        advice = ", or add --force to replace it" if forceable else ""
+        _fail(f"--out: {out} exists; choose another --out{advice}")
+    try:
+        check_target(folder, force)
+    except (FolderExistsError, FolderNotWritableError) as err:
+        _fail(f"--out: {err}" if out is not None else f"results folder: {err}")
+    return folder
 
 
 def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
@@ -213,12 +236,12 @@ def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
 def _save(
     results, folder: Path, force: bool, formats: tuple[str, ...], workers: int | None
 ) -> None:
-    from sim.folders import FolderExistsError
+    from sim.folders import FolderExistsError, FolderNotWritableError
 
     command = " ".join(sys.argv)
     try:
         path = results.save(folder, command, overwrite=force, formats=formats, workers=workers)
-    except FolderExistsError as err:
+    except (FolderExistsError, FolderNotWritableError) as err:
         _fail(f"--out: {err}")
     typer.echo(f"Results written to {path} (report: {path / 'report.md'})")
 
@@ -261,7 +284,7 @@ def compare(
     ],
     runs: RunsOption = 10_000,
     seed: SeedOption = 0,
-    out: OutOption = None,
+    out: CompareOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
     fmt: FormatOption = "png",
@@ -332,6 +355,8 @@ def plot(
         results = load_results(folder)
     except ResultsFolderError as err:
         _fail(str(err))
+    if (folder / "figures").exists() and not (folder / "figures").is_dir():
+        _fail(f"{folder / 'figures'}: exists and is not a folder; move it away to redraw")
     command = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("command")
     figures = save_figures(results, folder / "figures", formats)
     write_report(results, folder, figures, command)
@@ -358,8 +383,7 @@ def trace(
 
     if seed < 0:
         _fail(f"--seed: expected a seed >= 0, got {seed}")
-    if world < 0:
-        _fail(f"--world: expected a world index >= 0, got {world}")
+    _check_world(world)
     if fmt not in ("text", "json"):
         _fail(f"--format: expected text or json, got {fmt!r}")
     loaded = _load(scenario, overrides)
@@ -375,7 +399,7 @@ def rerun(
     folder: Annotated[
         Path, typer.Argument(help="A folder written by sim run.", show_default=False)
     ],
-    out: OutOption = None,
+    out: RerunOutOption = None,
     workers: WorkersOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -432,23 +456,24 @@ def play(
 
     Example: sim play scenarios/summit.yaml --as usa --seed 3
     """
-    from sim.play import Game, PlayError, PlayLog, debrief, load_moves
+    from sim.play import Game, PlayError, PlayLog, check_moves, debrief, load_moves
 
     if seed < 0:
         _fail(f"--seed: expected a seed >= 0, got {seed}")
-    if world < 0:
-        _fail(f"--world: expected a world index >= 0, got {world}")
-    if debrief_runs < 1:
-        _fail(f"--debrief-runs: expected a number of worlds >= 1, got {debrief_runs}")
+    _check_world(world)
+    if not 1 <= debrief_runs <= MAX_RUNS:
+        _fail(f"--debrief-runs: expected 1 to {MAX_RUNS:,} worlds, got {debrief_runs:,}")
     loaded = _load(scenario, overrides)
     if actor not in loaded.actors:
         _fail(f"--as: unknown actor {actor!r}; expected one of {', '.join(loaded.actors)}")
     try:
         planned = load_moves(moves) if moves is not None else None
+        if planned is not None:
+            check_moves(planned, moves, loaded, actor)
     except PlayError as err:
         _fail(str(err))
     folder = _output_folder(
-        out, False, Path("results") / f"play-{scenario.stem}-{actor}-seed{seed}"
+        out, False, Path("results") / f"play-{scenario.stem}-{actor}-seed{seed}", forceable=False
     )
     log = PlayLog(folder, str(scenario), actor, seed, world)
     game = Game(
@@ -464,8 +489,9 @@ def play(
     )
     try:
         game.play()
-    except PlayError as err:
-        _fail(f"{err} (the play so far is logged in {folder})")
+    except PlayError as err:  # only a replayed moves file gives one: nothing worth keeping
+        shutil.rmtree(folder, ignore_errors=True)
+        _fail(str(err))
     except (EOFError, KeyboardInterrupt):
         _fail(f"input ended before the game did (the play so far is logged in {folder})")
     data, text = debrief(game, runs=debrief_runs)

@@ -1,13 +1,15 @@
 """Results folders written atomically: a temporary sibling folder renamed at the end.
 
 An interrupted write (Ctrl-C, a crash) leaves no partial folder behind, and an existing folder is
-replaced only when the caller says so (``--force``), and only once the new one is complete. The
-bulk of a folder (the ``worlds.csv`` table, the daily aggregates, the figures) is written by this
-process and a forked helper together (:func:`write_shared`).
+replaced only when the caller says so (``--force``), only once the new one is complete, and only
+if it is empty or a results folder of this tool (:func:`check_target`): ``--force`` never deletes
+a folder of other files. The bulk of a folder (the ``worlds.csv`` table, the daily aggregates,
+the figures) is written by this process and a forked helper together (:func:`write_shared`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -20,9 +22,89 @@ from sim.forking import run_tasks
 if TYPE_CHECKING:
     from sim.tables import CsvInParts
 
+TOOL = "negotiation-sim"
+"""Name recorded in every manifest, so a results folder can be recognised as ours."""
+STAGING_SUFFIX = "-partial-12345678"
+"""As long as the random part of a staging folder's name (``.<name>-partial-XXXXXXXX``)."""
+
 
 class FolderExistsError(FileExistsError):
-    """The target folder exists, is not empty, and overwriting was not asked for."""
+    """The target exists and may not be replaced.
+
+    It is not a folder; or it is not empty and replacing was not asked for; or it was, but it is
+    not a results folder of this tool.
+    """
+
+
+class FolderNotWritableError(OSError):
+    """The target folder cannot be created where it was asked for."""
+
+
+def is_results_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a ``manifest.json`` written by this tool (a run or comparison)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("tool") == TOOL
+
+
+def check_target(target: str | Path, overwrite: bool = False) -> None:
+    """Check, before any work, that ``target`` can be written (and replaced, with ``overwrite``).
+
+    Raises:
+        FolderExistsError: ``target`` is a file; or a non-empty folder without ``overwrite``; or,
+            with ``overwrite``, a non-empty folder that is not a results folder of this tool, or
+            one that holds the current working folder.
+        FolderNotWritableError: a folder on the way is a file, a name is too long, or the nearest
+            existing folder does not let a folder be created in it.
+
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise FolderExistsError(f"{target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()):
+        if not overwrite:
+            raise FolderExistsError(f"{target} exists and is not empty (use --force to replace it)")
+        if not is_results_folder(target):
+            raise FolderExistsError(
+                f"{target} is not a results folder of this tool (no manifest.json of "
+                f"{TOOL}); --force only replaces earlier results, so choose another folder"
+            )
+        here = Path.cwd().resolve()
+        if target.resolve() == here or target.resolve() in here.parents:
+            raise FolderExistsError(
+                f"{target} holds the current folder; run from elsewhere to replace it"
+            )
+    _check_creatable(target)
+
+
+def _check_creatable(target: Path) -> None:
+    """Raise :class:`FolderNotWritableError` unless ``target`` and its staging sibling can be made.
+
+    Nothing stays: a probe folder is made in the nearest existing folder and removed at once.
+    """
+    absolute = Path(os.path.abspath(target))
+    base = absolute
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise FolderNotWritableError(f"cannot create {target}: {base} is a file, not a folder")
+    try:
+        longest = os.pathconf(base, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        longest = 255
+    new_parts = absolute.relative_to(base).parts
+    for part in new_parts or (absolute.name,):
+        if len(os.fsencode(part)) + len(STAGING_SUFFIX) + 1 > longest:
+            raise FolderNotWritableError(
+                f"cannot create {target}: the name {part[:40]!r}... is too long "
+                f"(at most {longest - len(STAGING_SUFFIX) - 1} characters here)"
+            )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".sim-probe-", dir=base))
+    except OSError as err:
+        raise FolderNotWritableError(f"cannot create {target}: {err.strerror or err}") from None
 
 
 def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bool = False) -> Path:
@@ -34,14 +116,12 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
         overwrite: replace an existing non-empty ``target`` (after ``fill`` succeeded).
 
     Raises:
-        FolderExistsError: ``target`` exists, is not empty, and ``overwrite`` is False.
+        FolderExistsError: ``target`` may not be replaced (see :func:`check_target`).
+        FolderNotWritableError: ``target`` cannot be created.
 
     """
     target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise FolderExistsError(f"{target} exists and is not a folder")
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise FolderExistsError(f"{target} exists and is not empty (use --force to replace it)")
+    check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-partial-", dir=target.parent))
     try:

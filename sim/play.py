@@ -4,8 +4,10 @@ The student plays world ``i`` of the run with seed ``S`` (the same world ``sim t
 ``sim run`` show). On each decision day -- a proposal to answer, a deadline, a summit offer, or a
 day when the model's own actor would seriously consider acting -- the student sees what the actor
 knows and a menu of actions with their likely consequences. On other days the actor's routine
-(the model's choice) goes on. The debrief places the result among the worlds of the same scenario
-and seed, and shows what the model's actor would most likely have done at each choice.
+(the model's choice) goes on. A student who waits when nothing demands an answer is asked again
+only after :data:`QUIET_DAYS`, or as soon as another actor does something new. The debrief
+places the result among the worlds of the same scenario and seed, and shows what the model's
+actor would most likely have done at each choice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sim.actions import CATALOGUE
 from sim.agents import ActorAgent
 from sim.context import Context
 from sim.decision import Choice
@@ -32,6 +35,10 @@ CONSIDER = 0.05
 """A day is a decision day when the model's actor would take some non-routine action with at
 least this probability (besides days with a proposal, deadline or summit offer to answer)."""
 ROUTINE = frozenset({"wait", "strike_refineries"})
+QUIET_DAYS = 7
+"""After the student waits on a day with nothing to answer, the days before the next such day is
+a decision day again, unless another actor does something new first (without it, an aggressor
+whose model would often propose or escalate is asked every day: 120 decisions a game)."""
 
 CONSEQUENCES = {
     "wait": "Nothing new today; the war and any routine campaign go on.",
@@ -74,10 +81,11 @@ class PlayError(ValueError):
 
 @dataclass
 class Move:
-    """One decision of the student (or of a moves file)."""
+    """One decision of the student (or of a moves file, with the line it stands on)."""
 
     day: int
     action: str
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -93,35 +101,72 @@ class Decision:
 
 
 def load_moves(path: str | Path) -> list[Move]:
-    """Read a moves file: a YAML list of ``{day: D, action: NAME}``.
+    """Read a moves file: a YAML list of ``{day: D, action: NAME}``, days in increasing order.
 
     Raises:
-        PlayError: missing file, bad YAML, or entries of the wrong shape.
+        PlayError: missing file, bad YAML, or entries of the wrong shape (naming the line).
 
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
     except OSError as err:
         raise PlayError(f"{path}: cannot read the moves file ({err.strerror})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise PlayError(f"{path}: not a YAML moves file ({err})") from None
-    if not isinstance(data, list):
+    except UnicodeDecodeError as err:
+        raise PlayError(f"{path}: not a text file ({err.reason})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or "not valid YAML"
+        raise PlayError(f"{path}{where}: not a YAML moves file ({problem})") from None
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise PlayError(f"{path}: expected a list of {{day: D, action: NAME}} entries")
-    moves = []
-    for index, entry in enumerate(data):
+    moves: list[Move] = []
+    for entry, item in zip(data, node.value, strict=True):
+        line = item.start_mark.line + 1
         if (
             not isinstance(entry, dict)
             or set(entry) != {"day", "action"}
-            or not isinstance(entry["day"], int)
+            or type(entry["day"]) is not int
             or not isinstance(entry["action"], str)
         ):
             raise PlayError(
-                f"{path}: entry {index + 1}: expected {{day: <whole number>, action: <name>}}, "
-                f"got {entry!r}"
+                f"{path}:{line}: expected {{day: <whole number>, action: <name>}}, got {entry!r}"
             )
-        moves.append(Move(entry["day"], entry["action"]))
+        day = entry["day"]
+        if day < 0 or (moves and day <= moves[-1].day):
+            after = f"after day {moves[-1].day}" if moves else "from 0"
+            raise PlayError(f"{path}:{line}: day {day}: expected days in increasing order {after}")
+        moves.append(Move(day, entry["action"], line))
     return moves
+
+
+def check_moves(moves: list[Move], path: str | Path, scenario: Scenario, actor: str) -> None:
+    """Check a moves file against the game before it starts.
+
+    Each action must be one of the actor's, each day inside the horizon; whether a day is a
+    decision day is known only as the game runs.
+
+    Raises:
+        PlayError: naming the file, the line and what was expected.
+
+    """
+    role = scenario.actors[actor].role
+    names = [action.name for action in CATALOGUE[role]]
+    for move in moves:
+        where = f"{path}:{move.line}" if move.line else str(path)
+        if move.action not in names:
+            raise PlayError(
+                f"{where}: unknown action {move.action!r} for the {role} {actor}; expected one "
+                f"of {', '.join(names)}"
+            )
+        if move.day >= scenario.horizon_days:
+            raise PlayError(
+                f"{where}: day {move.day} is past the horizon (days 0 to "
+                f"{scenario.horizon_days - 1})"
+            )
 
 
 class PlayLog:
@@ -129,7 +174,7 @@ class PlayLog:
 
     def __init__(self, folder: Path, scenario_path: str, actor: str, seed: int, world: int):
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=False)
+        folder.mkdir(parents=True, exist_ok=True)  # checked empty or new by the caller
         self.moves_path = folder / "moves.yaml"
         self.transcript_path = folder / "transcript.txt"
         header = {"scenario": scenario_path, "actor": actor, "seed": seed, "world": world}
@@ -199,6 +244,7 @@ class Game:
         self.agent = next(a for a in self.model.actors if a.name == actor)
         self.agent.policy = self._decide
         self._narrated = 0
+        self._quiet_until = 0
 
     def say(self, text: str = "") -> None:
         self._say(text)
@@ -221,24 +267,38 @@ class Game:
         if self.moves:
             extra = self.moves[0]
             raise PlayError(
-                f"{self.moves_file}: day {extra.day}: {self.actor} had no decision to make on "
-                f"day {extra.day} (or it came after the game ended)"
+                f"{self._where(extra)}: day {extra.day}: {self.actor} had no decision to make "
+                f"on day {extra.day} (or it came after the game ended)"
             )
         return self.model
 
-    def _decision_day(self, ctx: Context, choice: Choice, probabilities: np.ndarray) -> bool:
-        row = self.row
-        if ctx.responding[row]:
+    def _where(self, move: Move) -> str:
+        """The moves file and the line of ``move``, for an error message."""
+        return f"{self.moves_file}:{move.line}" if move.line else self.moves_file
+
+    def _must_answer(self, ctx: Context, choice: Choice) -> bool:
+        """A proposal to answer, a deadline or another forced choice, or a summit offer."""
+        if ctx.responding[self.row]:
             return True
         names = [a.name for a in self.agent.actions]
-        available = np.isfinite(choice.utilities[row])
-        if "wait" in names and not available[names.index("wait")]:
-            return True  # a deadline or another forced choice
-        if self._summit_pending(ctx):
+        if "wait" in names and not np.isfinite(choice.utilities[self.row, names.index("wait")]):
             return True
+        return self._summit_pending(ctx)
+
+    def _considered(self, choice: Choice, probabilities: np.ndarray) -> bool:
+        """The model's actor would take a non-routine action with probability >= CONSIDER."""
+        names = [a.name for a in self.agent.actions]
+        available = np.isfinite(choice.utilities[self.row])
         return any(
             probabilities[i] >= CONSIDER and names[i] not in ROUTINE and available[i]
             for i in range(len(names))
+        )
+
+    def _news(self) -> bool:
+        """Another actor did something (not routine) since the last narration."""
+        return any(
+            entry.get("actor") != self.actor and entry.get("action") not in ROUTINE
+            for entry in self.model.log[self._narrated :]
         )
 
     def _summit_pending(self, ctx: Context) -> bool:
@@ -258,7 +318,13 @@ class Game:
             np.broadcast_to(self.model.world.decision.rationality, ctx.state.n)[row]
         )
         probabilities = choice.probabilities(row, rationality)
-        if not self._decision_day(ctx, choice, probabilities):
+        forced = self._must_answer(ctx, choice)
+        quiet = ctx.day < self._quiet_until and not self._news()
+        if not forced and (quiet or not self._considered(choice, probabilities)):
+            if quiet and agent.actions[choice.index[row]].name not in ROUTINE:
+                index = choice.index.copy()  # the student chose to wait: the model does not
+                index[row] = [a.name for a in agent.actions].index("wait")  # act for it meanwhile
+                return index
             return choice.index
         self._narrate()
         names = [a.name for a in agent.actions]
@@ -267,6 +333,8 @@ class Game:
             options = [i for i in options if names[i] != "wait"]  # an offer must be answered
         best = max(options, key=lambda i: choice.utilities[row, i])
         picked = self._pick(ctx, names, options)
+        if not forced and names[picked] == "wait":
+            self._quiet_until = ctx.day + QUIET_DAYS
         self.decisions.append(
             Decision(
                 day=ctx.day,
@@ -287,13 +355,13 @@ class Game:
             move = self.moves[0]
             if move.day != day:
                 raise PlayError(
-                    f"{self.moves_file}: day {move.day}: expected the decision of day {day} "
+                    f"{self._where(move)}: day {move.day}: expected the decision of day {day} "
                     f"next ({self.actor}'s next decision day)"
                 )
             if move.action not in [names[i] for i in options]:
                 allowed = ", ".join(names[i] for i in options)
                 raise PlayError(
-                    f"{self.moves_file}: day {day}: action {move.action!r} is not available; "
+                    f"{self._where(move)}: day {day}: action {move.action!r} is not available; "
                     f"expected one of {allowed}"
                 )
             self.moves.pop(0)

@@ -15,13 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregates import DailyAggregates
-from sim.folders import write_folder, write_shared
+from sim.folders import TOOL, write_folder, write_shared
 from sim.outcomes import OUTCOMES
 from sim.schema import Scenario
 from sim.stats import wilson_interval
 
-TOOL = "negotiation-sim"
-"""Name recorded in every manifest, so a results folder can be recognised as ours."""
 EVENT_COLUMNS = ("day_summit", "day_sanctions", "day_moratorium_start", "day_settlement")
 
 
@@ -219,7 +217,9 @@ class Results:
         ``overwrite``.
 
         Raises:
-            FolderExistsError: ``directory`` exists, is not empty, and ``overwrite`` is False.
+            FolderExistsError: ``directory`` may not be replaced
+                (:func:`sim.folders.check_target`).
+            FolderNotWritableError: ``directory`` cannot be created.
 
         """
         return write_folder(

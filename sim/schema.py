@@ -24,6 +24,8 @@ from pydantic import (
 )
 
 ROLES = ("aggressor", "defender", "coercer", "supporter")
+MAX_RUNS = 10_000_000
+"""The most worlds one run may have (``--runs``, and the ``runs`` of a saved manifest)."""
 
 
 class _Strict(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,7 +98,8 @@ def test_sim_plot_rejects_folders_that_are_not_results(tmp_path, setup, message)
     if setup == "foreign":
         (folder / "manifest.json").write_text(json.dumps({"tool": "other", "seed": 1}))
     if setup == "damaged":
-        (folder / "manifest.json").write_text(json.dumps({"tool": "negotiation-sim"}))
+        manifest = {"tool": "negotiation-sim", "seed": 1, "runs": 50}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
     if setup == "old-daily":
         saved = tmp_path / "saved"
         assert invoke("run", SUMMIT, "--runs", "50", "--out", str(saved)).exit_code == 0
@@ -157,17 +159,137 @@ def test_trace_json_is_machine_readable():
     assert chosen and all(0 < e["probability"] <= 1 for e in chosen)
 
 
-def test_force_replaces_an_existing_folder_and_its_absence_protects_it(tmp_path):
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory):
+    """A good results folder of 50 worlds, to copy and damage."""
+    out = tmp_path_factory.mktemp("saved") / "run"
+    assert invoke("run", SUMMIT, "--runs", "50", "--out", str(out)).exit_code == 0
+    return out
+
+
+def _edit_manifest(**changes):
+    def edit(folder):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest.update(changes)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    return edit
+
+
+def _truncate_worlds(folder):
+    lines = (folder / "worlds.csv").read_text().splitlines()
+    (folder / "worlds.csv").write_text("\n".join(lines[:6]) + "\n")
+
+
+def _bad_scenario(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["scenario"]["horizon_days"] = -3
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _replace(name, make):
+    def edit(folder):
+        path = folder / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        make(path)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_replace("worlds.csv", lambda p: p.write_text("")), "worlds.csv: not a worlds table"),
+        (_replace("worlds.csv", lambda p: p.write_text('a,b\n"x,1\n')), "not a worlds table"),
+        (_replace("worlds.csv", lambda p: p.write_text("a,b\n1,2\n")), "no column world"),
+        (_truncate_worlds, "5 rows, but the manifest says 50 worlds"),
+        (_replace("manifest.json", lambda p: p.mkdir()), "manifest.json: cannot read it"),
+        (_edit_manifest(runs="many"), "runs: expected a whole number from 1 to 10,000,000"),
+        (_edit_manifest(runs=0), "runs: expected a whole number from 1"),
+        (_edit_manifest(runs=10**11), "runs: expected a whole number from 1"),
+        (_edit_manifest(runs=True), "runs: expected a whole number from 1"),
+        (_edit_manifest(seed=-1), "seed: expected a whole number from 0 or more"),
+        (_edit_manifest(seed=2.5), "seed: expected a whole number from 0 or more"),
+        (_bad_scenario, "manifest.json: scenario.horizon_days: "),
+        (_replace("figures", lambda p: p.write_text("")), "figures: exists and is not a folder"),
+    ],
+)
+def test_damaged_results_folders_get_one_line_from_plot_and_rerun(
+    tmp_path, saved_run, damage, message
+):
+    folder = tmp_path / "run"
+    shutil.copytree(saved_run, folder)
+    damage(folder)
+    for command in ("plot", "rerun"):
+        if command == "rerun" and "figures" in message:
+            continue  # rerun writes a new folder: the old figures do not matter
+        result = invoke(command, str(folder))
+        assert result.exit_code == 2, (command, result.output)
+        assert message in result.output and "Traceback" not in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_force_replaces_an_earlier_results_folder_and_its_absence_protects_it(tmp_path):
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep me")
+    result = invoke("run", SUMMIT, "--runs", "50", "--seed", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    (out / "notes.txt").write_text("scratch")
     result = invoke("run", SUMMIT, "--runs", "50", "--out", str(out))
     assert result.exit_code == 2 and "--force" in result.output
-    assert (out / "notes.txt").read_text() == "keep me"
+    assert (out / "notes.txt").read_text() == "scratch"
     result = invoke("run", SUMMIT, "--runs", "50", "--out", str(out), "--force")
     assert result.exit_code == 0, result.output
     assert not (out / "notes.txt").exists() and (out / "worlds.csv").exists()
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 0
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folders left
+
+
+def test_force_never_deletes_a_folder_that_is_not_a_results_folder(tmp_path, monkeypatch):
+    """A mistyped --out (a project folder, the working folder) survives --force untouched."""
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "important.txt").write_text("keep me")
+    monkeypatch.chdir(work)
+    for out in (str(work), "."):
+        result = invoke("run", SUMMIT, "--runs", "50", "--out", out, "--force")
+        assert result.exit_code == 2
+        assert "not a results folder" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in work.iterdir()) == ["important.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_a_results_folder_holding_the_working_folder_is_not_replaced(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    assert invoke("run", SUMMIT, "--runs", "50", "--out", str(out)).exit_code == 0
+    (out / "figures").mkdir(exist_ok=True)
+    monkeypatch.chdir(out / "figures")
+    result = invoke("run", SUMMIT, "--runs", "50", "--out", str(out), "--force")
+    assert result.exit_code == 2 and "holds the current folder" in result.output
+    assert (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("{tmp}/afile/sub", "afile is a file, not a folder"),
+        ("/proc/sim-results", "cannot create /proc/sim-results"),
+        ("{tmp}/" + "x" * 250, "is too long"),
+    ],
+)
+def test_an_output_folder_that_cannot_be_made_is_refused_before_the_run(tmp_path, out, message):
+    """Said at once, in one line, with nothing simulated and nothing left behind."""
+    (tmp_path / "afile").write_text("")
+    out = out.format(tmp=tmp_path)
+    for command in (["run", SUMMIT], ["compare", SUMMIT, str(SCENARIOS / "sanctions.yaml")]):
+        result = invoke(*command, "--runs", "50", "--out", out)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error: --out: ") and message in result.output
+        assert len(result.output.strip().splitlines()) == 1  # no summary: nothing was run
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
 def test_a_crash_while_saving_leaves_no_folder(tmp_path, monkeypatch):

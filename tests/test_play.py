@@ -117,6 +117,23 @@ def _play(moves=None, answers=None, world=0):
     return game, said
 
 
+def test_an_aggressor_who_waits_is_not_asked_every_day():
+    """Waiting with nothing to answer quiets the game for QUIET_DAYS (or until news).
+
+    Without the rule the aggressor's model would propose or escalate with at least 5 % on every
+    day, and a student who waits was asked 120 times. Meanwhile the model never acts for the
+    student: every action of the student's actor is one the student chose, or routine.
+    """
+    scenario = load_scenario(SCENARIOS / "summit.yaml")
+    game = Game(scenario, "russia", seed=3, say=lambda text: None, ask=lambda prompt: "1")
+    game.play()
+    days = [d.day for d in game.decisions]
+    assert all(d.chosen == "wait" for d in game.decisions)
+    assert 5 <= len(days) <= 30, days
+    acted = [e for e in game.model.log if e.get("actor") == "russia"]
+    assert all(e["action"] in ("wait", "strike_refineries") for e in acted), acted
+
+
 def test_moves_replay_exactly(tmp_path):
     first, _ = _play(answers=["2"] * 200)
     moves_file = tmp_path / "moves.yaml"
@@ -134,12 +151,19 @@ def test_moves_replay_exactly(tmp_path):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ("- {day: 2, action: accept_summit}\n", "expected the decision of day 0"),
-        ("- {day: 0, action: escalate_strikes}\n", "'escalate_strikes' is not available"),
-        ("- {day: 0}\n", "expected {day: <whole number>, action: <name>}"),
+        # found as the game runs
+        ("- {day: 2, action: accept_summit}\n", ":1: day 2: expected the decision of day 0"),
+        ("- {day: 0, action: ease_sanctions}\n", ":1: day 0: action 'ease_sanctions' is not a"),
+        # found before the game starts
+        ("- {day: 0}\n", ":1: expected {day: <whole number>, action: <name>}"),
+        ("- {day: true, action: wait}\n", ":1: expected {day: <whole number>"),
+        ("- {day: 0, action: wait}\n- {day: 0, action: wait}\n", ":2: day 0: expected days in"),
+        ("- {day: 0, action: wait}\n- {day: 999, action: wait}\n", ":2: day 999 is past the hor"),
+        ("- {day: 0, action: escalate_strikes}\n", ":1: unknown action 'escalate_strikes' for"),
+        ("- {day: 0, action: wait}\n- {day: 1, action: [\n", ":3: not a YAML moves file"),
     ],
 )
-def test_bad_moves_files_fail_clearly_and_keep_the_log(tmp_path, entry, message):
+def test_bad_moves_files_fail_clearly_and_leave_no_folder(tmp_path, entry, message):
     moves = tmp_path / "moves.yaml"
     moves.write_text(entry)
     out = tmp_path / "log"
@@ -167,9 +191,9 @@ def test_bad_moves_files_fail_clearly_and_keep_the_log(tmp_path, entry, message)
         timeout=120,
     )
     assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
-    if "whole number" not in message:  # a malformed file is refused before the game starts
-        assert (out / "moves.yaml").exists() and (out / "transcript.txt").exists()
+    assert result.stderr.startswith(f"error: {moves}{message}"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists() and not (tmp_path / "results").exists()
 
 
 def test_unknown_actor_is_refused_before_anything_is_written(tmp_path):
