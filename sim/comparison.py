@@ -234,6 +234,7 @@ def _comparison_files(
     workers: int | None = None,
 ) -> None:
     """Write a comparison's files into an existing folder (the layout of ``sim run``)."""
+    from sim.folders import strict_json
     from sim.plots import figure_tasks
     from sim.report import write_report
     from sim.results import TOOL, _versions, scenario_hash
@@ -260,7 +261,7 @@ def _comparison_files(
         "scenarios": {label: r.summary() for r, label in pairs},
         "differences": comparison.differences().reset_index().to_dict(orient="records"),
     }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    (folder / "summary.json").write_text(strict_json(summary))
     manifest = {
         "tool": TOOL,
         "kind": "compare",

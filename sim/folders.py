@@ -10,12 +10,13 @@ the figures) is written by this process and a forked helper together (:func:`wri
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.forking import run_tasks
 
@@ -38,6 +39,25 @@ class FolderExistsError(FileExistsError):
 
 class FolderNotWritableError(OSError):
     """The target folder cannot be created where it was asked for."""
+
+
+def strict_json(data: Any) -> str:
+    """``data`` as standard JSON, indented, with NaN and infinities written as ``null``.
+
+    NaN stands for an event that never happened; Python's own ``NaN`` token is not JSON, and
+    readers such as JavaScript's ``JSON.parse`` reject it, while every reader accepts ``null``.
+    """
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(item) for item in value]
+        return value
+
+    return json.dumps(clean(data), indent=2, allow_nan=False)
 
 
 def is_results_folder(folder: Path) -> bool:

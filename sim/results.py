@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregates import DailyAggregates
-from sim.folders import TOOL, write_folder, write_shared
+from sim.folders import TOOL, strict_json, write_folder, write_shared
 from sim.outcomes import OUTCOMES
 from sim.schema import Scenario
 from sim.stats import wilson_interval
@@ -188,7 +188,7 @@ class Results:
             figure_tasks(self, folder / "figures", formats),
             workers,
         )
-        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2))
+        (folder / "summary.json").write_text(strict_json(self.summary()))
         (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
         write_report(self, folder, figures, command)
 

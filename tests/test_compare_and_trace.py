@@ -63,6 +63,21 @@ def test_compare_writes_tables_figures_and_report(tmp_path):
     assert (out / "figures" / "event_sanctions.png").exists()
 
 
+def _reject(token):
+    raise AssertionError(f"{token} is not JSON")
+
+
+def test_summary_json_is_standard_json_where_events_never_happen(tmp_path):
+    """Days of events that never happened are null, not Python's NaN token (not JSON)."""
+    baseline = str(SCENARIOS / "baseline.yaml")
+    for command in (["run", baseline], ["compare", baseline, SUMMIT]):
+        out = tmp_path / command[0]
+        assert invoke(*command, "--runs", "100", "--out", str(out)).exit_code == 0
+        text = (out / "summary.json").read_text()
+        json.loads(text, parse_constant=_reject)
+        assert "null" in text  # the baseline's summit is never held
+
+
 def test_sim_plot_redraws_the_saved_figures_without_rerunning(tmp_path):
     out = tmp_path / "run"
     assert invoke("run", SUMMIT, "--runs", "300", "--out", str(out)).exit_code == 0
