@@ -23,7 +23,7 @@ try:  # typer >= 0.22 vendors click; older releases use the click package
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, UsageError
 
-from sim.scenario import ScenarioError, bundled_scenarios, load_scenario
+from sim.scenario import OVERRIDE, ScenarioError, bundled_scenarios, load_scenario
 from sim.schema import MAX_RUNS, Scenario
 
 if TYPE_CHECKING:
@@ -67,11 +67,17 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _load(path: Path, overrides: list[str] | None = None) -> Scenario:
-    """Load a scenario, turning a ScenarioError into a one-line error and exit status 2."""
+def _load(path: Path, overrides: list[str] | None = None, among: int = 1) -> Scenario:
+    """Load a scenario, turning a ScenarioError into a one-line error and exit status 2.
+
+    ``among``: how many scenarios the command loads; with more than one, an error in a ``--set``
+    override (which applies to each of them) says which scenario it failed on.
+    """
     try:
         return load_scenario(path, overrides or ())
     except ScenarioError as err:
+        if among > 1 and err.file == OVERRIDE:
+            _fail(f"{err} (in {path})")
         _fail(str(err))
 
 
@@ -308,7 +314,7 @@ def compare(
     stem = "-vs-".join(labels)
     default = Path("results") / f"compare-{stem[:80]}-seed{seed}"
     folder = _output_folder(out, force, default)
-    loaded = [_load(path, overrides) for path in scenarios]
+    loaded = [_load(path, overrides, among=len(scenarios)) for path in scenarios]
     try:
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:

@@ -804,13 +804,28 @@ def _from_validation_error(
 
 
 def _located(message: str, path: KeyPath, sources: SourceMap) -> ScenarioError:
-    """Make a ScenarioError at ``path``, with the file and line of its deepest recorded prefix."""
+    """Make a ScenarioError at ``path``, with the file and line of its deepest recorded prefix.
+
+    Where the line is in a file but a ``--set`` override inside ``path``, or beside one of its
+    parents, made the value wrong, the message names that override too: the file's line alone
+    would blame text the user never touched.
+    """
     for depth in range(len(path), -1, -1):
         if path[:depth] in sources:
             file, line = sources[path[:depth]]
             break
     else:  # pragma: no cover - the root is always recorded
         file, line = None, None
+    if file != OVERRIDE:
+        related = [
+            key
+            for key, (source, _) in sources.items()
+            if source == OVERRIDE
+            and key
+            and (key[: len(path)] == path or path[: len(key) - 1] == key[:-1])
+        ]
+        if related:
+            message += f" (after --set {_dotted(max(related, key=len))}=...)"
     return ScenarioError(message, file=file, line=line, field=_dotted(path) or None)
 
 

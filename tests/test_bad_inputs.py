@@ -1385,3 +1385,31 @@ def test_nan_in_a_file_names_its_line():
     assert str(info.value) == (
         f"{path}:22: war.casualties_per_day.mean: expected a finite number, got nan"
     )
+
+
+@pytest.mark.parametrize(
+    ("override", "line_in", "words"),
+    [
+        ("actors.russia.types.stalling=0.9", "article.yaml:", ["must sum to 1"]),
+        ("war.ground_gain_pct_per_day.low=0.01", "article.yaml:", ["triangular needs"]),
+        ("actors.usa.role=supporter", "article.yaml:", ["unknown field 'credulity'"]),
+        ("horizon_days=5", "summit.yaml:", ["past the horizon"]),
+    ],
+)
+def test_an_error_caused_by_a_set_names_the_set_beside_the_files_line(
+    runner, override, line_in, words
+):
+    """The line is where the value stands, but the user's change is the --set: say both."""
+    summit = str(ROOT / "scenarios" / "summit.yaml")
+    result = runner.invoke(app, ["trace", summit, "--set", override])
+    name = override.partition("=")[0]
+    assert_one_error(result.exit_code, result.stderr, line_in, *words, f"(after --set {name}=")
+
+
+def test_a_set_that_fails_on_one_scenario_of_a_comparison_names_that_scenario(runner):
+    summit, baseline = (str(ROOT / "scenarios" / f"{n}.yaml") for n in ("summit", "baseline"))
+    result = runner.invoke(
+        app, ["compare", summit, baseline, "--runs", "50", "--set", "events.1.day=3"]
+    )
+    assert_one_error(result.exit_code, result.stderr, "--set: events.1.day", f"(in {baseline})")
+    assert list(Path.cwd().iterdir()) == []
