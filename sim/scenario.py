@@ -36,7 +36,7 @@ from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.schema import Scenario
+from sim.schema import BOOLEAN_FOR_NUMBER, BOOLEAN_MESSAGE, Scenario
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -782,6 +782,9 @@ def _from_validation_error(
                 f"unknown {discriminator} {tag!r}; expected one of {', '.join(tags)}"
                 f"{_did_you_mean(tag, tags)}"
             )
+    elif kind == BOOLEAN_FOR_NUMBER:  # raised by the model: locate it at the field
+        path = (*path, ctx["field"])
+        message = BOOLEAN_MESSAGE.format(value=ctx["value"])
     elif kind in ("value_error", "assertion_error") and "error" in ctx:
         message = str(ctx["error"])
     elif kind in _EXPECTED:

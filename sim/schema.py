@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,16 +22,40 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 ROLES = ("aggressor", "defender", "coercer", "supporter")
 MAX_RUNS = 10_000_000
 """The most worlds one run may have (``--runs``, and the ``runs`` of a saved manifest)."""
 
 
+BOOLEAN_FOR_NUMBER = "boolean_for_number"
+"""The error type of a boolean given for a number (located at the field by the loader)."""
+BOOLEAN_MESSAGE = "expected a number, got {value} (YAML reads yes, no, on and off as booleans)"
+
+
 class _Strict(BaseModel):
-    """Base for every schema model: unknown keys are errors, NaN and infinity are refused."""
+    """Base for every schema model: unknown keys are errors, NaN and infinity are refused.
+
+    So are booleans where a number is expected: pydantic would take ``true`` as 1, and YAML reads
+    ``yes``, ``no``, ``on`` and ``off`` as booleans, so ``horizon_days: yes`` became one day.
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name) if isinstance(name, str) else None
+                if isinstance(value, bool) and field is not None and field.annotation is not bool:
+                    raise PydanticCustomError(
+                        BOOLEAN_FOR_NUMBER,
+                        "{field}: " + BOOLEAN_MESSAGE,
+                        {"field": name, "value": str(value).lower()},
+                    )
+        return data
 
 
 # --- distributions -----------------------------------------------------------------------------

@@ -1413,3 +1413,32 @@ def test_a_set_that_fails_on_one_scenario_of_a_comparison_names_that_scenario(ru
     )
     assert_one_error(result.exit_code, result.stderr, "--set: events.1.day", f"(in {baseline})")
     assert list(Path.cwd().iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "on", "true"])
+@pytest.mark.parametrize(
+    "field", ["horizon_days", "actors.usa.credulity", "war.casualties_per_day"]
+)
+def test_a_yaml_boolean_is_not_taken_for_a_number(runner, field, value):
+    """pydantic would read true as 1: `horizon_days: yes` became a one-day scenario."""
+    summit = str(ROOT / "scenarios" / "summit.yaml")
+    result = runner.invoke(app, ["trace", summit, "--set", f"{field}={value}"])
+    shown = "true" if value in ("yes", "on", "true") else "false"
+    expected = f"--set: {field}: expected a number, got {shown}"
+    assert_one_error(result.exit_code, result.stderr, expected)
+
+
+def test_a_yaml_boolean_in_a_file_is_located_at_its_field(runner, tmp_path):
+    path = tmp_path / "bool.yaml"
+    path.write_text(TEXT.replace("horizon_days: 30", "horizon_days: yes"))
+    result = runner.invoke(app, ["validate", str(path)])
+    line = line_of(path.read_text(), "horizon_days:")
+    expected = f"{path}:{line}: horizon_days: expected a number"
+    assert_one_error(result.exit_code, result.stderr, expected)
+
+
+def test_a_boolean_where_one_is_expected_is_still_fine(runner):
+    ceasefire = str(ROOT / "scenarios" / "ceasefire_strikes.yaml")
+    result = runner.invoke(app, ["trace", ceasefire, "--set", "events.0.monitored=yes"])
+    assert result.exit_code == 0, result.stderr
+    assert "moratorium on long-range strikes takes effect" in result.stdout
