@@ -134,12 +134,20 @@ class TriangularDist(_Strict):
 Dist = Annotated[BetaDist | UniformDist | NormalDist | TriangularDist, Field(discriminator="dist")]
 
 
+DRAWN_SDS = 40.0
+"""How far from its mean, in standard deviations, a normal draw can fall: draws are inverse CDFs
+of float64 uniforms, which stay within about 38.5 sd (an upper cap is checked against this)."""
+
+
 def _bounded(low: float, high: float, what: str):
     """Validator factory: a constant or a distribution's support must lie within [low, high]."""
 
     def check(value: float | Dist) -> float | Dist:
         lo, hi = (value, value) if isinstance(value, float | int) else value.support()
-        if lo < low or hi > high:
+        reach = hi
+        if isinstance(value, NormalDist) and hi == math.inf and high == LARGEST:
+            reach = value.mean + DRAWN_SDS * value.sd  # open-ended, but its draws have a reach
+        if lo < low or reach > high:
             shown = value if isinstance(value, float | int) else f"a {value.dist} on [{lo}, {hi}]"
             raise ValueError(f"expected {what}, got {shown}")
         return value
@@ -149,7 +157,10 @@ def _bounded(low: float, high: float, what: str):
 
 Number = float | Dist
 Probability = Annotated[float | Dist, _bounded(0.0, 1.0, "a probability in [0, 1]")]
-NonNegative = Annotated[float | Dist, _bounded(0.0, math.inf, "a number >= 0")]
+LARGEST = 1e9
+"""The largest value of a ``NonNegative`` field: far above any sensible input (casualties per
+day are in the thousands), and small enough that a run's totals stay finite and printable."""
+NonNegative = Annotated[float | Dist, _bounded(0.0, LARGEST, "a number >= 0 and at most 1e9")]
 Weight = Annotated[float | Dist, _bounded(0.0, 10.0, "a weight in [0, 10]")]
 
 
@@ -339,7 +350,7 @@ class MoratoriumEvent(_EventBase):
     """An agreed moratorium on long-range strikes (Baunov, M5)."""
 
     kind: Literal["moratorium"]
-    length_days: int | None = Field(None, ge=1, description="none: until broken")
+    length_days: int | None = Field(None, ge=1, le=3650, description="none: until broken")
     monitored: bool = Field(False, description="third-party monitoring (Fortna 2003)")
 
 
@@ -445,8 +456,10 @@ class War(_Strict):
     escalation_factor: NonNegative = Field(
         1.6, description="strike intensity multiplier during an escalation"
     )
-    escalation_days: int = Field(7, ge=1)
-    surge_cooldown_days: int = Field(30, ge=1, description="days between one supporter's surges")
+    escalation_days: int = Field(7, ge=1, le=3650)
+    surge_cooldown_days: int = Field(
+        30, ge=1, le=3650, description="days between one supporter's surges"
+    )
 
 
 class AirDefense(_Strict):
@@ -535,7 +548,7 @@ class Bargaining(_Strict):
     renewed_attack_risk: Probability = Field(0.5, description="q without guarantees")
     renewed_attack_damage: NonNegative = Field(0.3)
     concession_step: Probability = Field(0.1)
-    proposal_cooldown_days: int = Field(30, ge=1)
+    proposal_cooldown_days: int = Field(30, ge=1, le=3650)
 
 
 class Truce(_Strict):

@@ -10,6 +10,7 @@ the real command line in a subprocess under a 512 MB address-space limit.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import random
 import subprocess
@@ -1442,3 +1443,40 @@ def test_a_boolean_where_one_is_expected_is_still_fine(runner):
     result = runner.invoke(app, ["trace", ceasefire, "--set", "events.0.monitored=yes"])
     assert result.exit_code == 0, result.stderr
     assert "moratorium on long-range strikes takes effect" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "war.casualties_per_day=1e306",
+        "air_defense.base_deliveries_per_day=1e308",
+        "war.casualties_per_day={dist: normal, mean: 1000, sd: 1e300, low: 0}",
+        "war.escalation_days=100000000000000000000",
+    ],
+)
+def test_a_number_too_large_to_simulate_is_refused(runner, override):
+    """Such values overflowed in the run or its figures (a traceback after the simulation)."""
+    summit = str(ROOT / "scenarios" / "summit.yaml")
+    result = runner.invoke(app, ["run", summit, "--runs", "50", "--set", override])
+    field = override.partition("=")[0]
+    assert_one_error(result.exit_code, result.stderr, f"--set: {field}: expected")
+    assert list(Path.cwd().iterdir()) == []
+
+
+def test_the_largest_numbers_allowed_still_give_a_complete_run(runner):
+    summit = str(ROOT / "scenarios" / "summit.yaml")
+    sets = [
+        "war.casualties_per_day=1e9",
+        "war.escalation_factor=1e9",
+        "war.civilian_casualties_per_day=1e9",
+        "air_defense.base_deliveries_per_day=1e9",
+        "actors.europe.air_defense_capacity=1e9",
+    ]
+    args = ["run", summit, "--runs", "50", "--out", "big"]
+    for override in sets:
+        args += ["--set", override]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+    summary = json.loads((Path("big") / "summary.json").read_text())
+    assert summary["casualties"]["median"] > 1e11
