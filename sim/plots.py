@@ -187,7 +187,10 @@ def event_days(
     ax.set_xlabel(f"day (day 0 = {start})")
     ax.set_ylabel("share of worlds, cumulative")
     ax.set_title(title)
-    ax.legend(loc="best")
+    # Below the axes: curves can run anywhere in the plot (a summit held everywhere on day 8 is
+    # a line along the top), so no corner inside it is reliably free.
+    columns = 2 if event is None and len(pairs) == 1 else min(len(pairs), 4)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns, frameon=False)
     return ax
 
 
@@ -211,6 +214,10 @@ def distribution(
         ax.stairs(share, edges, color=colour, linestyle=style, label=name, linewidth=2.2)
         median = np.nanmedian(data)
         ax.axvline(median, color=colour, linestyle=style, linewidth=1, alpha=0.7)
+    if abs(high) >= 10_000 or abs(low) >= 10_000:
+        from matplotlib.ticker import StrMethodFormatter
+
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel(label or column)
     ax.set_ylabel("share of worlds")
     ax.set_title(_title(source, f"Distribution over worlds: {label or column}"))
@@ -259,13 +266,23 @@ def fan_chart(
     for (name, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
         q = results.daily.quantiles(variable)
         days = q.index.to_numpy()
-        ax.fill_between(days, q["q05"], q["q95"], color=colour, alpha=0.12, linewidth=0)
-        ax.fill_between(days, q["q25"], q["q75"], color=colour, alpha=0.25, linewidth=0)
-        ax.plot(days, q["q50"], color=colour, linestyle=style, label=f"{name} (median)")
+        # The middle 50% shaded, the 90% band as thin edges: overlapping shades of several
+        # scenarios would mix into one grey that no legend can tell apart.
+        ax.fill_between(days, q["q25"], q["q75"], color=colour, alpha=0.22, linewidth=0)
+        for edge in ("q05", "q95"):
+            ax.plot(days, q[edge], color=colour, linestyle=style, linewidth=0.9, alpha=0.7)
+        ax.plot(days, q["q50"], color=colour, linestyle=style, linewidth=2.2, label=name)
     ax.set_xlabel(f"day (day 0 = {pairs[0][1].scenario.start_date})")
     ax.set_ylabel(FAN_VARIABLES.get(variable, variable))
     ax.set_title(_title(source, "Over time: median, 50% and 90% of worlds"))
-    ax.legend(loc="upper left")
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=min(len(pairs), 3),
+        frameon=False,
+        title="thick: median; shaded: middle 50% of worlds; thin: 5% and 95%",
+        title_fontsize=10,
+    )
     return ax
 
 
@@ -359,7 +376,7 @@ def _draw(
             fig.tight_layout()
             for fmt in formats:
                 paths.append(folder / f"{stem}.{fmt}")
-                fig.savefig(paths[-1])
+                fig.savefig(paths[-1], bbox_inches="tight", pad_inches=0.15)
         finally:
             plt.close(fig)
     return paths

@@ -117,13 +117,16 @@ def test_blame_bars_are_the_mean_shares(ax):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["russia", "usa", "ukraine", "europe"]
 
 
-def test_fan_chart_draws_the_median_and_two_bands(ax):
+def test_fan_chart_draws_the_median_the_50_band_and_the_90_edges(ax):
     results = known_results()
     results.daily = FixedDaily()
     plots.fan_chart(results, "territory_change", ax=ax)
-    (median,) = ax.get_lines()
+    low, high, median = ax.get_lines()
     assert list(median.get_ydata()) == [0, 3, 6, 9, 12]
-    assert len(ax.collections) == 2  # 90% and 50% bands
+    assert median.get_label() == results.scenario.name
+    assert list(low.get_ydata()) == [0, 1, 2, 3, 4] and list(high.get_ydata()) == [0, 5, 10, 15, 20]
+    (band,) = ax.collections  # the middle 50%, shaded
+    assert band.get_paths()[0].vertices[:, 1].max() == 16  # q75 on the last day
     assert "territory" in ax.get_ylabel()
 
 
