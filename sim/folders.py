@@ -146,6 +146,7 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-partial-", dir=target.parent))
     try:
         fill(staging)
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700 would hide it from other users
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
             os.replace(target, retired / "old")
@@ -157,6 +158,13 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _umask() -> int:
+    """This process's file-creation mask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_shared(

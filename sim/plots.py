@@ -182,7 +182,7 @@ def event_days(
         name = {**EVENT_LABELS, **EXTRA_EVENT_LABELS}.get(column, column)
         title = f"{name.capitalize()}: share of worlds by day"
     start = pairs[0][1].scenario.start_date
-    ax.set_xlim(0, horizon - 1)
+    ax.set_xlim(0, max(horizon - 1, 1))  # a one-day scenario still has an axis
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(f"day (day 0 = {start})")
     ax.set_ylabel("share of worlds, cumulative")

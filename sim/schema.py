@@ -565,10 +565,17 @@ class Truce(_Strict):
 # --- the scenario --------------------------------------------------------------------------------
 
 
+def _named(name: str) -> str:
+    """A scenario's name titles its report and figures: it must have some text."""
+    if not name.strip():
+        raise ValueError(f"expected a name with some text, got {name!r}")
+    return name
+
+
 class Scenario(_Strict):
     """A whole scenario file after ``extends`` is merged and ``--set`` overrides applied."""
 
-    name: str
+    name: Annotated[str, AfterValidator(_named)]
     description: str = ""
     start_date: dt.date
     horizon_days: int = Field(ge=1, le=3650)

@@ -1480,3 +1480,10 @@ def test_the_largest_numbers_allowed_still_give_a_complete_run(runner):
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr
     summary = json.loads((Path("big") / "summary.json").read_text())
     assert summary["casualties"]["median"] > 1e11
+
+
+@pytest.mark.parametrize("name", ['""', '"   "'])
+def test_a_scenario_needs_a_name_with_some_text(runner, name):
+    summit = str(ROOT / "scenarios" / "summit.yaml")
+    result = runner.invoke(app, ["trace", summit, "--set", f"name={name}"])
+    assert_one_error(result.exit_code, result.stderr, "--set: name: expected a name with some text")

@@ -391,3 +391,14 @@ def test_trace_names_the_issue_and_a_stalling_aggressor_never_concedes_its_core(
         concessions += [line for line in text.splitlines() if "russia concedes" in line]
     assert concessions, "expected some framing concessions in twelve stalling worlds"
     assert all("(a non-core issue)" in line for line in concessions)
+
+
+def test_a_results_folder_is_as_readable_as_any_new_folder(tmp_path):
+    """Staged in a private temporary folder (0700), it gets the umask's mode when it lands."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "run"
+        assert invoke("run", SUMMIT, "--runs", "50", "--out", str(out)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o755

@@ -142,3 +142,17 @@ def test_outcome_bars_survive_an_empty_outcome_class(ax):
     results.worlds.loc[results.worlds["outcome"] == "settlement", "outcome"] = "paralysis"
     plots.outcome_bars(results, ax=ax)
     assert ax.patches[0].get_width() == 0.0
+
+
+def test_a_one_day_scenario_draws_every_figure_without_a_warning(tmp_path):
+    """matplotlib warned of a singular x-axis (0 to 0) for a one-day horizon."""
+    import warnings
+
+    from sim.ensemble import run
+
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", overrides=["horizon_days=1", "events=[]"])
+    results = run(scenario, runs=50, seed=1, workers=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = plots.save_figures(results, tmp_path, workers=1)
+    assert written and not [str(w.message) for w in caught]
