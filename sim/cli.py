@@ -220,11 +220,8 @@ def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool
     from sim.folders import FolderExistsError, FolderNotWritableError, check_target
 
     folder = _free_folder(default) if out is None else out
-    if out is not None and out.is_dir() and any(out.iterdir()) and not force:
-        advice = ", or add --force to replace it" if forceable else ""
-        _fail(f"--out: {out} exists; choose another --out{advice}")
     try:
-        check_target(folder, force)
+        check_target(folder, force, how_to_replace="add --force" if forceable else None)
     except (FolderExistsError, FolderNotWritableError) as err:
         _fail(f"--out: {err}" if out is not None else f"results folder: {err}")
     return folder

@@ -69,8 +69,12 @@ def is_results_folder(folder: Path) -> bool:
     return isinstance(manifest, dict) and manifest.get("tool") == TOOL
 
 
-def check_target(target: str | Path, overwrite: bool = False) -> None:
+def check_target(
+    target: str | Path, overwrite: bool = False, *, how_to_replace: str | None = "add --force"
+) -> None:
     """Check, before any work, that ``target`` can be written (and replaced, with ``overwrite``).
+
+    ``how_to_replace`` ends the message about a non-empty folder (None where it cannot be).
 
     Raises:
         FolderExistsError: ``target`` is a file; or a non-empty folder without ``overwrite``; or,
@@ -85,7 +89,10 @@ def check_target(target: str | Path, overwrite: bool = False) -> None:
         raise FolderExistsError(f"{target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()):
         if not overwrite:
-            raise FolderExistsError(f"{target} exists and is not empty (use --force to replace it)")
+            advice = f", or {how_to_replace} to replace it" if how_to_replace else ""
+            raise FolderExistsError(
+                f"{target} exists and is not empty; choose another folder{advice}"
+            )
         if not is_results_folder(target):
             raise FolderExistsError(
                 f"{target} is not a results folder of this tool (no manifest.json of "

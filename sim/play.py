@@ -109,9 +109,12 @@ def load_moves(path: str | Path) -> list[Move]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()  # kept for the entries' lines
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except OSError as err:
         raise PlayError(f"{path}: cannot read the moves file ({err.strerror})") from None
     except UnicodeDecodeError as err:
@@ -243,6 +246,7 @@ class Game:
         )
         self.agent = next(a for a in self.model.actors if a.name == actor)
         self.agent.policy = self._decide
+        self.names = [action.name for action in self.agent.actions]
         self._narrated = 0
         self._quiet_until = 0
 
@@ -280,18 +284,16 @@ class Game:
         """A proposal to answer, a deadline or another forced choice, or a summit offer."""
         if ctx.responding[self.row]:
             return True
-        names = [a.name for a in self.agent.actions]
-        if "wait" in names and not np.isfinite(choice.utilities[self.row, names.index("wait")]):
+        if not np.isfinite(choice.utilities[self.row, self.names.index("wait")]):
             return True
         return self._summit_pending(ctx)
 
     def _considered(self, choice: Choice, probabilities: np.ndarray) -> bool:
         """The model's actor would take a non-routine action with probability >= CONSIDER."""
-        names = [a.name for a in self.agent.actions]
         available = np.isfinite(choice.utilities[self.row])
         return any(
-            probabilities[i] >= CONSIDER and names[i] not in ROUTINE and available[i]
-            for i in range(len(names))
+            probabilities[i] >= CONSIDER and name not in ROUTINE and available[i]
+            for i, name in enumerate(self.names)
         )
 
     def _news(self) -> bool:
@@ -321,13 +323,13 @@ class Game:
         forced = self._must_answer(ctx, choice)
         quiet = ctx.day < self._quiet_until and not self._news()
         if not forced and (quiet or not self._considered(choice, probabilities)):
-            if quiet and agent.actions[choice.index[row]].name not in ROUTINE:
+            if quiet and self.names[choice.index[row]] not in ROUTINE:
                 index = choice.index.copy()  # the student chose to wait: the model does not
-                index[row] = [a.name for a in agent.actions].index("wait")  # act for it meanwhile
+                index[row] = self.names.index("wait")  # act for it meanwhile
                 return index
             return choice.index
         self._narrate()
-        names = [a.name for a in agent.actions]
+        names = self.names
         options = [i for i in range(len(names)) if np.isfinite(choice.utilities[row, i])]
         if self._summit_pending(ctx) and len(options) > 1:
             options = [i for i in options if names[i] != "wait"]  # an offer must be answered

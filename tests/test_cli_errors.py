@@ -163,7 +163,7 @@ def test_run_refuses_an_existing_nonempty_out(runner, tmp_path):
     out.mkdir()
     (out / "worlds.csv").write_text("keep me")
     result = runner.invoke(app, ["run", str(MINIMAL), "--out", str(out)])
-    assert_user_error(result.exit_code, result.stderr, str(out), "choose another --out")
+    assert_user_error(result.exit_code, result.stderr, str(out), "choose another folder, or add --force")
     assert (out / "worlds.csv").read_text() == "keep me"
 
 
