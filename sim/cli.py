@@ -312,6 +312,7 @@ def compare(
     default = Path("results") / f"compare-{stem[:80]}-seed{seed}"
     folder = _output_folder(out, force, default)
     loaded = [_load(path, overrides, among=len(scenarios)) for path in scenarios]
+    _warn_about_repeats(scenarios)
     try:
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:
@@ -324,6 +325,19 @@ def compare(
     )
     typer.echo(comparison.summary_text())
     _save(comparison, folder, force, formats, workers)
+
+
+def _warn_about_repeats(paths: list[Path]) -> None:
+    """Warn (and go on) when one file is given twice: on common worlds its rows are identical."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        first = seen.setdefault(path.resolve(), path)
+        if first is not path:
+            typer.echo(
+                f"warning: {path} is the same file as {first}: the same scenario on the same "
+                "worlds, so every difference between them is zero",
+                err=True,
+            )
 
 
 def _labels(paths: list[Path]) -> list[str]:

@@ -402,3 +402,10 @@ def test_a_results_folder_is_as_readable_as_any_new_folder(tmp_path):
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o755
+
+
+def test_comparing_a_file_with_itself_warns_and_still_runs(tmp_path):
+    again = str(SCENARIOS / ".." / "scenarios" / "summit.yaml")
+    result = invoke("compare", SUMMIT, again, "--runs", "50", "--out", str(tmp_path / "c"))
+    assert result.exit_code == 0, result.output
+    assert "is the same file as" in result.output and "every difference" in result.output
