@@ -8,7 +8,7 @@ status 2, without a traceback. Anything else that goes wrong is a bug and propag
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -219,12 +219,14 @@ def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool
     """
     from sim.folders import FolderExistsError, FolderNotWritableError, check_target
 
-    folder = _free_folder(default) if out is None else out
     try:
-        check_target(folder, force, how_to_replace="add --force" if forceable else None)
+        return check_target(
+            _free_folder(default) if out is None else out,
+            force,
+            how_to_replace="add --force" if forceable else None,
+        )
     except (FolderExistsError, FolderNotWritableError) as err:
         _fail(f"--out: {err}" if out is not None else f"results folder: {err}")
-    return folder
 
 
 def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
@@ -372,8 +374,13 @@ def plot(
         results = load_results(folder)
     except ResultsFolderError as err:
         _fail(str(err))
-    if (folder / "figures").exists() and not (folder / "figures").is_dir():
-        _fail(f"{folder / 'figures'}: exists and is not a folder; move it away to redraw")
+    for name, is_kind, kind in (
+        ("figures", Path.is_dir, "folder"),
+        ("report.md", Path.is_file, "file"),
+    ):
+        path = folder / name
+        if path.exists() and not is_kind(path):
+            _fail(f"{path}: exists and is not a {kind}; move it away to redraw")
     command = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("command")
     figures = save_figures(results, folder / "figures", formats)
     write_report(results, folder, figures, command)
@@ -433,7 +440,8 @@ def rerun(
         _fail(str(err))
     if hasattr(saved, "labels"):
         _fail(f"{folder}: a comparison; rerun takes a folder written by sim run")
-    target = _output_folder(out, force, folder.with_name(folder.name + "-rerun"))
+    here = Path(os.path.abspath(folder))  # '.' and '..' have no name to add '-rerun' to
+    target = _output_folder(out, force, here.with_name(here.name + "-rerun"))
 
     from sim.ensemble import run as run_ensemble
 
@@ -507,7 +515,7 @@ def play(
     try:
         game.play()
     except PlayError as err:  # only a replayed moves file gives one: nothing worth keeping
-        shutil.rmtree(folder, ignore_errors=True)
+        log.discard()
         _fail(str(err))
     except (EOFError, KeyboardInterrupt):
         _fail(f"input ended before the game did (the play so far is logged in {folder})")

@@ -69,41 +69,54 @@ def is_results_folder(folder: Path) -> bool:
     return isinstance(manifest, dict) and manifest.get("tool") == TOOL
 
 
+def named(target: str | Path) -> Path:
+    """``target`` with a real last name: ``.``, ``''`` and ``a/b/..`` become absolute paths.
+
+    A folder is written by renaming a sibling onto it, which needs its name, not ``..``.
+    """
+    target = Path(target)
+    return Path(os.path.abspath(target)) if target.name in ("", ".", "..") else target
+
+
 def check_target(
     target: str | Path, overwrite: bool = False, *, how_to_replace: str | None = "add --force"
-) -> None:
+) -> Path:
     """Check, before any work, that ``target`` can be written (and replaced, with ``overwrite``).
 
-    ``how_to_replace`` ends the message about a non-empty folder (None where it cannot be).
+    ``how_to_replace`` ends the message about a non-empty results folder (None where it cannot
+    be replaced). Returns the folder to write (:func:`named`).
 
     Raises:
-        FolderExistsError: ``target`` is a file; or a non-empty folder without ``overwrite``; or,
-            with ``overwrite``, a non-empty folder that is not a results folder of this tool, or
-            one that holds the current working folder.
+        FolderExistsError: ``target`` is a file, or a folder holding the current working folder;
+            or a non-empty folder without ``overwrite``; or, with ``overwrite``, a non-empty
+            folder that is not a results folder of this tool.
         FolderNotWritableError: a folder on the way is a file, a name is too long, or the nearest
             existing folder does not let a folder be created in it.
 
     """
-    target = Path(target)
+    target = named(target)
     if target.exists() and not target.is_dir():
         raise FolderExistsError(f"{target} exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()):
-        if not overwrite:
-            advice = f", or {how_to_replace} to replace it" if how_to_replace else ""
-            raise FolderExistsError(
-                f"{target} exists and is not empty; choose another folder{advice}"
-            )
-        if not is_results_folder(target):
-            raise FolderExistsError(
-                f"{target} is not a results folder of this tool (no manifest.json of "
-                f"{TOOL}); --force only replaces earlier results, so choose another folder"
-            )
+    if target.is_dir():
         here = Path.cwd().resolve()
         if target.resolve() == here or target.resolve() in here.parents:
             raise FolderExistsError(
-                f"{target} holds the current folder; run from elsewhere to replace it"
+                f"{target} holds the current folder, which cannot be replaced; choose another"
             )
+        if any(target.iterdir()):
+            ours = is_results_folder(target)
+            if not overwrite:
+                advice = f", or {how_to_replace} to replace it" if how_to_replace and ours else ""
+                raise FolderExistsError(
+                    f"{target} exists and is not empty; choose another folder{advice}"
+                )
+            if not ours:
+                raise FolderExistsError(
+                    f"{target} is not a results folder of this tool (no manifest.json of "
+                    f"{TOOL}); --force only replaces earlier results, so choose another folder"
+                )
     _check_creatable(target)
+    return target
 
 
 def _check_creatable(target: Path) -> None:
@@ -147,8 +160,7 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
         FolderNotWritableError: ``target`` cannot be created.
 
     """
-    target = Path(target)
-    check_target(target, overwrite)
+    target = check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-partial-", dir=target.parent))
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -119,6 +120,8 @@ def load_moves(path: str | Path) -> list[Move]:
         raise PlayError(f"{path}: cannot read the moves file ({err.strerror})") from None
     except UnicodeDecodeError as err:
         raise PlayError(f"{path}: not a text file ({err.reason})") from None
+    except ValueError as err:  # e.g. a whole number of thousands of digits
+        raise PlayError(f"{path}: not a moves file ({err})") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -177,7 +180,8 @@ class PlayLog:
 
     def __init__(self, folder: Path, scenario_path: str, actor: str, seed: int, world: int):
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)  # checked empty or new by the caller
+        self.created = not folder.exists()  # else an empty folder the caller checked
+        folder.mkdir(parents=True, exist_ok=True)
         self.moves_path = folder / "moves.yaml"
         self.transcript_path = folder / "transcript.txt"
         header = {"scenario": scenario_path, "actor": actor, "seed": seed, "world": world}
@@ -187,6 +191,15 @@ class PlayLog:
             f"# replay with: --moves {self.moves_path}\n"
         )
         self.transcript_path.write_text("")
+
+    def discard(self) -> None:
+        """Remove what the log wrote: its folder if it made it, else only its own files."""
+        if self.created:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        for path in self.folder.iterdir():
+            if path.name in ("play.json", "moves.yaml", "transcript.txt"):
+                path.unlink()
 
     def move(self, move: Move) -> None:
         with self.moves_path.open("a", encoding="utf-8") as file:

@@ -1,4 +1,9 @@
-"""Read a results folder written by ``sim run`` or ``sim compare`` back into memory."""
+"""Read a results folder written by ``sim run`` or ``sim compare`` back into memory.
+
+Everything read is checked before it is used, so that a damaged folder gets one line naming the
+file and what is wrong (:class:`ResultsFolderError`), never a traceback halfway through redrawing
+its figures, and never figures drawn from rows that do not add up.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pydantic import ValidationError
 
 from sim.aggregates import DailyAggregates
 from sim.comparison import Comparison
+from sim.outcomes import OUTCOMES
 from sim.results import TOOL, Results
 from sim.schema import MAX_RUNS, Scenario
 
@@ -31,20 +37,7 @@ CONTRACT_COLUMNS = (
     "air_defense_delivered",
 )
 """Columns every ``worlds.csv`` of this tool has (with ``blame_<actor>``; ``docs/model.md``)."""
-
-
-def _daily(folder: Path) -> DailyAggregates | None:
-    """The per-day aggregates of ``daily.csv``, or None where the folder has none."""
-    path = folder / "daily.csv"
-    if not path.exists():
-        return None
-    try:
-        return DailyAggregates.from_frame(pd.read_csv(path))
-    except (KeyError, ValueError, pd.errors.ParserError) as err:
-        raise ResultsFolderError(
-            f"{path}: not a per-day aggregates file of this version ({err}); "
-            "rerun the scenario to regenerate it"
-        ) from None
+RERUN = "rerun the scenario to write it again"
 
 
 def load_results(folder: str | Path) -> Results | Comparison:
@@ -68,7 +61,7 @@ def load_results(folder: str | Path) -> Results | Comparison:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ResultsFolderError(f"{manifest_path}: cannot read it ({err.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError) as err:  # ValueError: also a number too long to read
         raise ResultsFolderError(f"{manifest_path}: not valid JSON ({err})") from None
     if not isinstance(manifest, dict) or manifest.get("tool") != TOOL:
         raise ResultsFolderError(
@@ -76,31 +69,17 @@ def load_results(folder: str | Path) -> Results | Comparison:
         )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     runs = _whole(manifest, "runs", 1, MAX_RUNS, manifest_path)
-    worlds = _worlds(folder / "worlds.csv")
+    worlds_path = folder / "worlds.csv"
+    worlds = _worlds(worlds_path)
     try:
         if manifest.get("kind") == "compare":
-            labels = list(manifest["labels"])
-            _check_rows(worlds, runs * len(labels), folder / "worlds.csv", "scenario")
-            results = []
-            for entry in manifest["scenarios"]:
-                label = entry["label"]
-                rows = worlds[worlds["scenario"] == label].drop(columns="scenario")
-                _check_rows(rows, runs, folder / "worlds.csv", f"scenario {label!r}")
-                results.append(
-                    Results(
-                        scenario=_scenario(entry["scenario"], manifest_path),
-                        worlds=rows.reset_index(drop=True),
-                        daily=_daily(folder / "scenarios" / label),
-                        seed=seed,
-                        runs=runs,
-                    )
-                )
-            return Comparison(results=results, labels=labels)
-        _check_rows(worlds, runs, folder / "worlds.csv")
+            return _comparison(folder, manifest, worlds, seed, runs)
+        scenario = _scenario(manifest["scenario"], manifest_path)
+        _check_rows(worlds, runs, worlds_path)
         return Results(
-            scenario=_scenario(manifest["scenario"], manifest_path),
+            scenario=scenario,
             worlds=worlds,
-            daily=_daily(folder),
+            daily=_daily(folder, scenario),
             seed=seed,
             runs=runs,
         )
@@ -108,6 +87,43 @@ def load_results(folder: str | Path) -> Results | Comparison:
         raise
     except (KeyError, TypeError, ValueError) as err:
         raise ResultsFolderError(f"{manifest_path}: damaged manifest ({err})") from None
+
+
+def _comparison(
+    folder: Path, manifest: dict, worlds: pd.DataFrame, seed: int, runs: int
+) -> Comparison:
+    """The scenarios of a saved comparison, each with its rows of ``worlds.csv``."""
+    manifest_path, worlds_path = folder / "manifest.json", folder / "worlds.csv"
+    entries = manifest["scenarios"]
+    labels = [entry["label"] for entry in entries]
+    if (
+        len(labels) < 2
+        or len(set(labels)) != len(labels)
+        or not all(isinstance(label, str) for label in labels)
+        or list(manifest["labels"]) != labels
+    ):
+        raise ResultsFolderError(
+            f"{manifest_path}: labels: expected two or more distinct names, the same in "
+            f"'labels' and 'scenarios', got {manifest['labels']!r} and {labels!r}"
+        )
+    if "scenario" not in worlds.columns:
+        raise ResultsFolderError(f"{worlds_path}: no column scenario; {RERUN}")
+    _check_rows(worlds, runs * len(labels), worlds_path, "in all")
+    results = []
+    for entry, label in zip(entries, labels, strict=True):
+        scenario = _scenario(entry["scenario"], manifest_path)
+        rows = worlds[worlds["scenario"] == label].drop(columns="scenario")
+        _check_rows(rows, runs, worlds_path, f"of scenario {label!r}")
+        results.append(
+            Results(
+                scenario=scenario,
+                worlds=rows.reset_index(drop=True),
+                daily=_daily(folder / "scenarios" / label, scenario),
+                seed=seed,
+                runs=runs,
+            )
+        )
+    return Comparison(results=results, labels=labels)
 
 
 def _whole(manifest: dict, key: str, low: int, high: int | None, path: Path) -> int:
@@ -122,21 +138,27 @@ def _whole(manifest: dict, key: str, low: int, high: int | None, path: Path) -> 
 
 
 def _scenario(data: object, path: Path) -> Scenario:
-    """The scenario stored in the manifest, validated again (one line if it is not valid)."""
+    """The scenario stored in the manifest, validated again as a file would be (one line)."""
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "scenario"
         raise ResultsFolderError(
-            f"{path}: scenario.{field}: {first['msg']} (a damaged manifest; rerun the scenario)"
+            f"{path}: scenario.{field}: {first['msg']} (a damaged manifest; {RERUN})"
         ) from None
+    for where, message in scenario.semantic_errors():
+        field = ".".join(str(part) for part in where)
+        raise ResultsFolderError(f"{path}: scenario.{field}: {message} (a damaged manifest)")
+    return scenario
 
 
 def _worlds(path: Path) -> pd.DataFrame:
     """``worlds.csv``, read back (one line if it is missing or not a table of this tool)."""
-    if not path.is_file():
+    if not path.exists():
         raise ResultsFolderError(f"{path}: worlds.csv is missing")
+    if not path.is_file():
+        raise ResultsFolderError(f"{path}: not a file")
     try:
         worlds = pd.read_csv(path)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
@@ -147,14 +169,53 @@ def _worlds(path: Path) -> pd.DataFrame:
         raise ResultsFolderError(
             f"{path}: not a worlds table of this tool (no column {', '.join(missing[:3])})"
         )
+    for column in CONTRACT_COLUMNS:
+        if column != "outcome" and not pd.api.types.is_numeric_dtype(worlds[column]):
+            raise ResultsFolderError(f"{path}: column {column} holds text; {RERUN}")
+    unknown = sorted(set(worlds["outcome"].dropna().astype(str)) - set(OUTCOMES))
+    if unknown or worlds["outcome"].isna().any():
+        shown = ", ".join(unknown[:3]) or "an empty cell"
+        raise ResultsFolderError(
+            f"{path}: column outcome holds {shown}; expected {', '.join(OUTCOMES)}"
+        )
     return worlds
 
 
 def _check_rows(worlds: pd.DataFrame, expected: int, path: Path, which: str = "") -> None:
     """A table cut short (or padded) would give wrong shares: its rows must be the runs."""
     if len(worlds) != expected:
-        of = f" of {which}" if which else ""
+        of = f" {which}" if which else ""
         raise ResultsFolderError(
             f"{path}: {len(worlds):,} rows{of}, but the manifest says {expected:,} worlds "
-            "(the file is damaged; rerun the scenario)"
+            f"(the file is damaged; {RERUN})"
         )
+
+
+def _daily(folder: Path, scenario: Scenario) -> DailyAggregates | None:
+    """The per-day aggregates of ``daily.csv``, or None where the folder has none.
+
+    They must cover the scenario's days and every variable a run keeps.
+    """
+    path = folder / "daily.csv"
+    if not path.exists():
+        return None
+    try:
+        daily = DailyAggregates.from_frame(pd.read_csv(path))
+    except OSError as err:
+        raise ResultsFolderError(f"{path}: cannot read it ({err.strerror})") from None
+    except (KeyError, ValueError, pd.errors.ParserError) as err:
+        raise ResultsFolderError(
+            f"{path}: not a per-day aggregates file of this version ({err}); {RERUN}"
+        ) from None
+    defender = next(name for name, a in scenario.actors.items() if a.role == "defender")
+    kept = DailyAggregates.for_actors(1, 0, list(scenario.actors), defender)
+    missing = sorted(
+        (set(kept.quantile_names) - set(daily.quantile_names))
+        | (set(kept.mean_names) - set(daily.mean_names))
+    )
+    if missing or daily.days != scenario.horizon_days:
+        what = f"no {', '.join(missing[:3])}" if missing else f"{daily.days} days"
+        raise ResultsFolderError(
+            f"{path}: incomplete ({what}; the scenario has {scenario.horizon_days} days); {RERUN}"
+        )
+    return daily

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +34,13 @@ BOOLEAN_FOR_NUMBER = "boolean_for_number"
 BOOLEAN_MESSAGE = "expected a number, got {value} (YAML reads yes, no, on and off as booleans)"
 
 
+def _numeric(annotation: Any) -> bool:
+    """Whether a field of this type takes a number (``float`` or ``int`` anywhere in it)."""
+    if annotation in (float, int):
+        return True
+    return any(_numeric(arg) for arg in get_args(annotation))
+
+
 class _Strict(BaseModel):
     """Base for every schema model: unknown keys are errors, NaN and infinity are refused.
 
@@ -49,7 +56,7 @@ class _Strict(BaseModel):
         if isinstance(data, dict):
             for name, value in data.items():
                 field = cls.model_fields.get(name) if isinstance(name, str) else None
-                if isinstance(value, bool) and field is not None and field.annotation is not bool:
+                if isinstance(value, bool) and field is not None and _numeric(field.annotation):
                     raise PydanticCustomError(
                         BOOLEAN_FOR_NUMBER,
                         "{field}: " + BOOLEAN_MESSAGE,
@@ -149,6 +156,8 @@ def _bounded(low: float, high: float, what: str):
             reach = value.mean + DRAWN_SDS * value.sd  # open-ended, but its draws have a reach
         if lo < low or reach > high:
             shown = value if isinstance(value, float | int) else f"a {value.dist} on [{lo}, {hi}]"
+            if reach != hi and lo >= low:
+                shown = f"a normal reaching {reach:.3g} (its mean + {DRAWN_SDS:g} sd)"
             raise ValueError(f"expected {what}, got {shown}")
         return value
 

@@ -1487,3 +1487,23 @@ def test_a_scenario_needs_a_name_with_some_text(runner, name):
     summit = str(ROOT / "scenarios" / "summit.yaml")
     result = runner.invoke(app, ["trace", summit, "--set", f"name={name}"])
     assert_one_error(result.exit_code, result.stderr, "--set: name: expected a name with some text")
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("start_date=yes", "start_date: expected a date"),
+        ("actors.usa.label=no", "actors.usa.label: expected text"),
+        (
+            "war.casualties_per_day={dist: normal, mean: 1400, sd: 1e300, low: 0}",
+            "got a normal reaching 4e+301 (its mean + 40 sd)",
+        ),
+    ],
+)
+def test_booleans_and_huge_spreads_are_named_for_what_they_are(runner, override, expected):
+    """A boolean for a date or a text is not said to need a number; a normal too wide to draw
+    from is refused for its reach, not for the open upper end every such normal has."""
+    summit = str(ROOT / "scenarios" / "summit.yaml")
+    result = runner.invoke(app, ["trace", summit, "--set", override])
+    assert_one_error(result.exit_code, result.stderr, expected)
+    assert "expected a number, got" not in result.stderr or "casualties" in override

@@ -202,6 +202,35 @@ def _bad_scenario(folder):
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
+def _edit_stored_scenario(**changes):
+    def edit(folder):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["scenario"].update(changes)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    return edit
+
+
+def _edit_worlds(column, old, new):
+    def edit(folder):
+        worlds = pd.read_csv(folder / "worlds.csv")
+        worlds[column] = worlds[column].astype(object)
+        worlds.loc[worlds[column] == old if old is not None else worlds.index[:3], column] = new
+        worlds.to_csv(folder / "worlds.csv", index=False)
+
+    return edit
+
+
+def _cut_daily(folder):
+    lines = (folder / "daily.csv").read_text().splitlines()
+    (folder / "daily.csv").write_text("\n".join(lines[:50]) + "\n")
+
+
+def _huge_seed(folder):
+    text = (folder / "manifest.json").read_text()
+    (folder / "manifest.json").write_text(text.replace('"seed": 0', '"seed": ' + "9" * 5000))
+
+
 def _replace(name, make):
     def edit(folder):
         path = folder / name
@@ -229,6 +258,15 @@ def _replace(name, make):
         (_edit_manifest(seed=-1), "seed: expected a whole number from 0 or more"),
         (_edit_manifest(seed=2.5), "seed: expected a whole number from 0 or more"),
         (_bad_scenario, "manifest.json: scenario.horizon_days: "),
+        (_edit_stored_scenario(horizon_days=5), "manifest.json: scenario.events.0.held_on"),
+        (_edit_stored_scenario(horizon_days=100), "daily.csv: incomplete (120 days; the scen"),
+        (_huge_seed, "manifest.json: not valid JSON"),
+        (_edit_worlds("territory_change", None, "abc"), "column territory_change holds text"),
+        (_edit_worlds("outcome", "paralysis", "zzz"), "column outcome holds zzz; expected"),
+        (_replace("worlds.csv", lambda p: p.mkdir()), "worlds.csv: not a file"),
+        (_replace("daily.csv", lambda p: p.mkdir()), "daily.csv: cannot read it"),
+        (_cut_daily, "daily.csv: incomplete (no "),
+        (_replace("report.md", lambda p: p.mkdir()), "report.md: exists and is not a file"),
         (_replace("figures", lambda p: p.write_text("")), "figures: exists and is not a folder"),
     ],
 )
@@ -239,8 +277,8 @@ def test_damaged_results_folders_get_one_line_from_plot_and_rerun(
     shutil.copytree(saved_run, folder)
     damage(folder)
     for command in ("plot", "rerun"):
-        if command == "rerun" and "figures" in message:
-            continue  # rerun writes a new folder: the old figures do not matter
+        if command == "rerun" and ("figures" in message or "report.md" in message):
+            continue  # rerun writes a new folder: the old figures and report do not matter
         result = invoke(command, str(folder))
         assert result.exit_code == 2, (command, result.output)
         assert message in result.output and "Traceback" not in result.output, result.output
@@ -268,11 +306,15 @@ def test_force_never_deletes_a_folder_that_is_not_a_results_folder(tmp_path, mon
     work = tmp_path / "project"
     work.mkdir()
     (work / "important.txt").write_text("keep me")
-    monkeypatch.chdir(work)
-    for out in (str(work), "."):
+    monkeypatch.chdir(tmp_path)
+    for out in (str(work), "project"):
         result = invoke("run", SUMMIT, "--runs", "50", "--out", out, "--force")
         assert result.exit_code == 2
         assert "not a results folder" in result.output and "Traceback" not in result.output
+    monkeypatch.chdir(work)
+    for out in (str(work), "."):
+        result = invoke("run", SUMMIT, "--runs", "50", "--out", out, "--force")
+        assert result.exit_code == 2 and "holds the current folder" in result.output
     assert sorted(p.name for p in work.iterdir()) == ["important.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
 
@@ -409,3 +451,76 @@ def test_comparing_a_file_with_itself_warns_and_still_runs(tmp_path):
     result = invoke("compare", SUMMIT, again, "--runs", "50", "--out", str(tmp_path / "c"))
     assert result.exit_code == 0, result.output
     assert "is the same file as" in result.output and "every difference" in result.output
+
+
+@pytest.fixture(scope="module")
+def saved_comparison(tmp_path_factory):
+    out = tmp_path_factory.mktemp("saved") / "cmp"
+    baseline = str(SCENARIOS / "baseline.yaml")
+    assert invoke("compare", baseline, SUMMIT, "--runs", "50", "--out", str(out)).exit_code == 0
+    return out
+
+
+def _edit_comparison(change):
+    def edit(folder):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        change(manifest)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    return edit
+
+
+def _same_labels(manifest):
+    manifest["labels"] = ["baseline", "baseline"]
+    for entry in manifest["scenarios"]:
+        entry["label"] = "baseline"
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_edit_comparison(lambda m: m.update(scenarios=[])), "labels: expected two or more"),
+        (_edit_comparison(_same_labels), "labels: expected two or more distinct names"),
+        (
+            _replace(
+                "worlds.csv",
+                lambda p: p.write_text(
+                    pd.read_csv(p.with_name("scratch.csv"))
+                    .drop(columns="scenario")
+                    .to_csv(index=False)
+                ),
+            ),
+            "worlds.csv: no column scenario",
+        ),
+    ],
+)
+def test_damaged_comparison_folders_get_one_line(tmp_path, saved_comparison, damage, message):
+    folder = tmp_path / "cmp"
+    shutil.copytree(saved_comparison, folder)
+    shutil.copy(folder / "worlds.csv", folder / "scratch.csv")
+    damage(folder)
+    result = invoke("plot", str(folder))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("out", ["{tmp}/new/..", "{tmp}", "."])
+def test_an_out_that_names_the_working_folder_is_refused_before_the_run(tmp_path, monkeypatch, out):
+    """'.', its absolute path or 'x/..' once crashed after the run (a folder cannot be renamed
+    by '..') or replaced the folder the shell was in."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "new").mkdir()
+    result = invoke("run", SUMMIT, "--runs", "50", "--out", out.format(tmp=tmp_path))
+    assert result.exit_code == 2, result.output
+    assert "holds the current folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+
+
+def test_rerun_of_dot_writes_next_to_the_folder(tmp_path, saved_run, monkeypatch):
+    folder = tmp_path / "run"
+    shutil.copytree(saved_run, folder)
+    monkeypatch.chdir(folder / "figures")
+    result = invoke("rerun", "..")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run-rerun" / "worlds.csv").exists()

@@ -196,6 +196,35 @@ def test_bad_moves_files_fail_clearly_and_leave_no_folder(tmp_path, entry, messa
     assert not out.exists() and not (tmp_path / "results").exists()
 
 
+def test_a_failed_replay_into_an_existing_folder_leaves_the_folder(tmp_path):
+    """Only what the play wrote is removed: the user's own (empty) --out folder stays."""
+    moves = tmp_path / "moves.yaml"
+    moves.write_text("- {day: 2, action: accept_summit}\n")
+    out = tmp_path / "mine"
+    out.mkdir()
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "sim.cli", "play", SUMMIT, "--as", "usa", "--seed", "3"),
+            *("--moves", str(moves), "--out", str(out)),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "expected the decision of day 0" in result.stderr
+    assert out.is_dir() and list(out.iterdir()) == []
+
+
+def test_a_moves_file_with_an_unreadable_number_gets_one_line(tmp_path):
+    moves = tmp_path / "moves.yaml"
+    moves.write_text("- {day: " + "9" * 5000 + ", action: wait}\n")
+    with pytest.raises(PlayError, match="not a moves file"):
+        load_moves(moves)
+
+
 def test_unknown_actor_is_refused_before_anything_is_written(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "sim.cli", "play", SUMMIT, "--as", "nato"],
