@@ -148,6 +148,22 @@ def test_moves_replay_exactly(tmp_path):
     assert any("(replayed)" in line for line in said)
 
 
+def _replay(tmp_path, moves, out):
+    """``sim play`` of the US in summit.yaml, seed 3, replaying ``moves`` into ``out``."""
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "sim.cli", "play", SUMMIT, "--as", "usa", "--seed", "3"),
+            *("--moves", str(moves), "--out", str(out)),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
@@ -167,29 +183,7 @@ def test_bad_moves_files_fail_clearly_and_leave_no_folder(tmp_path, entry, messa
     moves = tmp_path / "moves.yaml"
     moves.write_text(entry)
     out = tmp_path / "log"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "play",
-            SUMMIT,
-            "--as",
-            "usa",
-            "--seed",
-            "3",
-            "--moves",
-            str(moves),
-            "--out",
-            str(out),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    result = _replay(tmp_path, moves, out)
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {moves}{message}"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -202,18 +196,7 @@ def test_a_failed_replay_into_an_existing_folder_leaves_the_folder(tmp_path):
     moves.write_text("- {day: 2, action: accept_summit}\n")
     out = tmp_path / "mine"
     out.mkdir()
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "sim.cli", "play", SUMMIT, "--as", "usa", "--seed", "3"),
-            *("--moves", str(moves), "--out", str(out)),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    result = _replay(tmp_path, moves, out)
     assert result.returncode == 2 and "expected the decision of day 0" in result.stderr
     assert out.is_dir() and list(out.iterdir()) == []
 
