@@ -147,11 +147,7 @@ class NegotiationModel(mesa.Model):
                 float
             ),
         )
-        blame = np.column_stack(
-            [np.broadcast_to(p.initial_blame, worlds) for p in self.actor_params]
-        ).astype(float)
-        total = blame.sum(axis=1, keepdims=True)
-        state.blame = np.where(total > 0, blame / np.where(total > 0, total, 1), 1 / blame.shape[1])
+        state.blame = self.initial_blame_shares(worlds)
         aggressor = self.actor_params[self.roles.aggressor]
         coercer = self.actor_params[self.roles.coercer]
         state.belief = np.broadcast_to(coercer.belief_prior, worlds).astype(float).copy()
@@ -164,6 +160,17 @@ class NegotiationModel(mesa.Model):
         return state
 
     # --- hooks the agents and dynamics call --------------------------------------------------
+
+    def initial_blame_shares(self, worlds: int) -> np.ndarray:
+        """Each actor's ``initial_blame`` as a share of the world's total.
+
+        Equal shares where every actor's is 0. The blame on day 0, and the payoffs' reference.
+        """
+        blame = np.column_stack(
+            [np.broadcast_to(p.initial_blame, worlds) for p in self.actor_params]
+        ).astype(float)
+        total = blame.sum(axis=1, keepdims=True)
+        return np.where(total > 0, blame / np.where(total > 0, total, 1), 1 / blame.shape[1])
 
     def responding(self, actor: int) -> np.ndarray:
         """Worlds where ``actor`` must answer a pending proposal today."""

@@ -93,10 +93,7 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
     days = max(state.day, 1)
     mean_pressure = state.pressure_sum / days
     gained = territory_change(model)
-    initial_blame = np.column_stack(
-        [np.broadcast_to(p.initial_blame, state.n) for p in model.actor_params]
-    ).astype(float)
-    initial_blame /= np.maximum(initial_blame.sum(axis=1, keepdims=True), 1e-12)
+    initial_blame = model.initial_blame_shares(state.n)
     result = {}
     for index, name in enumerate(model.actor_names):
         params = model.actor_params[index]

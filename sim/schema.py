@@ -170,6 +170,26 @@ LARGEST = 1e9
 """The largest value of a ``NonNegative`` field: far above any sensible input (casualties per
 day are in the thousands), and small enough that a run's totals stay finite and printable."""
 NonNegative = Annotated[float | Dist, _bounded(0.0, LARGEST, "a number >= 0 and at most 1e9")]
+
+
+def _constant(value: float | Dist) -> float:
+    """Events are the same in every world: their numbers cannot be distributions."""
+    if not isinstance(value, float | int):
+        raise ValueError(
+            f"expected a number, got a {value.dist} distribution (an event is the same in every "
+            "world; draw the actors' or sections' numbers instead)"
+        )
+    return value
+
+
+ProbabilityValue = Annotated[
+    float | Dist, AfterValidator(_constant), _bounded(0.0, 1.0, "a probability in [0, 1]")
+]
+"""An event's probability: a number, never a distribution."""
+NonNegativeValue = Annotated[
+    float | Dist, AfterValidator(_constant), _bounded(0.0, LARGEST, "a number >= 0 and at most 1e9")
+]
+"""An event's non-negative quantity: a number, never a distribution."""
 Weight = Annotated[float | Dist, _bounded(0.0, 10.0, "a weight in [0, 10]")]
 
 
@@ -334,7 +354,7 @@ class DeadlineEvent(_EventBase):
     by: str
     against: str
     threat: Literal["sanctions"] = "sanctions"
-    audience_cost: NonNegative | None = Field(
+    audience_cost: NonNegativeValue | None = Field(
         None, description="how publicly the threat is staked; default face.audience_cost"
     )
 
@@ -369,7 +389,7 @@ class AidPackageEvent(_EventBase):
     kind: Literal["aid_package"]
     by: str
     to: str
-    air_defense: NonNegative = Field(description="interceptors delivered (Patriot-equivalent)")
+    air_defense: NonNegativeValue = Field(description="interceptors delivered (Patriot-equivalent)")
 
 
 class SanctionsEvent(_EventBase):
@@ -378,7 +398,7 @@ class SanctionsEvent(_EventBase):
     kind: Literal["sanctions"]
     by: str
     against: str
-    level: Probability = 0.5
+    level: ProbabilityValue = 0.5
 
 
 EVENT_ROLES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {

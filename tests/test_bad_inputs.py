@@ -1507,3 +1507,23 @@ def test_booleans_and_huge_spreads_are_named_for_what_they_are(runner, override,
     result = runner.invoke(app, ["trace", summit, "--set", override])
     assert_one_error(result.exit_code, result.stderr, expected)
     assert "expected a number, got" not in result.stderr or "casualties" in override
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "{day: 1, kind: deadline, by: usa, against: russia, audience_cost: DIST}",
+        "{day: 2, kind: aid_package, by: europe, to: ukraine, air_defense: DIST}",
+        "{day: 3, kind: sanctions, by: europe, against: russia, level: DIST}",
+    ],
+)
+def test_an_event_cannot_take_a_distribution(runner, tmp_path, event):
+    """Events are not drawn per world: a distribution there crashed the run (TypeError)."""
+    path = tmp_path / "event.yaml"
+    summit = (ROOT / "scenarios" / "summit.yaml").as_posix()
+    dist = "{dist: uniform, low: 0.2, high: 0.8}"
+    path.write_text(f"name: e\nextends: {summit}\nevents:\n  - {event.replace('DIST', dist)}\n")
+    field = event.split(", ")[-1].partition(":")[0]
+    result = runner.invoke(app, ["validate", str(path)])
+    expected = f"{path}:4: events.0.{field}: expected a number, got a uniform distribution"
+    assert_one_error(result.exit_code, result.stderr, expected)
