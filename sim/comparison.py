@@ -216,13 +216,24 @@ def compare(
 
     Raises:
         ComparisonError: fewer than two scenarios, or actors that cannot be paired.
+        ValueError: labels that are not distinct folder-safe texts, one per scenario (and the
+            checks of :func:`sim.run`).
 
     """
-    from sim.ensemble import run_all
+    from sim import arguments
+    from sim.ensemble import run_checked
 
-    labels = list(labels) if labels is not None else [s.name for s in scenarios]
+    scenarios = [arguments.scenario(scenario) for scenario in scenarios]
+    if len(scenarios) < 2:
+        raise ComparisonError("compare needs at least two scenarios")
+    names = list(labels) if labels is not None and not isinstance(labels, str) else labels
+    labels = arguments.labels(
+        names if names is not None else [s.name for s in scenarios],
+        len(scenarios),
+        given=labels is not None,
+    )
     check_comparable(scenarios, labels)
-    results = run_all(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
+    results = run_checked(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
     return Comparison(results=results, labels=labels)
 
 
@@ -293,7 +304,10 @@ def save_comparison(
     workers: int | None = None,
 ) -> Path:
     """Write a comparison folder atomically (see :func:`sim.folders.write_folder`)."""
+    from sim import arguments
     from sim.folders import write_folder
+
+    formats, workers = arguments.formats(formats), arguments.workers(workers)
 
     return write_folder(
         directory,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim import arguments
 from sim.aggregates import DailyAggregates
 from sim.forking import available_cores, fork_context, share
 from sim.model import NegotiationModel
@@ -103,16 +104,14 @@ def run_chunk(scenario: Scenario, seed: int, first: int, size: int) -> ChunkResu
     return columns, aggregates
 
 
-def _check(runs: int, seed: int, workers: int | None) -> int:
-    if runs < 1:
-        raise ValueError(f"runs must be >= 1, got {runs}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    if workers is None:
-        return available_cores()
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    return workers
+def _check(runs: int, seed: int, workers: int | None) -> tuple[int, int, int]:
+    """The run's worlds, seed and processes, checked (:mod:`sim.arguments`)."""
+    workers = arguments.workers(workers)
+    return (
+        arguments.runs(runs),
+        arguments.whole("seed", seed, 0),
+        available_cores() if workers is None else workers,
+    )
 
 
 def _pool_context() -> multiprocessing.context.BaseContext | None:
@@ -206,7 +205,8 @@ def run_all(
     half as often (see ``docs/performance.md``).
 
     Args:
-        scenarios: validated scenarios.
+        scenarios: scenarios (:func:`sim.load_scenario`) or paths of scenario files; each is
+            checked again (:func:`sim.arguments.scenario`).
         runs: worlds per scenario.
         seed: root of every scenario's random-number tree.
         workers: processes to use (default: one per core this process may run on).
@@ -215,9 +215,25 @@ def run_all(
         _order: testing hook: reorders the work before it is run or submitted.
 
     """
-    workers = _check(runs, seed, workers)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    scenarios = [arguments.scenario(scenario) for scenario in scenarios]
+    return run_checked(
+        scenarios, runs, seed, workers, progress, chunk_size=chunk_size, _order=_order
+    )
+
+
+def run_checked(
+    scenarios: Sequence[Scenario],
+    runs: int,
+    seed: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
+) -> list[Results]:
+    """:func:`run_all` of scenarios already checked by :func:`sim.arguments.scenario`."""
+    runs, seed, workers = _check(runs, seed, workers)
+    chunk_size = arguments.whole("chunk_size", chunk_size, 1)
     if not scenarios:
         return []
     work = plan(runs, workers, chunk_size, len(scenarios))

@@ -113,7 +113,7 @@ def check_target(
             if not ours:
                 raise FolderExistsError(
                     f"{target} is not a results folder of this tool (no manifest.json of "
-                    f"{TOOL}); --force only replaces earlier results, so choose another folder"
+                    f"{TOOL}); only an earlier results folder is ever replaced, so choose another"
                 )
     _check_creatable(target)
     return target
@@ -160,7 +160,7 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], overwrite: bo
         FolderNotWritableError: ``target`` cannot be created.
 
     """
-    target = check_target(target, overwrite)
+    target = check_target(target, overwrite, how_to_replace="pass overwrite=True")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-partial-", dir=target.parent))
     try:

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from sim import dynamics
+from sim import arguments, dynamics
 from sim.agents import ActorAgent
 from sim.aggregates import EVENTS, DailyAggregates
 from sim.context import Context, Roles, derive
@@ -38,11 +38,10 @@ ROLE_ORDER = ("aggressor", "coercer", "defender", "supporter")
 
 
 def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
+    """A scenario as given, or loaded from its path (not validated again: models are many)."""
     if isinstance(scenario, Scenario):
         return scenario
-    from sim.scenario import load_scenario
-
-    return load_scenario(scenario)
+    return arguments.scenario(scenario)  # a path is loaded; anything else is a TypeError
 
 
 class NegotiationModel(mesa.Model):
@@ -78,8 +77,7 @@ class NegotiationModel(mesa.Model):
     ) -> None:
         seed = seed_from(rng)
         super().__init__(rng=seed)
-        if worlds < 1:
-            raise ValueError(f"worlds must be >= 1, got {worlds}")
+        worlds = arguments.whole("worlds", worlds, 1)
         self.spec = _as_scenario(scenario)
         self.seed = seed
         self.first_world = block * BLOCK_SIZE if first_world is None else first_world

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import arguments
 from sim.aggregates import DailyAggregates
 from sim.folders import TOOL, strict_json, write_folder, write_shared
 from sim.outcomes import OUTCOMES
@@ -222,6 +223,7 @@ class Results:
             FolderNotWritableError: ``directory`` cannot be created.
 
         """
+        formats, workers = arguments.formats(formats), arguments.workers(workers)
         return write_folder(
             directory,
             lambda folder: self.write_files(folder, command, formats, workers),

@@ -126,6 +126,13 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         ScenarioError: the first problem found, with its file, line and field.
 
     """
+    if isinstance(overrides, str) or not all(isinstance(text, str) for text in overrides):
+        raise TypeError(
+            "overrides must be a list of 'PATH=VALUE' texts, e.g. "
+            f"['actors.usa.credulity=0.8'], got {overrides!r}"
+        )
+    if not isinstance(path, str | Path):
+        raise TypeError(f"path must be the path of a scenario file, got {type(path).__name__}")
     doc, sources = _load_document(Path(path), str(path), ())
     for text in overrides:
         _apply_override(doc, sources, text)

@@ -90,10 +90,16 @@ class WorldStreams:
 
 def seed_from(rng: int | np.random.Generator | None) -> int:
     """Turn Mesa's ``rng`` argument (an int, a Generator or None) into the run's integer seed."""
-    if isinstance(rng, int | np.integer):
-        if rng < 0:
-            raise ValueError(f"seed must be >= 0, got {rng}")
-        return int(rng)
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(2**63))
-    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+        # Anything else once got a fresh random seed: a run that could never be repeated.
+        raise TypeError(
+            f"rng (the seed) must be a whole number >= 0, a numpy Generator or None, got "
+            f"{rng!r} ({type(rng).__name__})"
+        )
+    if rng < 0:
+        raise ValueError(f"seed must be >= 0, got {rng}")
+    return int(rng)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import arguments
 from sim.model import NegotiationModel
 from sim.outcomes import summarise
 from sim.schema import Scenario
@@ -117,8 +118,8 @@ def trace_world(scenario: Scenario, seed: int = 0, world: int = 0) -> Trace:
         ValueError: a negative seed or world index.
 
     """
-    if world < 0:
-        raise ValueError(f"world must be >= 0, got {world}")
+    scenario = arguments.scenario(scenario)
+    world = arguments.whole("world", world, 0)
     block, row = divmod(world, BLOCK_SIZE)
     model = NegotiationModel(scenario, worlds=row + 1, rng=seed, block=block, trace_world=row)
     start = scenario.start_date
