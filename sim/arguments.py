@@ -59,8 +59,6 @@ def scenario(value: object) -> Scenario:
         ValueError: the scenario no longer passes the file's checks (naming the field).
 
     """
-    from pydantic import ValidationError
-
     from sim.schema import Scenario
 
     if isinstance(value, str | Path):
@@ -73,17 +71,42 @@ def scenario(value: object) -> Scenario:
             f"file, got {type(value).__name__}"
         )
     try:
-        checked = Scenario.model_validate(value.model_dump())
+        return validated(value.model_dump())
+    except InvalidScenarioError as err:
+        raise ValueError(
+            f"scenario {value.name!r}: {err.field}: {err.message} (changed since it was loaded)"
+        ) from None
+
+
+class InvalidScenarioError(ValueError):
+    """Data that does not pass a scenario file's checks: the first problem, by field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def validated(data: object) -> Scenario:
+    """``data`` (a scenario as a dict) validated as a file would be, semantic checks included.
+
+    Raises:
+        InvalidScenarioError: the first problem found.
+
+    """
+    from pydantic import ValidationError
+
+    from sim.schema import Scenario
+
+    try:
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise ValueError(
-            f"scenario {value.name!r}: {field}: {first['msg']} (changed since it was loaded)"
-        ) from None
-    for where, message in checked.semantic_errors():
-        field = ".".join(str(part) for part in where)
-        raise ValueError(f"scenario {value.name!r}: {field}: {message}")
-    return checked
+        field = ".".join(str(part) for part in first["loc"]) or "scenario"
+        raise InvalidScenarioError(field, first["msg"]) from None
+    for where, message in scenario.semantic_errors():
+        raise InvalidScenarioError(".".join(str(part) for part in where), message)
+    return scenario
 
 
 def labels(names: Sequence[object], count: int, given: bool) -> list[str]:

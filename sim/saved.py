@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from sim.aggregates import DailyAggregates
+from sim.arguments import InvalidScenarioError, validated
 from sim.comparison import Comparison
 from sim.outcomes import OUTCOMES
 from sim.results import TOOL, Results
@@ -140,17 +140,11 @@ def _whole(manifest: dict, key: str, low: int, high: int | None, path: Path) -> 
 def _scenario(data: object, path: Path) -> Scenario:
     """The scenario stored in the manifest, validated again as a file would be (one line)."""
     try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "scenario"
+        return validated(data)
+    except InvalidScenarioError as err:
         raise ResultsFolderError(
-            f"{path}: scenario.{field}: {first['msg']} (a damaged manifest; {RERUN})"
+            f"{path}: scenario.{err.field}: {err.message} (a damaged manifest; {RERUN})"
         ) from None
-    for where, message in scenario.semantic_errors():
-        field = ".".join(str(part) for part in where)
-        raise ResultsFolderError(f"{path}: scenario.{field}: {message} (a damaged manifest)")
-    return scenario
 
 
 def _worlds(path: Path) -> pd.DataFrame:
