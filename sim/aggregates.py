@@ -361,6 +361,8 @@ class DailyAggregates:
 
     def counts(self, variable: str) -> tuple[np.ndarray, np.ndarray]:
         """The histogram of a quantile variable: bin keys and counts by day ``(days, keys)``."""
+        if variable not in self._histograms:
+            raise KeyError(f"no histogram kept for {variable!r}; kept: {self.quantile_names}")
         offset, counts = self._histograms[variable].trimmed()
         return np.arange(offset, offset + counts.shape[1]), counts
 

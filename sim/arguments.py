@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from sim.schema import MAX_RUNS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.schema import Scenario
 
 FORMATS = ("png", "svg")
@@ -130,6 +132,19 @@ def labels(names: Sequence[object], count: int, given: bool) -> list[str]:
         hint = "" if given else " (variants of one file keep its name: pass labels=[...])"
         raise ValueError(f"labels must be distinct; {repeated[0]!r} appears twice{hint}")
     return [str(name) for name in names]
+
+
+def numeric_column(worlds: pd.DataFrame, column: object) -> str:
+    """``column``, a numeric per-world column of ``worlds`` (named, or listed if unknown)."""
+    from pandas.api.types import is_numeric_dtype
+
+    if not isinstance(column, str):
+        raise TypeError(f"a column is named by a text, got {column!r}")
+    numeric = [name for name in worlds.columns if is_numeric_dtype(worlds[name])]
+    if column not in numeric:
+        known = "text, not numbers" if column in worlds.columns else "not a per-world column"
+        raise ValueError(f"{column!r} is {known}; numeric columns: {', '.join(numeric)}")
+    return column
 
 
 def formats(value: object) -> tuple[str, ...]:

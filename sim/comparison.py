@@ -121,7 +121,12 @@ class Comparison:
         points; casualties in people; any other per-world column in its own units (e.g.
         ``payoff_russia``, ``blame_ukraine``).
         """
+        from sim import arguments
+
         reference = self.results[0].worlds
+        if isinstance(columns, str):
+            raise TypeError(f"columns must be a list of column names, got {columns!r}")
+        columns = [arguments.numeric_column(reference, column) for column in columns]
         rows = []
         for result, label in list(self._pairs())[1:]:
             worlds = result.worlds

@@ -84,7 +84,11 @@ class NegotiationModel(mesa.Model):
         self.block = self.first_world // BLOCK_SIZE
         self.horizon = self.spec.horizon_days
         self.streams = WorldStreams(seed, self.first_world, worlds)
-        self.trace_world = trace_world
+        self.trace_world = (
+            None
+            if trace_world is None
+            else arguments.whole("trace_world", trace_world, 0, worlds - 1)
+        )
         self.log: list[dict] = []
         self.world = SimpleNamespace(
             **{

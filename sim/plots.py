@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import arguments
 from sim.forking import run_tasks
 from sim.outcomes import OUTCOMES
 
@@ -81,6 +82,11 @@ def series(source: Results | Comparison) -> list[tuple[str, Results]]:
     """``(label, results)`` pairs of a run (one pair) or a comparison (one per scenario)."""
     if hasattr(source, "labels"):
         return list(zip(source.labels, source.results, strict=True))
+    if not hasattr(source, "worlds"):
+        raise TypeError(
+            f"expected the Results of sim.run or the Comparison of sim.compare, got "
+            f"{type(source).__name__}"
+        )
     return [(source.scenario.name, source)]
 
 
@@ -176,6 +182,11 @@ def event_days(
         title = _title(source, "When things happen")
     else:
         column = event or "day_sanctions"
+        if f"day_{column}" in pairs[0][1].worlds.columns:  # "summit" for "day_summit"
+            column = f"day_{column}"
+        if not column.startswith("day_") or column not in pairs[0][1].worlds.columns:
+            days = [c for c in pairs[0][1].worlds.columns if c.startswith("day_")]
+            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(days)}")
         for (label, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
             days, share = _cumulative(results.worlds[column].to_numpy(float), horizon)
             ax.step(days, share, where="post", color=colour, linestyle=style, label=label)
@@ -204,6 +215,8 @@ def distribution(
     """Distribution over worlds of one per-world column, one outline per scenario."""
     ax = _axes(ax)
     pairs = series(source)
+    for _, results in pairs:
+        arguments.numeric_column(results.worlds, column)
     values = [r.worlds[column].to_numpy(float) for _, r in pairs]
     finite = np.concatenate([v[np.isfinite(v)] for v in values])
     low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
@@ -264,6 +277,8 @@ def fan_chart(
     ax = _axes(ax)
     pairs = series(source)
     for (name, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
+        if results.daily is None:
+            raise ValueError(f"{name}: no per-day aggregates (a folder without daily.csv)")
         q = results.daily.quantiles(variable)
         days = q.index.to_numpy()
         # The middle 50% shaded, the 90% band as thin edges: overlapping shades of several

@@ -105,3 +105,47 @@ def test_save_checks_formats_and_workers_and_names_overwrite(scenario, tmp_path)
     results.save(tmp_path / "c", workers=1)
     with pytest.raises(FileExistsError, match="pass overwrite=True"):
         results.save(tmp_path / "c", workers=1)
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario, variant):
+    return sim.compare([scenario, variant], runs=60, labels=["a", "b"], workers=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda c: c.differences(columns="casualties"), TypeError, "must be a list of column"),
+        (lambda c: c.differences(columns=["payoff_usaa"]), ValueError, "not a per-world column"),
+        (lambda c: sim.plots.distribution(c, "outcome"), ValueError, "'outcome' is text"),
+        (lambda c: sim.plots.event_days(c, event="picnic"), ValueError, "unknown event 'picnic'"),
+        (lambda c: sim.plots.outcome_bars(c.results), TypeError, "expected the Results"),
+        (lambda c: c.results[0].daily.counts("territory"), KeyError, "no histogram kept"),
+    ],
+)
+def test_tables_and_figures_name_what_they_accept(comparison, call, error, words):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import sim.plots  # noqa: F401  (the figures' module, loaded on first use)
+
+    with pytest.raises(error, match=re.escape(words)):
+        call(comparison)
+
+
+def test_an_event_is_named_with_or_without_its_day_prefix(comparison):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim import plots
+
+    short = plots.event_days(comparison, event="summit")
+    long = plots.event_days(comparison, event="day_summit")
+    assert [line.get_ydata().tolist() for line in short.get_lines()] == [
+        line.get_ydata().tolist() for line in long.get_lines()
+    ]
+
+
+def test_a_traced_row_must_be_one_of_the_models_worlds(scenario):
+    with pytest.raises(ValueError, match="trace_world must be >= 0 and at most 0, got 5"):
+        NegotiationModel(scenario, worlds=1, trace_world=5)
