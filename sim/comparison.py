@@ -229,14 +229,11 @@ def compare(
     from sim.ensemble import run_checked
 
     scenarios = [arguments.scenario(scenario) for scenario in scenarios]
-    if len(scenarios) < 2:
+    if len(scenarios) < 2:  # before the labels, whose count follows the scenarios'
         raise ComparisonError("compare needs at least two scenarios")
-    names = list(labels) if labels is not None and not isinstance(labels, str) else labels
-    labels = arguments.labels(
-        names if names is not None else [s.name for s in scenarios],
-        len(scenarios),
-        given=labels is not None,
-    )
+    given = labels is not None
+    names = labels if given else [s.name for s in scenarios]
+    labels = arguments.labels(names, len(scenarios), given=given)
     check_comparable(scenarios, labels)
     results = run_checked(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
     return Comparison(results=results, labels=labels)
