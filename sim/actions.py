@@ -45,6 +45,9 @@ ACCEPT, REJECT = 1, 2
 SANCTIONS_HARM = 1.3
 """How much the aggressor's leaders value avoiding a full sanctions level (stylised)."""
 
+SANCTIONS_STEP = 0.5
+"""The sanctions level one imposition adds and one easing lifts (of the coercer's part)."""
+
 SUMMIT_LEAD_DAYS = 7
 """Days from a summit offer to the summit, when the offer names no date."""
 
@@ -419,7 +422,7 @@ def _impose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _impose(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
-    state.sanctions_level[mask] = np.minimum(1.0, state.sanctions_level[mask] + 0.5)
+    state.add_sanctions(mask, SANCTIONS_STEP, coercer=True)
     state.deadline_day[mask] = np.inf
     state.credibility[mask] = np.minimum(1.0, state.credibility[mask] + 0.2)
     state.record("sanctions", mask)
@@ -454,8 +457,9 @@ def _extend(ctx: Context, mask: np.ndarray) -> None:
 
 
 def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Ease the coercer's own sanctions: the supporters' packages are not its to lift."""
     state, params = ctx.state, ctx.params
-    available = _active(ctx) & (state.sanctions_level > 1e-9)
+    available = _active(ctx) & (state.coercer_sanctions > 1e-9)
     if not available.any():
         return available, NONE
     belief = 2.0 * (state.belief - 0.65) * state.progress
@@ -464,8 +468,7 @@ def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 
 def _ease(ctx: Context, mask: np.ndarray) -> None:
-    state = ctx.state
-    state.sanctions_level[mask] = np.maximum(0.0, state.sanctions_level[mask] - 0.5)
+    ctx.state.ease_sanctions(mask, SANCTIONS_STEP)
 
 
 def _summit_answer_components(ctx: Context) -> Components:
@@ -632,7 +635,7 @@ def _own_sanctions_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 def _own_sanctions(ctx: Context, mask: np.ndarray) -> None:
     capacity = ctx.params.sanctions_capacity
     add = capacity[mask] if np.ndim(capacity) else capacity
-    ctx.state.sanctions_level[mask] = np.minimum(1.0, ctx.state.sanctions_level[mask] + add)
+    ctx.state.add_sanctions(mask, add, coercer=False)
     ctx.state.own_sanctions[mask, ctx.me] = True
 
 

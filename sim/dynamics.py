@@ -165,7 +165,8 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
             state.air_defense_delivered[everyone] += event.air_defense
             note(everyone, f"{event.by} delivers {event.air_defense:g} interceptors to {event.to}")
         elif isinstance(event, SanctionsEvent):
-            state.sanctions_level[live] = np.maximum(state.sanctions_level[live], event.level)
+            by_coercer = spec.actors[event.by].role == "coercer"
+            state.add_sanctions(live, event.level, coercer=by_coercer, floor=True)
             state.deadline_day[live] = np.inf
             state.record("sanctions", live)
             note(live, f"{event.by} imposes sanctions on {event.against}")

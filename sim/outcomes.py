@@ -111,10 +111,8 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
                 - SANCTIONS_HARM * exposure
             )
         elif index == roles.coercer:
-            coercer_level = np.where(
-                np.isnan(state.first_day["sanctions"]), 0.0, state.sanctions_level
-            )
-            standing = standing + (state.credibility - 1.0) - params.sanction_cost * coercer_level
+            own_level = state.coercer_sanctions
+            standing = standing + (state.credibility - 1.0) - params.sanction_cost * own_level
         elif index == roles.defender:
             standing = standing - gained
         result[f"payoff_{name}"] = np.broadcast_to(standing, state.n).astype(float)

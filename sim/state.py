@@ -91,6 +91,11 @@ class WorldState:
     strike_urgency: np.ndarray = field(init=False)
     refinery_damage: np.ndarray = field(init=False)
     sanctions_level: np.ndarray = field(init=False)
+    """The sanctions in force, ``min(1, coercer_sanctions + other_sanctions)``."""
+    coercer_sanctions: np.ndarray = field(init=False)
+    """The coercer's part: all that easing sanctions can lift."""
+    other_sanctions: np.ndarray = field(init=False)
+    """The supporters' part: their own packages and scripted sanctions events."""
     economic_pressure: np.ndarray = field(init=False)
     pressure_sum: np.ndarray = field(init=False)
     sanctions_sum: np.ndarray = field(init=False)
@@ -143,6 +148,8 @@ class WorldState:
         self.strike_urgency = np.ones(n)
         self.refinery_damage = _zeros(n)
         self.sanctions_level = _zeros(n)
+        self.coercer_sanctions = _zeros(n)
+        self.other_sanctions = _zeros(n)
         self.economic_pressure = _zeros(n)
         self.pressure_sum = _zeros(n)
         self.sanctions_sum = _zeros(n)
@@ -215,6 +222,32 @@ class WorldState:
         """What the defender publicly offers the aggressor, on the same scale."""
         return row_sum(self.defender_positions) / self.defender_positions.shape[1]
 
+    def add_sanctions(
+        self, mask: np.ndarray, amount: np.ndarray | float, coercer: bool, floor: bool = False
+    ) -> None:
+        """Add sanctions in the worlds of ``mask``: the coercer's or another actor's part.
+
+        With ``floor``, raise the level in force to at least ``amount`` instead (a scripted
+        sanctions event). ``amount`` is one value or one per world of ``mask``. Each part and the
+        level stay in [0, 1]; easing (:meth:`ease_sanctions`) lifts only the coercer's part.
+        """
+        own, rest = (
+            (self.coercer_sanctions, self.other_sanctions)
+            if coercer
+            else (self.other_sanctions, self.coercer_sanctions)
+        )
+        if floor:
+            own[mask] = np.maximum(own[mask], amount - rest[mask])
+        else:
+            own[mask] = np.minimum(1.0, own[mask] + amount)
+        self.sanctions_level[mask] = np.minimum(1.0, own[mask] + rest[mask])
+
+    def ease_sanctions(self, mask: np.ndarray, amount: float) -> None:
+        """Lift up to ``amount`` of the coercer's sanctions; the supporters' stay in force."""
+        coercer = self.coercer_sanctions
+        coercer[mask] = np.maximum(0.0, coercer[mask] - amount)
+        self.sanctions_level[mask] = np.minimum(1.0, coercer[mask] + self.other_sanctions[mask])
+
     def add_blame(self, actor: int, amount: np.ndarray | float, mask: np.ndarray) -> None:
         """Move blame onto ``actor`` in the worlds of ``mask``, then renormalise (M4 ledger).
 
@@ -243,6 +276,8 @@ class WorldState:
             "territory": self.territory,
             "refinery_damage": self.refinery_damage,
             "sanctions_level": self.sanctions_level,
+            "coercer_sanctions": self.coercer_sanctions,
+            "other_sanctions": self.other_sanctions,
             "economic_pressure": self.economic_pressure,
             "blame": self.blame,
             "credibility": self.credibility,
@@ -255,6 +290,9 @@ class WorldState:
         for name, values in unit.items():
             if np.isnan(values).any() or (values < -1e-9).any() or (values > 1 + 1e-9).any():
                 problems.append(f"{name} outside [0, 1]")
+        parts = np.minimum(1.0, self.coercer_sanctions + self.other_sanctions)
+        if not np.allclose(self.sanctions_level, parts, rtol=0, atol=1e-12):
+            problems.append("sanctions_level is not min(1, coercer's part + others')")
         if not np.allclose(self.blame.sum(axis=1), 1.0):
             problems.append("blame shares do not sum to 1")
         for name in ("casualties", "air_defense_delivered"):
