@@ -380,7 +380,8 @@ def _escalate_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 
 def _escalate(ctx: Context, mask: np.ndarray) -> None:
-    ctx.state.escalated_until[mask] = ctx.day + ctx.world.war.escalation_days
+    # The last escalated day: today's war is the first of escalation_days.
+    ctx.state.escalated_until[mask] = ctx.day + ctx.world.war.escalation_days - 1
 
 
 # --- coercer -------------------------------------------------------------------------------------

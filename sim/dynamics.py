@@ -179,7 +179,8 @@ def start_moratorium(
     mask = mask & ~state.moratorium & ~state.settled
     state.moratorium[mask] = True
     state.monitored[mask] = monitored
-    state.moratorium_expiry[mask] = np.inf if length is None else state.day + length
+    # The last strike-free day: today is the first of length_days.
+    state.moratorium_expiry[mask] = np.inf if length is None else state.day + length - 1
     state.record("moratorium_start", mask)
     state.signals[mask & (state.signals == SIGNAL_NONE)] = SIGNAL_STRIKE_PAUSE
 
