@@ -60,7 +60,8 @@ CONSEQUENCES = {
     "weeks; your threat is credible again; if they fail you lose face.",
     "extend_deadline": "Let the deadline pass and set a new one: no cost today, but face and "
     "credibility erode with each extension unless you can point to progress.",
-    "ease_sanctions": "Lift part of the sanctions: rewards movement, looks weak if none came.",
+    "ease_sanctions": "Lift part of your own sanctions (the supporters' stay): rewards "
+    "movement, looks weak if none came.",
     "accept_summit": "Meet: you can claim your threats worked; the aggressor gains standing.",
     "decline_summit": "Refuse to meet: looks firm; the deadline's pressure stays on.",
     "propose_terms": "Put a compromise between the two sides' positions on the table.",
@@ -409,8 +410,9 @@ class Game:
             f"== Day {ctx.day} ({date}) -- your decision as {self.actor} ==",
             f"  Front: the aggressor holds {state.territory[row] * 100:.2f}% of the defender's "
             f"territory; casualties so far {state.casualties[row]:,.0f}.",
-            f"  Sanctions level {state.sanctions_level[row]:.2f}; economic pressure on the "
-            f"aggressor {state.economic_pressure[row]:.2f} (0-1).",
+            f"  Sanctions level {state.sanctions_level[row]:.2f} (the coercer's "
+            f"{state.coercer_sanctions[row]:.2f}); economic pressure on the aggressor "
+            f"{state.economic_pressure[row]:.2f} (0-1).",
         ]
         if np.isfinite(state.deadline_day[row]):
             left = int(state.deadline_day[row] - ctx.day)
