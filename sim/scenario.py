@@ -784,10 +784,13 @@ def _from_validation_error(
         if kind == "union_tag_not_found":
             message = f"missing {discriminator!r}; expected one of {', '.join(tags)}"
         else:
+            given = error.get("input")
+            raw = given.get(discriminator) if isinstance(given, dict) else None
             tag = str(ctx.get("tag"))
+            shown = f"{str(raw).lower()} (YAML reads yes, no, on and off as booleans)"
             message = (
-                f"unknown {discriminator} {tag!r}; expected one of {', '.join(tags)}"
-                f"{_did_you_mean(tag, tags)}"
+                f"unknown {discriminator} {shown if isinstance(raw, bool) else repr(tag)}; "
+                f"expected one of {', '.join(tags)}{_did_you_mean(tag, tags)}"
             )
     elif kind == BOOLEAN_FOR_NUMBER:  # raised by the model: locate it at the field
         path = (*path, ctx["field"])

@@ -537,6 +537,20 @@ CASES: list[Case] = [
         "events.0.kind",
     ),
     Case(
+        "event-kind-read-as-boolean",
+        edit("kind: deadline", "kind: yes"),
+        ("unknown kind true (YAML reads yes, no, on and off as booleans)", "summit_offer"),
+        "kind: yes",
+        "events.0.kind",
+    ),
+    Case(
+        "role-read-as-boolean",
+        edit("role: supporter", "role: no"),
+        ("unknown role false (YAML reads yes",),
+        "role: no",
+        "actors.eu.role",
+    ),
+    Case(
         "event-without-kind",
         edit("    kind: deadline\n", ""),
         ("missing 'kind'",),
