@@ -1,6 +1,7 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
-Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :class:`NegotiationModel`.
+Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`,
+:class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
 
@@ -15,10 +16,12 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Sweep",
     "compare",
     "load_results",
     "load_scenario",
     "run",
+    "sweep",
 ]
 
 if TYPE_CHECKING:
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from sim.saved import load_results
     from sim.scenario import ScenarioError, load_scenario
     from sim.schema import Scenario
+    from sim.sweeps import Sweep, sweep
 
 _LAZY = {
     "load_scenario": "sim.scenario",
@@ -40,6 +44,8 @@ _LAZY = {
     "load_results": "sim.saved",
     "NegotiationModel": "sim.model",
     "Results": "sim.results",
+    "sweep": "sim.sweeps",
+    "Sweep": "sim.sweeps",
 }
 
 

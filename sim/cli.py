@@ -1,4 +1,4 @@
-"""The ``sim`` command line: run, validate, schema, list.
+"""The ``sim`` command line: run, compare, sweep, plot, trace, rerun, play, validate, schema, list.
 
 This is the only module that prints or exits. Bad input (a scenario file, an override, an option)
 prints one line, ``error: <file>:<line>: <field>: <what was expected>``, on stderr and exits with
@@ -329,6 +329,68 @@ def compare(
     _save(comparison, folder, force, formats, workers)
 
 
+SweepOutOption = _out_option("results/<scenario>-sweep-<field>-seed<seed>")
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    vary: Annotated[
+        str,
+        typer.Option(
+            "--vary",
+            metavar="PATH=V1,V2,...",
+            help="The field to sweep, by its dotted path, and its values (YAML, comma-separated).",
+            show_default=False,
+        ),
+    ],
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    out: SweepOutOption = None,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    """Run one scenario at several values of one field, on the same worlds, and compare.
+
+    Each value is a variant of the scenario (as with --set), run on the same worlds (common
+    random numbers); the outcome shares are printed and drawn against the value.
+
+    Example: sim sweep scenarios/summit.yaml --vary actors.usa.weakness_aversion=0.1,0.3,0.5,0.7,0.9
+    """
+    from sim.sweeps import VARY, Sweep, SweepError, load_variants, parse_vary, value_labels
+
+    formats = _check_options(runs, seed, workers, fmt)
+    try:
+        swept, values = parse_vary(vary)
+    except SweepError as err:
+        _fail(str(err))
+    leaf = swept.rsplit(".", 1)[-1][:40]
+    folder = _output_folder(
+        out, force, Path("results") / f"{scenario.stem}-sweep-{leaf}-seed{seed}"
+    )
+    from sim.comparison import ComparisonError, check_comparable
+    from sim.comparison import compare as compare_scenarios
+
+    try:
+        variants = load_variants(scenario, swept, values, overrides or ())
+        labels = value_labels(swept, values)
+        check_comparable(variants, labels)
+    except (ScenarioError, ComparisonError) as err:
+        _fail(f"{VARY}: {err}" if isinstance(err, ComparisonError) else str(err))
+
+    _warn_about_extra_workers(workers)
+    compared = _with_progress(
+        lambda progress: compare_scenarios(
+            variants, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
+        )
+    )
+    result = Sweep(results=compared.results, labels=compared.labels, swept=swept, values=values)
+    typer.echo(result.summary_text())
+    _save(result, folder, force, formats, workers)
+
+
 def _warn_about_repeats(paths: list[Path]) -> None:
     """Warn (and go on) when one file is given twice: on common worlds its rows are identical."""
     seen: dict[Path, Path] = {}
@@ -357,7 +419,10 @@ def _labels(paths: list[Path]) -> list[str]:
 @app.command()
 def plot(
     folder: Annotated[
-        Path, typer.Argument(help="A folder written by sim run or sim compare.", show_default=False)
+        Path,
+        typer.Argument(
+            help="A folder written by sim run, sim compare or sim sweep.", show_default=False
+        ),
     ],
     fmt: FormatOption = "png",
 ) -> None:

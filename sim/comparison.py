@@ -251,6 +251,7 @@ def _comparison_files(
     from sim.plots import figure_tasks
     from sim.report import write_report
     from sim.results import TOOL, _versions, scenario_hash
+    from sim.sweeps import sweep_manifest
     from sim.tables import CsvInParts
 
     pairs = list(zip(comparison.results, comparison.labels, strict=True))
@@ -274,10 +275,16 @@ def _comparison_files(
         "scenarios": {label: r.summary() for r, label in pairs},
         "differences": comparison.differences().reset_index().to_dict(orient="records"),
     }
+    swept = sweep_manifest(comparison)
+    if swept is not None:
+        table = comparison.table()  # type: ignore[attr-defined]
+        table.to_csv(folder / "sweep.csv")
+        summary["sweep"] = {**swept, "table": table.reset_index().to_dict(orient="records")}
     (folder / "summary.json").write_text(strict_json(summary))
     manifest = {
         "tool": TOOL,
         "kind": "compare",
+        **({"sweep": swept} if swept is not None else {}),
         "labels": comparison.labels,
         "seed": comparison.seed,
         "runs": comparison.runs,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from sim.comparison import Comparison
     from sim.results import Results
+    from sim.sweeps import Sweep
 
 OUTCOME_COLOURS = {
     "settlement": "#1b9e77",
@@ -152,6 +153,40 @@ def outcome_bars(source: Results | Comparison, ax: Axes | None = None) -> Axes:
         bbox_to_anchor=(0.5, -0.35 / max(1, len(pairs))),
         ncol=4,
         frameon=False,
+    )
+    return ax
+
+
+def sweep_lines(source: Sweep, ax: Axes | None = None) -> Axes:
+    """Each outcome's share against the swept value, with its 95% interval shaded."""
+    if not hasattr(source, "swept"):
+        raise TypeError(f"sweep_lines draws a Sweep (sim.sweep), got {type(source).__name__}")
+    ax = _axes(ax, (9, 5))
+    table = source.table()
+    numeric = source.numeric()
+    x = np.asarray(source.values, dtype=float) if numeric else np.arange(len(table))
+    for outcome in OUTCOMES:
+        colour = OUTCOME_COLOURS[outcome]
+        ax.fill_between(
+            x, table[f"{outcome}_low"], table[f"{outcome}_high"], color=colour, alpha=0.2, lw=0
+        )
+        ax.plot(x, table[outcome], color=colour, marker="o", label=OUTCOME_LABELS[outcome])
+    if not numeric:
+        import textwrap
+
+        ax.set_xticks(x, [textwrap.fill(str(value), 16) for value in table.index])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(source.swept)
+    ax.set_ylabel("share of worlds")
+    ax.set_title(
+        f"Outcome at day {source.results[0].scenario.horizon_days} as {source.swept} varies"
+    )
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16 if numeric else -0.3),
+        ncol=4,
+        frameon=False,
+        title="shaded: 95% interval of each share",
     )
     return ax
 
@@ -310,6 +345,8 @@ def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
     specs: list[FigureSpec] = [
         ("outcomes", outcome_bars, {}, (10, 2.2 + 1.0 * len(series(source))))
     ]
+    if hasattr(source, "swept"):
+        specs.insert(0, ("sweep", sweep_lines, {}, (9, 5.5)))
     if compared:
         for column in EVENT_LABELS:
             specs.append(

@@ -12,10 +12,14 @@ from sim.comparison import MEASURE_UNITS, format_difference
 from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.comparison import Comparison
     from sim.results import Results
+    from sim.sweeps import Sweep
 
 FIGURE_CAPTIONS = {
+    "sweep": "Outcome classes at the horizon against the swept value (shaded: 95% intervals).",
     "outcomes": "Outcome classes at the horizon (whiskers: 95% intervals).",
     "event_days": "When the summit, sanctions, a strike moratorium or a settlement first happened.",
     "event_summit": "Share of worlds where the summit has been held, by day.",
@@ -184,8 +188,40 @@ def comparison_report(
         markdown_table(["event", *labels], event_rows),
         "",
     ]
+    if hasattr(comparison, "swept"):
+        lines = [*_sweep_section(comparison), *lines[1:]]
     footer = _footer(comparison.seed, comparison.runs, command)
     return "\n".join([*lines, *_figures_section(figures, folder), *footer])
+
+
+def _share_with_interval(row: pd.Series, outcome: str) -> str:
+    low, high = _pct(row[f"{outcome}_low"]), _pct(row[f"{outcome}_high"])
+    return f"{_pct(row[outcome])} ({low}–{high})"
+
+
+def _sweep_section(sweep: Sweep) -> list[str]:
+    """A sweep's title and its table of outcome shares and means, one row per value."""
+    table = sweep.table()
+    rows = [
+        [
+            str(value),
+            *(_share_with_interval(row, o) for o in OUTCOMES),
+            f"{row['territory_change']:+.3f}",
+            f"{row['casualties']:,.0f}",
+        ]
+        for value, row in table.iterrows()
+    ]
+    header = [sweep.swept, *(o.replace("_", " ") for o in OUTCOMES), "territory (pp)", "casualties"]
+    return [
+        f"# Sweep: {sweep.swept} ({sweep.results[0].scenario.name})",
+        "",
+        f"The scenario at {len(sweep.values)} values of `{sweep.swept}`, each on the same "
+        f"{sweep.runs:,} worlds (seed {sweep.seed}). Shares with 95% intervals; means over worlds.",
+        "",
+        markdown_table(header, rows),
+        "",
+        "The sections below compare each value with the first, world by world.",
+    ]
 
 
 def write_report(

@@ -123,7 +123,11 @@ def _comparison(
                 runs=runs,
             )
         )
-    return Comparison(results=results, labels=labels)
+    from sim.sweeps import from_manifest
+
+    return from_manifest(
+        Comparison(results=results, labels=labels), manifest.get("sweep"), manifest_path
+    )
 
 
 def _whole(manifest: dict, key: str, low: int, high: int | None, path: Path) -> int:

@@ -1,0 +1,136 @@
+"""``sim sweep`` and :func:`sim.sweep`: one field over several values, on the same worlds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+from sim.saved import load_results
+from sim.sweeps import Sweep, SweepError, _yaml, parse_vary, value_labels
+
+ROOT = Path(__file__).resolve().parents[1]
+SUMMIT = ROOT / "scenarios" / "summit.yaml"
+FEAR = "actors.usa.weakness_aversion"
+
+
+@pytest.fixture(scope="module")
+def fear_sweep() -> Sweep:
+    return sim.sweep(SUMMIT, FEAR, [0.1, 0.5, 0.9], runs=3000, seed=4)
+
+
+def test_each_value_gives_the_worlds_of_its_own_run(fear_sweep):
+    """Common random numbers: a value's worlds are those of `sim run --set FIELD=VALUE`."""
+    for value, result in zip(fear_sweep.values, fear_sweep.results, strict=True):
+        alone = sim.run(sim.load_scenario(SUMMIT, [f"{FEAR}={value}"]), runs=3000, seed=4)
+        pd.testing.assert_frame_equal(result.worlds, alone.worlds)
+
+
+def test_the_table_follows_the_field(fear_sweep):
+    """Greene (M1): a coercer afraid of looking weak sanctions less, and paralysis grows."""
+    table = fear_sweep.table()
+    assert list(table.index) == [0.1, 0.5, 0.9]
+    assert table.loc[0.1, "sanctions"] > table.loc[0.9, "sanctions"] + 0.15
+    assert table.loc[0.1, "paralysis"] < table.loc[0.9, "paralysis"] - 0.15
+    shares = table[["settlement", "partial_ceasefire", "sanctions", "paralysis"]].sum(axis=1)
+    assert shares.round(9).eq(1.0).all()
+    assert (table["sanctions_low"] < table["sanctions"]).all()
+    assert (table["sanctions"] < table["sanctions_high"]).all()
+    text = fear_sweep.summary_text().splitlines()
+    assert text[2].split()[:2] == [FEAR, "settlement"]
+    assert text[3].split()[0] == "0.1" and len(text) == 9
+
+
+def test_the_command_writes_a_folder_that_plot_redraws(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "sweep"
+    done = runner.invoke(
+        app,
+        ["sweep", str(SUMMIT), "--vary", f"{FEAR}=0.2,0.8", "--runs", "400", "--out", str(out)],
+    )
+    assert done.exit_code == 0, done.output
+    assert f"Sweep of {FEAR}" in done.output
+    table = pd.read_csv(out / "sweep.csv", index_col=0)
+    assert list(table.index) == [0.2, 0.8]
+    assert (out / "figures" / "sweep.png").stat().st_size > 10_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sweep"] == {"field": FEAR, "values": [0.2, 0.8]}
+    assert "# Sweep: " in (out / "report.md").read_text()
+    saved = load_results(out)
+    assert isinstance(saved, Sweep) and saved.values == [0.2, 0.8]
+    pd.testing.assert_frame_equal(saved.table(), table, check_names=False, check_exact=False)
+    (out / "figures" / "sweep.png").unlink()
+    redrawn = runner.invoke(app, ["plot", str(out)])
+    assert redrawn.exit_code == 0, redrawn.output
+    assert (out / "figures" / "sweep.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("vary", "expected"),
+    [
+        (FEAR, "--vary: expected PATH=V1,V2,..."),
+        ("=0.1,0.2", "--vary: expected PATH=V1,V2,..."),
+        (f"{FEAR}=0.3", "expected 2 to 50 values, got 1"),
+        (f"{FEAR}=0.3,0.3", "the value 0.3 is given twice"),
+        (f"{FEAR}=0.1,[", "cannot read '0.1,[' as values separated by commas"),
+        (f"{FEAR}=0.1,2", f"--vary: {FEAR}: expected a probability in [0, 1], got 2.0 (with the"),
+        ("actors.usa.weaknes_aversion=0.1,0.2", "did you mean 'weakness_aversion'?"),
+        ("actors.usa.role=coercer,supporter", '(with --vary actors.usa.role="supporter")'),
+        (f"{FEAR}=" + ",".join(str(i / 100) for i in range(51)), "got 51"),
+    ],
+)
+def test_a_bad_vary_gets_one_line_and_no_folder(tmp_path, vary, expected):
+    out = tmp_path / "never"
+    done = CliRunner().invoke(
+        app, ["sweep", str(SUMMIT), "--vary", vary, "--runs", "50", "--out", str(out)]
+    )
+    assert done.exit_code == 2
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert expected in lines[0]
+    assert not out.exists()
+
+
+def test_values_read_as_yaml_and_written_back_as_yaml():
+    assert parse_vary("a.b=[0.1, 0.2]") == ("a.b", [0.1, 0.2])
+    assert parse_vary(" a.b = 1, 2.5 ,x") == ("a.b", [1, 2.5, "x"])
+    assert parse_vary("a={dist: beta, a: 2, b: 5},0.3")[1][0] == {"dist": "beta", "a": 2, "b": 5}
+    for value in (1e20, 0.1, 3, True, "text", {"dist": "uniform", "low": 0, "high": 1}):
+        assert yaml.safe_load(_yaml(value)) == value
+    labels = value_labels(FEAR, [0.1, {"dist": "uniform", "low": 0, "high": 1}])
+    assert labels == ["weakness_aversion=0.1", "weakness_aversion-value2"]
+
+
+def test_the_api_refuses_what_it_cannot_sweep():
+    with pytest.raises(TypeError, match="path of a scenario file"):
+        sim.sweep(sim.load_scenario(SUMMIT), FEAR, [0.1, 0.2])
+    with pytest.raises(SweepError, match="expected a list of values"):
+        sim.sweep(SUMMIT, FEAR, "0.1,0.2")
+    with pytest.raises(SweepError, match="given twice"):
+        sim.sweep(SUMMIT, FEAR, [0.5, 0.5])
+    with pytest.raises(sim.ScenarioError, match=r"--vary: .*\(with the value 7\)"):
+        sim.sweep(SUMMIT, FEAR, [0.5, 7])
+
+
+def test_values_that_are_not_numbers_get_a_category_axis():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots import sweep_lines
+
+    types = [{"stalling": 1, "sincere": 0}, {"stalling": 0, "sincere": 1}]
+    swept = sim.sweep(SUMMIT, "actors.russia.types", types, runs=300, seed=2)
+    assert not swept.numeric()
+    assert list(swept.table().index) == ["{stalling: 1, sincere: 0}", "{stalling: 0, sincere: 1}"]
+    ax = sweep_lines(swept)
+    assert ax.get_xticklabels()[0].get_text().startswith("{stalling: 1,")
+    # A sincere aggressor settles (Stanovaya's stalling type never does).
+    assert swept.table()["settlement"].iloc[1] > swept.table()["settlement"].iloc[0] + 0.2
+    with pytest.raises(TypeError, match="draws a Sweep"):
+        sweep_lines(sim.compare([SUMMIT, SUMMIT], runs=50, labels=["a", "b"]))
