@@ -359,11 +359,20 @@ def sweep(
 
     Example: sim sweep scenarios/summit.yaml --vary actors.usa.weakness_aversion=0.1,0.3,0.5,0.7,0.9
     """
-    from sim.sweeps import VARY, Sweep, SweepError, load_variants, parse_vary, value_labels
+    from sim.sweeps import (
+        VARY,
+        Sweep,
+        SweepError,
+        check_total,
+        load_variants,
+        parse_vary,
+        value_labels,
+    )
 
     formats = _check_options(runs, seed, workers, fmt)
     try:
         swept, values = parse_vary(vary)
+        check_total(runs, len(values))
     except SweepError as err:
         _fail(str(err))
     leaf = swept.rsplit(".", 1)[-1][:40]
@@ -377,7 +386,7 @@ def sweep(
         variants = load_variants(scenario, swept, values, overrides or ())
         labels = value_labels(swept, values)
         check_comparable(variants, labels)
-    except (ScenarioError, ComparisonError) as err:
+    except (ScenarioError, ComparisonError, SweepError) as err:
         _fail(f"{VARY}: {err}" if isinstance(err, ComparisonError) else str(err))
 
     _warn_about_extra_workers(workers)
@@ -504,7 +513,8 @@ def rerun(
     except ResultsFolderError as err:
         _fail(str(err))
     if hasattr(saved, "labels"):
-        _fail(f"{folder}: a comparison; rerun takes a folder written by sim run")
+        kind = "sweep" if hasattr(saved, "swept") else "comparison"
+        _fail(f"{folder}: a {kind}; rerun takes a folder written by sim run")
     here = Path(os.path.abspath(folder))  # '.' and '..' have no name to add '-rerun' to
     target = _output_folder(out, force, here.with_name(here.name + "-rerun"))
 

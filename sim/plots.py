@@ -61,6 +61,30 @@ SCENARIO_STYLES = [
     ("#ff7f00", (0, (5, 1, 1, 1))),
     ("#6a3d9a", (0, (1, 2))),
 ]
+"""The first six scenarios' colour and line style; :func:`scenario_styles` extends them."""
+
+
+SWEEP_OVERLAYS = 6
+"""A sweep of more values than this is drawn in ``sweep.png`` alone."""
+
+
+def scenario_styles(count: int) -> list[tuple[str, Any]]:
+    """A colour and line style for each of ``count`` scenarios.
+
+    The six of :data:`SCENARIO_STYLES`, then colours of matplotlib's ``tab20`` map in turn, with
+    the same six line styles.
+    """
+    styles = list(SCENARIO_STYLES[:count])
+    if count > len(SCENARIO_STYLES):
+        from matplotlib import colormaps
+
+        palette = colormaps["tab20"].colors
+        for index in range(len(SCENARIO_STYLES), count):
+            colour = palette[index % len(palette)]
+            styles.append((colour, SCENARIO_STYLES[index % len(SCENARIO_STYLES)][1]))
+    return styles
+
+
 FAN_VARIABLES = {
     "territory_change": "territory gained by the aggressor (pp)",
     "casualties": "casualties since day 0",
@@ -171,24 +195,62 @@ def sweep_lines(source: Sweep, ax: Axes | None = None) -> Axes:
             x, table[f"{outcome}_low"], table[f"{outcome}_high"], color=colour, alpha=0.2, lw=0
         )
         ax.plot(x, table[outcome], color=colour, marker="o", label=OUTCOME_LABELS[outcome])
+    axis_label = source.swept
     if not numeric:
         import textwrap
 
-        ax.set_xticks(x, [textwrap.fill(str(value), 16) for value in table.index])
+        ticks, frame = _differing_parts([str(value) for value in table.index])
+        if frame:
+            axis_label = f"{source.swept}: {frame}"
+        if len(ticks) > 4 and max(len(tick) for tick in ticks) > 6:  # slanted, one line each
+            ticks = [textwrap.shorten(tick, 28, placeholder="...") for tick in ticks]
+            ax.set_xticks(x, ticks, rotation=30, ha="right")
+        else:
+            ax.set_xticks(x, [textwrap.fill(tick, 16) for tick in ticks])
     ax.set_ylim(0, 1)
-    ax.set_xlabel(source.swept)
+    ax.set_xlabel(axis_label)
     ax.set_ylabel("share of worlds")
-    ax.set_title(
-        f"Outcome at day {source.results[0].scenario.horizon_days} as {source.swept} varies"
-    )
+    horizons = {result.scenario.horizon_days for result in source.results}
+    when = f"day {horizons.pop()}" if len(horizons) == 1 else "the horizon"
+    ax.set_title(f"Outcome at {when} as {source.swept} varies")
     ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.16 if numeric else -0.3),
-        ncol=4,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
         frameon=False,
-        title="shaded: 95% interval of each share",
+        title="shaded: 95%\ninterval",
     )
     return ax
+
+
+def _differing_parts(texts: list[str]) -> tuple[list[str], str]:
+    """The parts of ``texts`` that differ, and the frame they share (``{a: 1, b: …}``).
+
+    Values such as ``{dist: uniform, low: 0, high: 1}`` and ``{..., high: 2}`` are told apart by
+    ``1`` and ``2`` only; the common start and end are cut at a separator, never inside a word
+    or number, and given once, with ``…`` for the part that varies. Without a useful frame,
+    the texts themselves and "".
+    """
+    import re
+
+    start = _common_start(texts)
+    end = _common_start([text[::-1] for text in texts])[::-1]
+    cut = max((m.end() for m in re.finditer(r"[\s,:\[{]", start)), default=0)
+    start = start[:cut]
+    tail = re.search(r"[\s,\]}]", end)
+    end = end[tail.start() :] if tail else ""
+    middles = [text[len(start) : len(text) - len(end)] for text in texts]
+    if len(start) + len(end) < 4 or not all(middles) or len(set(middles)) < len(middles):
+        return texts, ""
+    return middles, f"{start}…{end}"
+
+
+def _common_start(texts: list[str]) -> str:
+    """The longest text every one of ``texts`` starts with, character by character."""
+    first, last = min(texts), max(texts)
+    length = 0
+    while length < len(first) and first[length] == last[length]:
+        length += 1
+    return first[:length]
 
 
 def _cumulative(values: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +284,8 @@ def event_days(
         if not column.startswith("day_") or column not in pairs[0][1].worlds.columns:
             days = [c for c in pairs[0][1].worlds.columns if c.startswith("day_")]
             raise ValueError(f"unknown event {event!r}; expected one of {', '.join(days)}")
-        for (label, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
+        styles = scenario_styles(len(pairs))
+        for (label, results), (colour, style) in zip(pairs, styles, strict=True):
             days, share = _cumulative(results.worlds[column].to_numpy(float), horizon)
             ax.step(days, share, where="post", color=colour, linestyle=style, label=label)
         name = {**EVENT_LABELS, **EXTRA_EVENT_LABELS}.get(column, column)
@@ -256,7 +319,8 @@ def distribution(
     finite = np.concatenate([v[np.isfinite(v)] for v in values])
     low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
     edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
-    for (name, _), data, (colour, style) in zip(pairs, values, SCENARIO_STYLES, strict=False):
+    styles = scenario_styles(len(pairs))
+    for (name, _), data, (colour, style) in zip(pairs, values, styles, strict=True):
         counts, _ = np.histogram(data[np.isfinite(data)], bins=edges)
         share = counts / max(len(data), 1)
         ax.stairs(share, edges, color=colour, linestyle=style, label=name, linewidth=2.2)
@@ -281,7 +345,7 @@ def blame_shares(source: Results | Comparison, ax: Axes | None = None) -> Axes:
     width = 0.8 / len(pairs)
     x = np.arange(len(actors))
     for index, ((name, results), (colour, _)) in enumerate(
-        zip(pairs, SCENARIO_STYLES, strict=False)
+        zip(pairs, scenario_styles(len(pairs)), strict=True)
     ):
         columns = [results.worlds[f"blame_{a}"] for a in actors]
         mean = np.array([c.mean() for c in columns])
@@ -311,7 +375,7 @@ def fan_chart(
     """Median and 50% / 90% bands over days of a state variable, one fan per scenario."""
     ax = _axes(ax)
     pairs = series(source)
-    for (name, results), (colour, style) in zip(pairs, SCENARIO_STYLES, strict=False):
+    for (name, results), (colour, style) in zip(pairs, scenario_styles(len(pairs)), strict=True):
         if results.daily is None:
             raise ValueError(f"{name}: no per-day aggregates (a folder without daily.csv)")
         q = results.daily.quantiles(variable)
@@ -346,7 +410,10 @@ def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
         ("outcomes", outcome_bars, {}, (10, 2.2 + 1.0 * len(series(source))))
     ]
     if hasattr(source, "swept"):
-        specs.insert(0, ("sweep", sweep_lines, {}, (9, 5.5)))
+        sweep_spec: FigureSpec = ("sweep", sweep_lines, {}, (9, 5.5))
+        if len(series(source)) > SWEEP_OVERLAYS:
+            return [sweep_spec]  # one line per value would crowd every other figure
+        specs.insert(0, sweep_spec)
     if compared:
         for column in EVENT_LABELS:
             specs.append(

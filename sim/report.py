@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sim
 from sim.comparison import MEASURE_UNITS, format_difference
 from sim.outcomes import OUTCOMES
+from sim.plots import SWEEP_OVERLAYS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,8 +38,9 @@ FIGURE_CAPTIONS = {
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub-flavoured Markdown table (first column left-aligned, the rest right-aligned)."""
     align = [":---"] + ["---:"] * (len(header) - 1)
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |"]
+    lines.append("| " + " | ".join(align) + " |")
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -212,7 +214,7 @@ def _sweep_section(sweep: Sweep) -> list[str]:
         for value, row in table.iterrows()
     ]
     header = [sweep.swept, *(o.replace("_", " ") for o in OUTCOMES), "territory (pp)", "casualties"]
-    return [
+    lines = [
         f"# Sweep: {sweep.swept} ({sweep.results[0].scenario.name})",
         "",
         f"The scenario at {len(sweep.values)} values of `{sweep.swept}`, each on the same "
@@ -222,6 +224,12 @@ def _sweep_section(sweep: Sweep) -> list[str]:
         "",
         "The sections below compare each value with the first, world by world.",
     ]
+    if len(sweep.values) > SWEEP_OVERLAYS:
+        lines[-1] += (
+            f" With more than {SWEEP_OVERLAYS} values, the figures per value are left out:"
+            " `figures/sweep.png` shows them all."
+        )
+    return lines
 
 
 def write_report(

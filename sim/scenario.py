@@ -479,6 +479,17 @@ def _deep_merge(base: Any, over: Any, path: KeyPath, replaced: list[KeyPath]) ->
 # --- overrides -----------------------------------------------------------------------------------
 
 
+def read_yaml_value(text: str, source: str) -> Any:
+    """Read one YAML value typed on the command line, with the bounds and checks of a file.
+
+    Raises:
+        ScenarioError: invalid YAML, or beyond the reader's limits (size, depth, aliases), with
+            ``source`` (e.g. ``--vary``) as its file.
+
+    """
+    return _compose(text, source)[0]
+
+
 def _apply_override(doc: dict[str, Any], sources: SourceMap, text: str) -> None:
     """Apply one ``PATH=VALUE`` override to ``doc`` and record ``--set`` as its source."""
     dotted, equals, raw = text.partition("=")

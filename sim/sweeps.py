@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +41,14 @@ class SweepError(ValueError):
 def parse_vary(text: str) -> tuple[str, list[Any]]:
     """Split ``PATH=V1,V2,...`` into the field's dotted path and its values (each read as YAML).
 
+    The values are read with the scenario files' own YAML reader and its limits.
+
     Raises:
         SweepError: no ``=``, no path, fewer than two or more than :data:`MAX_VALUES` values, a
-            value that is not YAML, or a value given twice.
+            value that is not YAML or is null, or a value given twice.
 
     """
-    import yaml
+    from sim.scenario import read_yaml_value
 
     path, equals, listed = text.partition("=")
     path = path.strip()
@@ -55,33 +58,98 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     listed = listed.strip()
     flow = listed if listed.startswith("[") else f"[{listed}]"
     try:
-        values = yaml.safe_load(flow)
-    except yaml.YAMLError:
+        values = read_yaml_value(flow, VARY)
+    except ScenarioError as err:
         raise SweepError(
-            f"{VARY}: {path}: cannot read {listed!r} as values separated by commas ({example})"
+            f"{VARY}: {path}: cannot read {listed!r} as values separated by commas ({example}): "
+            f"{err.message}"
         ) from None
-    if not isinstance(values, list) or any(value is None for value in values):
+    if not isinstance(values, list):
         raise SweepError(f"{VARY}: {path}: expected values separated by commas, got {listed!r}")
-    return path, check_values(path, values)
+    return check_path(path), check_values(path, values)
 
 
-def check_values(path: str, values: Sequence[Any]) -> list[Any]:
-    """``values`` as a list: two to :data:`MAX_VALUES` of them, none repeated."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        raise SweepError(f"{VARY}: {path}: expected a list of values, got {values!r}")
-    values = list(values)
+def check_path(path: object) -> str:
+    """``path``, a dotted path of a field: text without spaces or ``=``."""
+    if not isinstance(path, str) or not path.strip():
+        raise SweepError(f"{VARY}: expected the dotted path of a field, got {path!r}")
+    if any(c.isspace() for c in path) or "=" in path:
+        raise SweepError(
+            f"{VARY}: expected the dotted path of a field (no spaces or '='), got {path!r}"
+        )
+    return path
+
+
+def check_values(path: str, values: Any) -> list[Any]:
+    """``values`` as a list of plain values: two to :data:`MAX_VALUES`, none null or repeated.
+
+    numpy arrays and numbers, dates and decimals are turned into what a scenario file holds
+    (Python numbers, ISO dates as text), so that they can be written to a manifest.
+    """
+    if hasattr(values, "tolist") and not isinstance(values, str | bytes):
+        values = values.tolist()  # a numpy array
+    if isinstance(values, str | bytes | dict) or not isinstance(values, Sequence | range):
+        raise SweepError(f"{VARY}: {path}: expected a list of values, got {_brief(values)}")
+    values = [_plain(path, value) for value in values]
     if not 2 <= len(values) <= MAX_VALUES:
         raise SweepError(f"{VARY}: {path}: expected 2 to {MAX_VALUES} values, got {len(values)}")
-    shown = [_yaml(value) for value in values]
-    repeated = next((text for text in shown if shown.count(text) > 1), None)
-    if repeated is not None:
-        raise SweepError(f"{VARY}: {path}: the value {repeated} is given twice")
+    keys = [_same(value) for value in values]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            first = values[keys.index(key)]
+            also = "" if _yaml(first) == _yaml(values[index]) else f" (as {_yaml(values[index])})"
+            raise SweepError(f"{VARY}: {path}: the value {_yaml(first)} is given twice{also}")
     return values
+
+
+def _plain(path: str, value: Any) -> Any:
+    """One value as JSON-able data: numpy scalars, dates and decimals converted; no nulls."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if value is None:
+        raise SweepError(f"{VARY}: {path}: a value cannot be null (nothing)")
+    if hasattr(value, "item") and not isinstance(value, str | bytes | dict | list):
+        value = value.item()  # a numpy scalar
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SweepError(f"{VARY}: {path}: expected finite values, got {value}")
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _plain(path, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(path, item) for item in value]
+    raise SweepError(f"{VARY}: {path}: cannot sweep a value of type {type(value).__name__}")
+
+
+def _same(value: Any) -> str:
+    """A key equal for values a scenario reads alike: 1 and 1.0, 0.0 and -0.0, 30 and "30"."""
+    if isinstance(value, str):
+        try:
+            return repr(float(value) + 0.0)
+        except ValueError:
+            return _yaml(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return repr(float(value) + 0.0)
+        except OverflowError:  # an integer beyond float's range
+            return repr(value)
+    return _yaml(value)
+
+
+def _brief(value: Any) -> str:
+    """A short description of an argument, for error messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
 
 
 def _yaml(value: Any) -> str:
     """A value as one line of YAML (JSON is YAML), for an override and for labels."""
-    text = json.dumps(value, sort_keys=True, default=str)
+    text = json.dumps(value, sort_keys=True)
     if isinstance(value, float) and "e" in text and "." not in text:
         mantissa, exponent = text.split("e")  # YAML 1.1 reads 1e+20 as text, 1.0e+20 as a number
         text = f"{mantissa}.0e{exponent}"
@@ -99,14 +167,24 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+SAFE = re.compile(r"[A-Za-z0-9_.+-]+")
+"""Characters a label may use: it names a folder of the saved sweep on every system."""
+
+
 def value_labels(path: str, values: Sequence[Any]) -> list[str]:
-    """One label per value, ``<last part of the path>=<value>``, usable as a folder name."""
-    leaf = path.rsplit(".", 1)[-1]
+    """One label per value, ``<last part of the path>=<value>``, usable as a folder name.
+
+    A value that cannot name a folder (a mapping, a text with spaces or slashes) is numbered:
+    ``<last part>-value<n>``.
+    """
+    leaf = re.sub(r"[^A-Za-z0-9_.+-]", "_", path.rsplit(".", 1)[-1]) or "value"
     labels = []
     for number, value in enumerate(values, start=1):
-        text = _yaml(value).strip('"')
-        usable = text and len(text) <= 40 and not any(c in text for c in '/\\{}[]:"')
+        text = shown(value)
+        usable = len(text) <= 40 and SAFE.fullmatch(text) and text not in (".", "..")
         labels.append(f"{leaf}={text}" if usable else f"{leaf}-value{number}")
+    if len(set(labels)) < len(labels):
+        labels = [f"{leaf}-value{number}" for number in range(1, len(values) + 1)]
     return labels
 
 
@@ -116,26 +194,50 @@ def load_variants(
     """The scenario at ``path`` once per value of the field ``swept`` (after ``overrides``).
 
     Raises:
+        TypeError: ``overrides`` is not a list of texts.
+        SweepError: an override sets the swept field (the sweep would replace it).
         ScenarioError: the file, an override, or a value does not give a valid scenario; a
-            problem with a value names ``--vary`` and the value.
+            problem that only a value causes names ``--vary`` and the value.
 
     """
+    if isinstance(overrides, str) or not all(isinstance(text, str) for text in overrides):
+        raise TypeError(f"overrides must be a list of 'PATH=VALUE' texts, got {_brief(overrides)}")
+    for text in overrides:
+        dotted = text.partition("=")[0].strip()
+        if dotted == swept or dotted.startswith(swept + "."):
+            raise SweepError(
+                f"{VARY}: {swept}: also given by {OVERRIDE} {dotted}=..., which every value of "
+                "the sweep would replace; give the field once"
+            )
     variants = []
     for value in values:
         text = f"{swept}={_yaml(value)}"
         try:
             variants.append(load_scenario(path, [*overrides, text]))
         except ScenarioError as err:
-            after = f" (after {OVERRIDE} {swept}=...)"  # a problem the value caused elsewhere
-            if err.file == OVERRIDE and err.field == swept:
-                raise ScenarioError(
-                    f"{err.message} (with the value {_yaml(value)})", file=VARY, field=err.field
-                ) from None
-            if after not in err.message:
-                raise
-            message = err.message.replace(after, f" (with {VARY} {swept}={_yaml(value)})")
-            raise ScenarioError(message, file=err.file, line=err.line, field=err.field) from None
+            raise _blamed(err, path, overrides, swept, value) from None
     return variants
+
+
+def _blamed(
+    err: ScenarioError, path: str | Path, overrides: Sequence[str], swept: str, value: Any
+) -> ScenarioError:
+    """``err`` from loading one value, saying ``--vary`` and the value when the value caused it.
+
+    When the file and the ``--set`` overrides fail without the value too, their own error is
+    the one to fix first, and it is returned instead.
+    """
+    try:
+        load_scenario(path, overrides)
+    except ScenarioError as without:
+        return without
+    if err.file == OVERRIDE and err.field == swept:
+        return ScenarioError(
+            f"{err.message} (with the value {_yaml(value)})", file=VARY, field=err.field
+        )
+    after = f" (after {OVERRIDE} {swept}=...)"
+    message = err.message.replace(after, "") + f" (with {VARY} {swept}={_yaml(value)})"
+    return ScenarioError(message, file=err.file, line=err.line, field=err.field)
 
 
 @dataclass
@@ -179,8 +281,8 @@ class Sweep(Comparison):
     def summary_text(self) -> str:
         """A plain-text table for the terminal: outcome shares and means by value."""
         table = self.table()
-        shown = [_short(value) for value in table.index]
-        width = max(len(self.swept), *(len(text) for text in shown))
+        texts = [shown(value) for value in self.values]
+        width = max(len(self.swept), *(len(text) for text in texts))
         lines = [
             f"Sweep of {self.swept} on the same {self.runs:,} worlds (seed {self.seed}); "
             f"scenario: {self.results[0].scenario.name}",
@@ -188,7 +290,7 @@ class Sweep(Comparison):
             f"{self.swept:>{width}}  settlement  partial  sanctions  paralysis"
             "   territory   casualties",
         ]
-        for text, (_, row) in zip(shown, table.iterrows(), strict=True):
+        for text, (_, row) in zip(texts, table.iterrows(), strict=True):
             shares = "".join(
                 f"{row[o] * 100:>{w}.1f}%" for o, w in zip(OUTCOMES, (11, 8, 10, 10), strict=True)
             )
@@ -203,12 +305,6 @@ class Sweep(Comparison):
             "on the same worlds, so differences between values are measured world by world.",
         ]
         return "\n".join(lines)
-
-
-def _short(value: Any) -> str:
-    """A value in at most 30 characters."""
-    text = value if isinstance(value, str) else f"{value:g}"
-    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def sweep(
@@ -237,19 +333,35 @@ def sweep(
         ``sim.sweep("scenarios/summit.yaml", "actors.usa.weakness_aversion", [0.1, 0.5, 0.9])``
 
     """
+    from sim import arguments
     from sim.comparison import compare
 
     if not isinstance(scenario, str | Path):
-        raise TypeError(f"scenario must be the path of a scenario file, got {scenario!r}")
-    if not isinstance(swept, str) or not swept.strip():
-        raise SweepError(f"{VARY}: expected the dotted path of a field, got {swept!r}")
+        raise TypeError(
+            f"scenario must be the path of a scenario file, got a {type(scenario).__name__}"
+        )
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function or None, got {_brief(progress)}")
+    swept = check_path(swept)
     values = check_values(swept, values)
+    check_total(arguments.runs(runs), len(values))
     variants = load_variants(scenario, swept, values, overrides)
     labels = value_labels(swept, values)
     compared = compare(
         variants, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
     )
     return Sweep(results=compared.results, labels=compared.labels, swept=swept, values=values)
+
+
+def check_total(runs: int, count: int) -> None:
+    """A sweep simulates ``runs`` worlds per value: at most :data:`MAX_RUNS` in all."""
+    from sim.schema import MAX_RUNS
+
+    if runs * count > MAX_RUNS:
+        raise SweepError(
+            f"{VARY}: {count} values of {runs:,} worlds each are {runs * count:,} worlds; "
+            f"a sweep runs at most {MAX_RUNS:,} in all (lower --runs or give fewer values)"
+        )
 
 
 def sweep_manifest(source: Comparison) -> dict[str, Any] | None:
@@ -260,20 +372,33 @@ def sweep_manifest(source: Comparison) -> dict[str, Any] | None:
 
 
 def from_manifest(comparison: Comparison, entry: Any, path: Path) -> Comparison:
-    """The saved comparison as a :class:`Sweep` if its manifest records one."""
+    """The saved comparison as a :class:`Sweep` if its manifest records one.
+
+    Raises:
+        ValueError: the record is not a field and one distinct, finite value per label.
+
+    """
     if entry is None:
         return comparison
-    if (
-        not isinstance(entry, dict)
-        or not isinstance(entry.get("field"), str)
-        or not isinstance(entry.get("values"), list)
-        or len(entry["values"]) != len(comparison.labels)
-        or any(isinstance(v, float) and not math.isfinite(v) for v in entry["values"])
-    ):
-        raise ValueError(f"sweep: expected a field and one value per label, got {entry!r}")
-    return Sweep(
-        results=comparison.results,
-        labels=comparison.labels,
-        swept=entry["field"],
-        values=entry["values"],
-    )
+    if not isinstance(entry, dict) or not isinstance(entry.get("values"), list):
+        raise ValueError(f"sweep: expected a field and a list of values, got {_brief(entry)}")
+    try:
+        swept = check_path(entry.get("field"))
+        values = check_values(swept, entry["values"])
+    except SweepError as err:
+        raise ValueError(f"sweep: {err}") from None
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(values) != len(comparison.labels) or not all(_drawable(v) for v in numbers):
+        raise ValueError(
+            f"sweep: expected one finite value per label ({len(comparison.labels)}), "
+            f"got {_brief(entry['values'])}"
+        )
+    return Sweep(results=comparison.results, labels=comparison.labels, swept=swept, values=values)
+
+
+def _drawable(number: float) -> bool:
+    """Whether a number fits a figure's axis (finite, and far from float's limits)."""
+    try:
+        return abs(float(number)) < 1e300
+    except OverflowError:
+        return False

@@ -129,8 +129,82 @@ def test_values_that_are_not_numbers_get_a_category_axis():
     assert not swept.numeric()
     assert list(swept.table().index) == ["{stalling: 1, sincere: 0}", "{stalling: 0, sincere: 1}"]
     ax = sweep_lines(swept)
-    assert ax.get_xticklabels()[0].get_text().startswith("{stalling: 1,")
+    assert ax.get_xticklabels()[0].get_text() == "1, sincere: 0"  # only what differs
+    assert ax.get_xlabel() == "actors.russia.types: {stalling: …}"
     # A sincere aggressor settles (Stanovaya's stalling type never does).
     assert swept.table()["settlement"].iloc[1] > swept.table()["settlement"].iloc[0] + 0.2
     with pytest.raises(TypeError, match="draws a Sweep"):
         sweep_lines(sim.compare([SUMMIT, SUMMIT], runs=50, labels=["a", "b"]))
+
+
+@pytest.mark.parametrize(
+    ("vary", "expected"),
+    [
+        (f'{FEAR}="0.1",0.1', 'the value "0.1" is given twice (as 0.1)'),
+        (f"{FEAR}=1,1.0", "the value 1 is given twice (as 1.0)"),
+        (f"{FEAR}=0.1,null", "a value cannot be null"),
+        (
+            "a.b=&a0 [x,x,x,x,x,x,x,x,x,x], "
+            + ", ".join(f"&a{n} [" + ",".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, 5)),
+            "aliases (*name) expand to more than",
+        ),
+    ],
+)
+def test_values_read_alike_or_unsafe_are_refused(tmp_path, vary, expected):
+    done = CliRunner().invoke(
+        app, ["sweep", str(SUMMIT), "--vary", vary, "--runs", "50", "--out", str(tmp_path / "x")]
+    )
+    assert done.exit_code == 2 and expected in done.output, done.output
+
+
+def test_a_set_of_the_swept_field_is_refused_not_ignored(tmp_path):
+    done = CliRunner().invoke(
+        app,
+        ["sweep", str(SUMMIT), "--vary", f"{FEAR}=0.1,0.9", "--set", f"{FEAR}=0.5", "--runs", "50"],
+    )
+    assert done.exit_code == 2
+    assert "also given by --set actors.usa.weakness_aversion" in done.output
+    with pytest.raises(TypeError, match="overrides must be a list"):
+        sim.sweep(SUMMIT, FEAR, [0.1, 0.9], overrides="actors.usa.credulity=0.2")
+    with pytest.raises(SweepError, match="15,000,000 worlds"):
+        sim.sweep(SUMMIT, FEAR, [0.1, 0.2, 0.3], runs=5_000_000)
+
+
+def test_numpy_dates_and_many_values_are_swept_and_saved(tmp_path):
+    import datetime as dt
+
+    import numpy as np
+
+    dated = sim.sweep(SUMMIT, "start_date", [dt.date(2025, 8, 7), dt.date(2025, 9, 1)], runs=100)
+    assert dated.values == ["2025-08-07", "2025-09-01"]
+    dated.save(tmp_path / "dated")
+    assert load_results(tmp_path / "dated").values == ["2025-08-07", "2025-09-01"]
+    many = sim.sweep(SUMMIT, "horizon_days", np.arange(20, 100, 10, dtype=np.int64), runs=100)
+    assert many.numeric() and many.values == [20, 30, 40, 50, 60, 70, 80, 90]
+    many.save(tmp_path / "many")
+    assert sorted(p.name for p in (tmp_path / "many" / "figures").iterdir()) == ["sweep.png"]
+    assert "left out" in (tmp_path / "many" / "report.md").read_text()
+
+
+def test_every_scenario_of_a_comparison_gets_its_own_line_style():
+    from sim.plots import SCENARIO_STYLES, scenario_styles
+
+    styles = scenario_styles(9)
+    assert styles[:6] == SCENARIO_STYLES
+    assert len({(str(colour), str(style)) for colour, style in styles}) == 9
+
+
+@pytest.mark.parametrize(
+    "values", [[0.2, None], [0.2, 1e309], [0.2, 10**400], [0.2, 0.2], "0.2,0.8", [0.2]]
+)
+def test_plot_refuses_a_damaged_sweep_record(tmp_path, values):
+    out = tmp_path / "sweep"
+    CliRunner().invoke(
+        app, ["sweep", str(SUMMIT), "--vary", f"{FEAR}=0.2,0.8", "--runs", "50", "--out", str(out)]
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["sweep"]["values"] = values
+    (out / "manifest.json").write_text(json.dumps(manifest).replace("Infinity", "1e309"))
+    done = CliRunner().invoke(app, ["plot", str(out)])
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith("error: ") and "sweep" in done.output
