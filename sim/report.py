@@ -163,7 +163,7 @@ def comparison_report(
                 f"{_pct(row['share'])}, day {row['median']:.0f}" if row["share"] else "never"
             )
         event_rows.append([event.replace("_", " "), *cells])
-    lines = [
+    introduction = [
         "# Comparison: " + " vs ".join(labels),
         "",
         f"The same {comparison.runs:,} simulated worlds under each scenario (common random "
@@ -179,19 +179,26 @@ def comparison_report(
         "",
         markdown_table(["outcome", *labels], rows),
         "",
+    ]
+    paired = [
         f"## Differences against {labels[0]}, world by world",
         "",
         "Intervals use the pairing of worlds, so they are narrower than for independent samples.",
         "",
         markdown_table(["scenario", "measure", "difference", "95% interval"], differences),
         "",
+    ]
+    timing = [
         "## When things happened (share of worlds, median day)",
         "",
         markdown_table(["event", *labels], event_rows),
         "",
     ]
-    if hasattr(comparison, "swept"):
-        lines = [*_sweep_section(comparison), *lines[1:]]
+    if hasattr(comparison, "swept"):  # its own table replaces the introduction and outcomes
+        few = len(labels) <= SWEEP_OVERLAYS
+        lines = [*_sweep_section(comparison), "", *paired, *(timing if few else [])]
+    else:
+        lines = [*introduction, *paired, *timing]
     footer = _footer(comparison.seed, comparison.runs, command)
     return "\n".join([*lines, *_figures_section(figures, folder), *footer])
 
@@ -222,12 +229,12 @@ def _sweep_section(sweep: Sweep) -> list[str]:
         "",
         markdown_table(header, rows),
         "",
-        "The sections below compare each value with the first, world by world.",
+        "Below, each value is compared with the first, world by world.",
     ]
     if len(sweep.values) > SWEEP_OVERLAYS:
         lines[-1] += (
-            f" With more than {SWEEP_OVERLAYS} values, the figures per value are left out:"
-            " `figures/sweep.png` shows them all."
+            f" With more than {SWEEP_OVERLAYS} values, the table of event days and the figures"
+            " per value are left out: `figures/sweep.png` shows every value."
         )
     return lines
 
