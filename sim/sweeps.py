@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from sim.comparison import Comparison
 from sim.outcomes import OUTCOMES
 from sim.scenario import OVERRIDE, ScenarioError, load_scenario
 from sim.schema import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 VARY = "--vary"
 """The command line's name for the swept field and its values (errors name it)."""
@@ -277,6 +280,16 @@ class Sweep(Comparison):
                 row[column] = float(result.worlds[column].mean())
             rows.append(row)
         return pd.DataFrame(rows).set_index(self.swept)
+
+    def to_df(self) -> pd.DataFrame:
+        """The sweep's table (:meth:`table`), by the name SALib's results use."""
+        return self.table()
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The outcome shares against the swept value (``figures/sweep.png``)."""
+        from sim.plots import sweep_lines
+
+        return sweep_lines(self, ax=ax)
 
     def summary_text(self) -> str:
         """A plain-text table for the terminal: outcome shares and means by value."""

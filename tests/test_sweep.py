@@ -42,6 +42,7 @@ def test_the_table_follows_the_field(fear_sweep):
     assert shares.round(9).eq(1.0).all()
     assert (table["sanctions_low"] < table["sanctions"]).all()
     assert (table["sanctions"] < table["sanctions_high"]).all()
+    pd.testing.assert_frame_equal(fear_sweep.to_df(), table)
     text = fear_sweep.summary_text().splitlines()
     assert text[2].split()[:2] == [FEAR, "settlement"]
     assert text[3].split()[0] == "0.1" and len(text) == 9
@@ -128,7 +129,8 @@ def test_values_that_are_not_numbers_get_a_category_axis():
     swept = sim.sweep(SUMMIT, "actors.russia.types", types, runs=300, seed=2)
     assert not swept.numeric()
     assert list(swept.table().index) == ["{stalling: 1, sincere: 0}", "{stalling: 0, sincere: 1}"]
-    ax = sweep_lines(swept)
+    ax = swept.plot()
+    assert ax.get_title().startswith("Outcome at day 120 as actors.russia.types")
     assert ax.get_xticklabels()[0].get_text() == "1, sincere: 0"  # only what differs
     assert ax.get_xlabel() == "actors.russia.types: {stalling: …}"
     # A sincere aggressor settles (Stanovaya's stalling type never does).
