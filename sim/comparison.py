@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,14 @@ class Comparison:
     def _pairs(self):
         return zip(self.results, self.labels, strict=True)
 
+    def extra_manifest(self) -> dict[str, Any]:
+        """What a saved folder's manifest holds beyond a comparison's (a sweep adds its field)."""
+        return {}
+
+    def extra_summary(self, folder: Path) -> dict[str, Any]:
+        """Files of a kind of comparison written into ``folder``; what its summary adds."""
+        return {}
+
     def save(
         self,
         directory: str | Path,
@@ -251,7 +260,6 @@ def _comparison_files(
     from sim.plots import figure_tasks
     from sim.report import write_report
     from sim.results import TOOL, _versions, scenario_hash
-    from sim.sweeps import sweep_manifest
     from sim.tables import CsvInParts
 
     pairs = list(zip(comparison.results, comparison.labels, strict=True))
@@ -275,16 +283,12 @@ def _comparison_files(
         "scenarios": {label: r.summary() for r, label in pairs},
         "differences": comparison.differences().reset_index().to_dict(orient="records"),
     }
-    swept = sweep_manifest(comparison)
-    if swept is not None:
-        table = comparison.table()  # type: ignore[attr-defined]
-        table.to_csv(folder / "sweep.csv")
-        summary["sweep"] = {**swept, "table": table.reset_index().to_dict(orient="records")}
+    summary.update(comparison.extra_summary(folder))
     (folder / "summary.json").write_text(strict_json(summary))
     manifest = {
         "tool": TOOL,
         "kind": "compare",
-        **({"sweep": swept} if swept is not None else {}),
+        **comparison.extra_manifest(),
         "labels": comparison.labels,
         "seed": comparison.seed,
         "runs": comparison.runs,

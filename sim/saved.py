@@ -125,9 +125,7 @@ def _comparison(
         )
     from sim.sweeps import from_manifest
 
-    return from_manifest(
-        Comparison(results=results, labels=labels), manifest.get("sweep"), manifest_path
-    )
+    return from_manifest(Comparison(results=results, labels=labels), manifest.get("sweep"))
 
 
 def _whole(manifest: dict, key: str, low: int, high: int | None, path: Path) -> int:

@@ -281,6 +281,17 @@ class Sweep(Comparison):
             rows.append(row)
         return pd.DataFrame(rows).set_index(self.swept)
 
+    def extra_manifest(self) -> dict[str, Any]:
+        """The swept field and its values, which :func:`from_manifest` reads back."""
+        return {"sweep": {"field": self.swept, "values": self.values}}
+
+    def extra_summary(self, folder: Path) -> dict[str, Any]:
+        """Writes ``sweep.csv``; the summary gets the same table."""
+        table = self.table()
+        table.to_csv(folder / "sweep.csv")
+        records = table.reset_index().to_dict(orient="records")
+        return {"sweep": {"field": self.swept, "values": self.values, "table": records}}
+
     def to_df(self) -> pd.DataFrame:
         """The sweep's table (:meth:`table`), by the name SALib's results use."""
         return self.table()
@@ -377,14 +388,7 @@ def check_total(runs: int, count: int) -> None:
         )
 
 
-def sweep_manifest(source: Comparison) -> dict[str, Any] | None:
-    """What a saved folder's manifest records of a sweep (None for another comparison)."""
-    if not isinstance(source, Sweep):
-        return None
-    return {"field": source.swept, "values": source.values}
-
-
-def from_manifest(comparison: Comparison, entry: Any, path: Path) -> Comparison:
+def from_manifest(comparison: Comparison, entry: Any) -> Comparison:
     """The saved comparison as a :class:`Sweep` if its manifest records one.
 
     Raises:
