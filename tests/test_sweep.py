@@ -162,10 +162,22 @@ def test_values_read_alike_or_unsafe_are_refused(tmp_path, vary, expected):
 def test_a_set_of_the_swept_field_is_refused_not_ignored(tmp_path):
     done = CliRunner().invoke(
         app,
-        ["sweep", str(SUMMIT), "--vary", f"{FEAR}=0.1,0.9", "--set", f"{FEAR}=0.5", "--runs", "50"],
+        [
+            "sweep",
+            str(SUMMIT),
+            "--vary",
+            f"{FEAR}=0.1,0.9",
+            "--set",
+            f"{FEAR}=0.5",
+            "--runs",
+            "50",
+            "--out",
+            str(tmp_path / "never"),
+        ],
     )
     assert done.exit_code == 2
     assert "also given by --set actors.usa.weakness_aversion" in done.output
+    assert not (tmp_path / "never").exists()
     with pytest.raises(TypeError, match="overrides must be a list"):
         sim.sweep(SUMMIT, FEAR, [0.1, 0.9], overrides="actors.usa.credulity=0.2")
     with pytest.raises(SweepError, match="15,000,000 worlds"):
