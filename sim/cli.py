@@ -359,15 +359,8 @@ def sweep(
 
     Example: sim sweep scenarios/summit.yaml --vary actors.usa.weakness_aversion=0.1,0.3,0.5,0.7,0.9
     """
-    from sim.sweeps import (
-        VARY,
-        Sweep,
-        SweepError,
-        check_total,
-        load_variants,
-        parse_vary,
-        value_labels,
-    )
+    from sim.comparison import ComparisonError
+    from sim.sweeps import VARY, SweepError, check_total, parse_vary, plan, run_plan
 
     formats = _check_options(runs, seed, workers, fmt)
     try:
@@ -379,23 +372,14 @@ def sweep(
     folder = _output_folder(
         out, force, Path("results") / f"{scenario.stem}-sweep-{leaf}-seed{seed}"
     )
-    from sim.comparison import ComparisonError, check_comparable
-    from sim.comparison import compare as compare_scenarios
-
     try:
-        variants = load_variants(scenario, swept, values, overrides or ())
-        labels = value_labels(swept, values)
-        check_comparable(variants, labels)
+        planned = plan(scenario, swept, values, runs, overrides or ())
     except (ScenarioError, ComparisonError, SweepError) as err:
         _fail(f"{VARY}: {err}" if isinstance(err, ComparisonError) else str(err))
-
     _warn_about_extra_workers(workers)
-    compared = _with_progress(
-        lambda progress: compare_scenarios(
-            variants, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
-        )
+    result = _with_progress(
+        lambda progress: run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
     )
-    result = Sweep(results=compared.results, labels=compared.labels, swept=swept, values=values)
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
 

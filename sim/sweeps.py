@@ -357,24 +357,78 @@ def sweep(
         ``sim.sweep("scenarios/summit.yaml", "actors.usa.weakness_aversion", [0.1, 0.5, 0.9])``
 
     """
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function or None, got {_brief(progress)}")
+    planned = plan(scenario, swept, values, runs, overrides)
+    return run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A sweep checked and loaded, ready to run: one scenario and one label per value."""
+
+    swept: str
+    values: list[Any]
+    variants: list[Scenario]
+    labels: list[str]
+
+
+def plan(
+    scenario: str | Path,
+    swept: str,
+    values: Sequence[Any],
+    runs: int,
+    overrides: Sequence[str] = (),
+) -> Plan:
+    """Check a sweep and load its variants, without simulating anything.
+
+    Raises:
+        TypeError: ``scenario`` is not a path, or ``overrides`` not a list of texts.
+        SweepError: the field, the values or the total of worlds cannot be swept.
+        ScenarioError: a value (or the file, or an override) gives no valid scenario.
+        ComparisonError: the values give scenarios with different actors.
+
+    """
     from sim import arguments
-    from sim.comparison import compare
+    from sim.comparison import check_comparable
 
     if not isinstance(scenario, str | Path):
         raise TypeError(
             f"scenario must be the path of a scenario file, got a {type(scenario).__name__}"
         )
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a function or None, got {_brief(progress)}")
     swept = check_path(swept)
     values = check_values(swept, values)
     check_total(arguments.runs(runs), len(values))
     variants = load_variants(scenario, swept, values, overrides)
     labels = value_labels(swept, values)
+    check_comparable(variants, labels)
+    return Plan(swept=swept, values=values, variants=variants, labels=labels)
+
+
+def run_plan(
+    planned: Plan,
+    runs: int,
+    seed: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Sweep:
+    """Simulate a planned sweep: its variants together, on the same worlds."""
+    from sim.comparison import compare
+
     compared = compare(
-        variants, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
+        planned.variants,
+        runs=runs,
+        seed=seed,
+        workers=workers,
+        labels=planned.labels,
+        progress=progress,
     )
-    return Sweep(results=compared.results, labels=compared.labels, swept=swept, values=values)
+    return Sweep(
+        results=compared.results,
+        labels=compared.labels,
+        swept=planned.swept,
+        values=planned.values,
+    )
 
 
 def check_total(runs: int, count: int) -> None:
