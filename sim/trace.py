@@ -76,7 +76,8 @@ class Trace:
         }
 
 
-def _snapshot(model: NegotiationModel, row: int) -> dict[str, Any]:
+def snapshot(model: NegotiationModel, row: int) -> dict[str, Any]:
+    """The state of row ``row`` that a narrated day shows: front line, losses, beliefs, blame."""
     state = model.state
     blame = {name: float(state.blame[row, i]) for i, name in enumerate(model.actor_names)}
     return {
@@ -104,11 +105,54 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
 
 
 def _plain(value: Any) -> Any:
+    """A summary value as plain Python: numpy scalars unwrapped, NaN (never happened) as None."""
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
+
+
+class NarratedWorld(NegotiationModel):
+    """World ``world`` of a run with ``seed``, stepped day by day and narrated as it goes.
+
+    The model steps the seeding block the world belongs to, up to its row, with the same random
+    numbers as ``sim run --seed S``; after each :meth:`step`, :attr:`days` holds one more
+    :class:`TraceDay`. ``sim trace`` runs it to the horizon; ``sim viz`` shows it a day at a time.
+
+    Raises:
+        ValueError: a negative seed or world index.
+
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, world: int = 0) -> None:
+        scenario = arguments.scenario(scenario)
+        world = arguments.whole("world", world, 0)
+        block, row = divmod(world, BLOCK_SIZE)
+        super().__init__(scenario, worlds=row + 1, rng=seed, block=block, trace_world=row)
+        self.world_index = world
+        self.row = row
+        self.days: list[TraceDay] = []
+        self.current = snapshot(self, row)
+        """The narrated row's state now: after the last day stepped, or on day 0."""
+
+    def step(self) -> None:
+        """Advance one day and record what happened in the narrated world."""
+        if not self.running:
+            return
+        day = self.state.day
+        logged = len(self.log)
+        super().step()
+        after = snapshot(self, self.row)
+        entries = [_entry(e) for e in self.log[logged:]]
+        date = (self.spec.start_date + dt.timedelta(days=day)).isoformat()
+        self.days.append(TraceDay(day, date, entries, after, _changes(self.current, after)))
+        self.current = after
+
+    def outcome(self) -> dict[str, Any]:
+        """The narrated world's summary row as of today (its ``worlds`` row at the horizon)."""
+        summary = summarise(self, self.first_world)
+        return {k: _plain(v[self.row]) for k, v in summary.items()}
 
 
 def trace_world(scenario: Scenario, seed: int = 0, world: int = 0) -> Trace:
@@ -118,24 +162,15 @@ def trace_world(scenario: Scenario, seed: int = 0, world: int = 0) -> Trace:
         ValueError: a negative seed or world index.
 
     """
-    scenario = arguments.scenario(scenario)
-    world = arguments.whole("world", world, 0)
-    block, row = divmod(world, BLOCK_SIZE)
-    model = NegotiationModel(scenario, worlds=row + 1, rng=seed, block=block, trace_world=row)
-    start = scenario.start_date
-    days = []
-    before = _snapshot(model, row)
-    while model.running:
-        day = model.state.day
-        logged = len(model.log)
-        model.step()
-        after = _snapshot(model, row)
-        entries = [_entry(e) for e in model.log[logged:]]
-        date = (start + dt.timedelta(days=day)).isoformat()
-        days.append(TraceDay(day, date, entries, after, _changes(before, after)))
-        before = after
-    summary = {k: _plain(v[row]) for k, v in summarise(model, block * BLOCK_SIZE).items()}
-    return Trace(scenario=scenario, seed=seed, world=world, days=days, outcome=summary)
+    model = NarratedWorld(scenario, seed, world)
+    model.run_to_horizon()
+    return Trace(
+        scenario=model.spec,
+        seed=seed,
+        world=model.world_index,
+        days=model.days,
+        outcome=model.outcome(),
+    )
 
 
 def _entry(entry: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +185,8 @@ def _entry(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _describe(entry: dict[str, Any]) -> str:
+def describe(entry: dict[str, Any]) -> str:
+    """A narrated entry as one line: the act, its probability, main reason and components."""
     text = entry["text"]
     if "probability" not in entry:
         return text
@@ -203,7 +239,7 @@ def format_trace(trace: Trace) -> str:
             continue
         flush()
         lines.append(f"Day {day.day} ({day.date})")
-        lines.extend(f"  - {_describe(entry)}" for entry in day.notable)
+        lines.extend(f"  - {describe(entry)}" for entry in day.notable)
         if day.changes:
             moves = ", ".join(f"{k} {v:+.3f}" for k, v in day.changes.items())
             lines.append(f"    moves: {moves}")
