@@ -1,4 +1,4 @@
-"""The ``sim`` command line: run, compare, sweep, plot, trace, rerun, play, validate, schema, list.
+"""The ``sim`` command line (typer): every subcommand that ``sim --help`` lists.
 
 This is the only module that prints or exits. Bad input (a scenario file, an override, an option)
 prints one line, ``error: <file>:<line>: <field>: <what was expected>``, on stderr and exits with
@@ -583,6 +583,56 @@ def play(
     for line in text.splitlines():
         game.say(line)
     typer.echo(f"\nPlay logged in {folder} (replay: --moves {folder / 'moves.yaml'})")
+
+
+@app.command()
+def viz(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    seed: SeedOption = 0,
+    world: Annotated[
+        int, typer.Option("--world", help="Which world of the run to show first (0-based).")
+    ] = 0,
+    overrides: SetOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port of the local web server.")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "localhost",
+) -> None:
+    """Watch one world in the browser, a day at a time, with sliders for the key parameters.
+
+    Mesa's SolaraViz: Step or Play through the days; see each act and why it was likely, the
+    world's path, and where it ends among 2,000 worlds like it. Move a slider and press Reset
+    to replay the same world with that setting. Needs the project's viz extra (see README).
+
+    Example: sim viz scenarios/summit.yaml --seed 3 --world 12
+    """
+    import importlib.util
+
+    from sim.watch import ENSEMBLE_RUNS, SETTINGS_VARIABLE
+
+    if seed < 0:
+        _fail(f"--seed: expected a seed >= 0, got {seed}")
+    if not 0 <= world < ENSEMBLE_RUNS:
+        _fail(f"--world: expected a world index from 0 to {ENSEMBLE_RUNS - 1:,}, got {world:,}")
+    if not 1 <= port <= 65535:
+        _fail(f"--port: expected a port from 1 to 65535, got {port}")
+    _load(scenario, overrides)
+    if importlib.util.find_spec("solara") is None or importlib.util.find_spec("altair") is None:
+        _fail('sim viz needs the viz extra; install it with: pip install -e ".[viz]"')
+    settings = {
+        "scenario_file": str(scenario),
+        "base_overrides": list(overrides or []),
+        "seed": seed,
+        "world": world,
+    }
+    argv = [sys.executable, "-m", "solara", "run", "sim.app", "--port", str(port)]
+    argv += ["--host", host]
+    typer.echo(f"Serving {scenario} at http://{host}:{port} (Ctrl-C stops it)")
+    sys.stdout.flush()
+    _serve(argv, {**os.environ, SETTINGS_VARIABLE: json.dumps(settings)})
+
+
+def _serve(argv: list[str], env: dict[str, str]) -> NoReturn:
+    """Replace this process with the web server, so that Ctrl-C stops it without a word."""
+    os.execve(argv[0], argv, env)
 
 
 @app.command()
