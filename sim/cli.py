@@ -125,6 +125,10 @@ class _ProgressBar:
 
 RunsOption = Annotated[int, typer.Option("--runs", help="Number of simulated worlds.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Root random seed (>= 0).")]
+ScenarioArgument = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+WorldOption = Annotated[
+    int, typer.Option("--world", help="Which world of the run: row I of sim run (0-based).")
+]
 
 
 def _out_option(default: str) -> Any:
@@ -253,7 +257,7 @@ def _save(
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    scenario: ScenarioArgument,
     runs: RunsOption = 10_000,
     seed: SeedOption = 0,
     out: OutOption = None,
@@ -334,7 +338,7 @@ SweepOutOption = _out_option("results/<scenario>-sweep-<field>-seed<seed>")
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    scenario: ScenarioArgument,
     vary: Annotated[
         str,
         typer.Option(
@@ -447,11 +451,9 @@ def plot(
 
 @app.command()
 def trace(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    scenario: ScenarioArgument,
     seed: SeedOption = 0,
-    world: Annotated[
-        int, typer.Option("--world", help="Which world of the run to narrate (0-based).")
-    ] = 0,
+    world: WorldOption = 0,
     overrides: SetOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text, or json for machines.")] = "text",
 ) -> None:
@@ -516,10 +518,10 @@ def rerun(
 
 @app.command()
 def play(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    scenario: ScenarioArgument,
     actor: Annotated[str, typer.Option("--as", help="The actor you play (a key under actors:).")],
     seed: SeedOption = 0,
-    world: Annotated[int, typer.Option("--world", help="Which world of the run to play.")] = 0,
+    world: WorldOption = 0,
     moves: Annotated[
         Path | None,
         typer.Option("--moves", help="Replay choices from a moves.yaml file.", show_default=False),
@@ -587,11 +589,9 @@ def play(
 
 @app.command()
 def viz(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    scenario: ScenarioArgument,
     seed: SeedOption = 0,
-    world: Annotated[
-        int, typer.Option("--world", help="Which world of the run to show first (0-based).")
-    ] = 0,
+    world: WorldOption = 0,
     overrides: SetOption = None,
     port: Annotated[int, typer.Option("--port", help="Port of the local web server.")] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "localhost",
