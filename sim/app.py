@@ -195,7 +195,7 @@ def among_figure(model: WatchedWorld) -> Figure:
         return figure
     bottom.axvline(
         territory_change(model),
-        color="black",
+        color="crimson",
         linewidth=2.5,
         label=f"world {model.world_index}",
     )
