@@ -37,6 +37,12 @@ ENSEMBLE_RUNS = 2_000
 """Worlds run with the same settings and seed, to place the watched world among them."""
 
 
+def actor_path(scenario: Scenario, role: str, field: str) -> str:
+    """The dotted path of a field of the (first) actor with ``role``: ``actors.usa.credulity``."""
+    actor = next(name for name, a in scenario.actors.items() if a.role == role)
+    return f"actors.{actor}.{field}"
+
+
 @dataclass(frozen=True)
 class Knob:
     """A scenario field a slider sets: an actor's field (by role) or a world field (by path).
@@ -58,8 +64,7 @@ class Knob:
         """The field's dotted path in ``scenario``, as ``--set`` takes it."""
         if self.role is None:
             return self.field
-        actor = next(name for name, a in scenario.actors.items() if a.role == self.role)
-        return f"actors.{actor}.{self.field}"
+        return actor_path(scenario, self.role, self.field)
 
     def start(self, scenario: Scenario) -> float:
         """The value the scenario gives the field: the mean where it draws it per world."""
@@ -122,7 +127,7 @@ def type_override(scenario: Scenario, aggressor_type: str) -> list[str]:
     if aggressor_type == AS_DRAWN:
         return []
     sincere = int(aggressor_type == "sincere")
-    path = Knob("", "", "types", "aggressor").path(scenario)
+    path = actor_path(scenario, "aggressor", "types")
     return [f"{path}={{stalling: {1 - sincere}, sincere: {sincere}}}"]
 
 
