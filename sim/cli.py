@@ -35,6 +35,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a docstring's wrapped lines make one paragraph in --help
 )
 
 
@@ -132,7 +133,10 @@ WorldOption = Annotated[
 
 
 def _out_option(default: str) -> Any:
-    """The ``--out`` option of a command that writes a results folder named ``default``."""
+    """The ``--out`` option of a command that writes a results folder named ``default``.
+
+    Help is Markdown: write a ``<placeholder>`` inside backticks, or it is dropped as a tag.
+    """
     return Annotated[
         Path | None,
         typer.Option(
@@ -144,9 +148,9 @@ def _out_option(default: str) -> Any:
     ]
 
 
-OutOption = _out_option("results/<scenario>-seed<seed>")
-CompareOutOption = _out_option("results/compare-<a>-vs-<b>-seed<seed>")
-RerunOutOption = _out_option("<folder>-rerun, next to the folder")
+OutOption = _out_option("`results/<scenario>-seed<seed>`")
+CompareOutOption = _out_option("`results/compare-<a>-vs-<b>-seed<seed>`")
+RerunOutOption = _out_option("`<folder>-rerun`, next to the folder")
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -333,7 +337,7 @@ def compare(
     _save(comparison, folder, force, formats, workers)
 
 
-SweepOutOption = _out_option("results/<scenario>-sweep-<field>-seed<seed>")
+SweepOutOption = _out_option("`results/<scenario>-sweep-<field>-seed<seed>`")
 
 
 @app.command()

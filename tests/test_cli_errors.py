@@ -1,5 +1,6 @@
 """The command line on bad input: exit 2, one located message, no traceback, nothing written."""
 
+import itertools
 import json
 import os
 import signal
@@ -209,12 +210,31 @@ def test_a_bundled_scenario_named_without_its_folder_is_pointed_to(runner, tmp_p
     assert "bundled" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "schema", "list"])
+COMMANDS = [info.name or info.callback.__name__ for info in app.registered_commands]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(runner, command):
-    result = runner.invoke(app, [command, "--help"])
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"})
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert f"sim {command}" in result.stdout
+    # The description is reflowed to the terminal: no line of a paragraph ends where the next
+    # line's first word would have fitted, as when the docstring's own line breaks were kept
+    # ("...a menu of actions with their likely" / "consequences; ...").
+    description = result.stdout.split("Usage:")[1].split("╭")[0].splitlines()[1:]
+    lines = [line.strip() for line in description]
+    ragged = [
+        (a, b)
+        for a, b in itertools.pairwise(lines)
+        if a and b and len(a) + 1 + len(b.split()[0]) <= 70
+    ]
+    assert not ragged, ragged
+
+
+def test_help_keeps_the_placeholders_of_default_folders(runner):
+    result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert "results/<scenario>-seed<seed>" in result.stdout
 
 
 class FakeResults:
