@@ -27,10 +27,9 @@ from sim.actions import CATALOGUE
 from sim.agents import ActorAgent
 from sim.context import Context
 from sim.decision import Choice
-from sim.model import NegotiationModel
 from sim.schema import Scenario
 from sim.state import PROPOSAL_MORATORIUM, SUMMIT_HELD, SUMMIT_OFFERED, SUMMIT_SCHEDULED
-from sim.streams import BLOCK_SIZE
+from sim.trace import NarratedWorld
 
 CONSIDER = 0.05
 """A day is a decision day when the model's actor would take some non-routine action with at
@@ -249,15 +248,13 @@ class Game:
         self.actor = actor
         self.seed = seed
         self.world = world
-        self.block, self.row = divmod(world, BLOCK_SIZE)
         self._say, self.ask = say, ask
         self.moves = list(moves or [])
         self.moves_file = moves_file
         self.log = log
         self.decisions: list[Decision] = []
-        self.model = NegotiationModel(
-            scenario, worlds=self.row + 1, rng=seed, block=self.block, trace_world=self.row
-        )
+        self.model = NarratedWorld(scenario, seed, world)
+        self.row = self.model.row
         self.agent = next(a for a in self.model.actors if a.name == actor)
         self.agent.policy = self._decide
         self.names = [action.name for action in self.agent.actions]
@@ -271,7 +268,7 @@ class Game:
 
     # --- the game loop -----------------------------------------------------------------------
 
-    def play(self) -> NegotiationModel:
+    def play(self) -> NarratedWorld:
         """Play to the horizon; return the model in its final state."""
         role = self.scenario.actors[self.actor].role
         self.say(f"{self.scenario.name}: you play {self.actor} ({role}).")
@@ -464,11 +461,10 @@ def debrief(game: Game, runs: int = 2000) -> tuple[dict[str, Any], str]:
 
     """
     from sim.ensemble import run
-    from sim.outcomes import summarise
 
     runs = max(runs, game.world + 1)
     ensemble = run(game.scenario, runs=runs, seed=game.seed, workers=1).worlds
-    played = {k: v[game.row] for k, v in summarise(game.model, game.block * BLOCK_SIZE).items()}
+    played = game.model.outcome()
     column = f"payoff_{game.actor}"
     standing = float(played[column])
     percentile = float((ensemble[column] < standing).mean() * 100)
