@@ -60,6 +60,8 @@ MAX_DIGITS = 100
 """Longest whole number accepted, in characters."""
 
 _YAML = "tag:yaml.org,2002:"
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+"""A number in exponent form without a dot (``1e-3``, ``5E+2``), which YAML 1.1 reads as text."""
 _MERGE_TAG = _YAML + "merge"
 _TIMESTAMP_TAG = _YAML + "timestamp"
 _INT_TAG = _YAML + "int"
@@ -189,9 +191,11 @@ class _LineLoader(yaml.SafeLoader):
 
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _YAML + "value"]
+        + ([(_YAML + "float", _EXPONENT_FLOAT)] if first in "+-.0123456789" else [])
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    """SafeLoader's implicit tags, but a plain ``=`` is text, not the unconstructable !!value."""
+    """SafeLoader's implicit tags, but a plain ``=`` is text, not the unconstructable !!value,
+    and ``1e-3`` is a number (YAML 1.2; YAML 1.1, which PyYAML reads, wants ``1.0e-3``)."""
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         """Compose one node, counting nodes and nesting as they are read."""

@@ -98,6 +98,13 @@ def test_a_bad_vary_gets_one_line_and_no_folder(tmp_path, vary, expected):
     assert not out.exists()
 
 
+def test_numbers_in_exponent_form_are_numbers_as_in_yaml_1_2():
+    assert parse_vary("a.b=1e-1,5E-1,-2e+3,.5e1") == ("a.b", [0.1, 0.5, -2000.0, 5.0])
+    with pytest.raises(SweepError, match="twice"):
+        parse_vary("a.b=1e-1,0.1")
+    assert parse_vary("a.b=1e,e5")[1] == ["1e", "e5"]  # not numbers: text, as before
+
+
 def test_values_read_as_yaml_and_written_back_as_yaml():
     assert parse_vary("a.b=[0.1, 0.2]") == ("a.b", [0.1, 0.2])
     assert parse_vary(" a.b = 1, 2.5 ,x") == ("a.b", [1, 2.5, "x"])
