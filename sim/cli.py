@@ -627,11 +627,24 @@ def viz(
         "seed": seed,
         "world": world,
     }
+    _check_address(host, port)
     argv = [sys.executable, "-m", "solara", "run", "sim.app", "--port", str(port)]
-    argv += ["--host", host]
+    argv += ["--host", host, "--no-check-version"]  # its advice to upgrade would break offline use
     typer.echo(f"Serving {scenario} at http://{host}:{port} (Ctrl-C stops it)")
     sys.stdout.flush()
     _serve(argv, {**os.environ, SETTINGS_VARIABLE: json.dumps(settings)})
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse an address the web server could not listen on (a port in use, an unknown host)."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            reason = err.strerror or str(err)
+            _fail(f"--port/--host: cannot serve on {host}:{port}: {reason}; try another --port")
 
 
 def _serve(argv: list[str], env: dict[str, str]) -> NoReturn:

@@ -222,6 +222,7 @@ def _viz(*args: str, monkeypatch=None):
         ([SUMMIT, "--world", "2000"], "--world: expected a world index from 0 to 1,999"),
         ([SUMMIT, "--seed", "-1"], "--seed: expected a seed >= 0"),
         ([SUMMIT, "--port", "0"], "--port: expected a port from 1 to 65535"),
+        ([SUMMIT, "--host", "no-such-host.invalid"], "cannot serve on no-such-host.invalid"),
         ([SUMMIT, "--set", "actors.usa.credulity=2"], "actors.usa.credulity"),
     ],
 )
@@ -229,6 +230,17 @@ def test_bad_viz_options_get_one_line_and_exit_2(args, message, monkeypatch):
     result, served = _viz(*args, monkeypatch=monkeypatch)
     assert result.exit_code == 2
     assert message in result.output and result.output.count("\n") == 1
+    assert not served
+
+
+def test_viz_refuses_a_port_in_use_before_starting(monkeypatch):
+    with socket.socket() as busy:
+        busy.bind(("localhost", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result, served = _viz(SUMMIT, "--port", port, monkeypatch=monkeypatch)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert f"cannot serve on localhost:{port}" in result.output
     assert not served
 
 
@@ -253,6 +265,7 @@ def test_viz_hands_its_settings_to_solara(monkeypatch):
     assert result.exit_code == 0, result.output
     assert served["argv"][1:] == [
         "-m", "solara", "run", "sim.app", "--port", "8799", "--host", "localhost",
+        "--no-check-version",
     ]  # fmt: skip
     settings = json.loads(served["env"][SETTINGS_VARIABLE])
     assert settings == {
