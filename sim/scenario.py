@@ -169,6 +169,19 @@ def _bundled_hint(path: Path) -> str:
     return ""
 
 
+def _extends_hint(path: Path, parent_name: str) -> str:
+    """How ``path`` would name the bundled scenario of that file name in ``extends:``."""
+    for bundled in bundled_scenarios():
+        if bundled.name in (Path(parent_name).name, f"{Path(parent_name).name}.yaml"):
+            relative = Path(os.path.relpath(bundled.resolve(), path.resolve().parent))
+            named = bundled.resolve() if relative.parts[0] == os.pardir else relative
+            return (
+                f" (the path is relative to this file's folder; for the bundled {bundled.name}, "
+                f"write extends: {named.as_posix()})"
+            )
+    return ""
+
+
 # --- reading and parsing -------------------------------------------------------------------------
 
 
@@ -444,7 +457,9 @@ def _load_document(
             cycle = " -> ".join([*(name for _, name in chain), parent_file])
             raise error(f"extends cycle: {cycle}")
         if not parent_path.exists():
-            raise error(f"cannot extend {parent_file!r}: file not found")
+            raise error(
+                f"cannot extend {parent_file!r}: file not found{_extends_hint(path, parent_name)}"
+            )
         if parent_path.is_dir():
             raise error(f"cannot extend {parent_file!r}: it is a directory, not a scenario file")
     except (OSError, ValueError, RuntimeError) as err:  # a NUL byte, a symlink loop, ...

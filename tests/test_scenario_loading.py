@@ -114,6 +114,20 @@ def test_extends_missing_parent_points_at_the_extends_line(tmp_path):
     assert "nowhere.yaml" in err.message
 
 
+def test_extending_a_bundled_file_by_its_bare_name_says_how_to_name_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    child = write(tmp_path, "mine.yaml", "name: Mine\nextends: article.yaml\n")
+    message = error_of(child).message
+    assert (
+        "relative to this file's folder; for the bundled article.yaml, write extends: " in message
+    )
+    suggested = message.split("write extends: ")[1].rstrip(")")
+    write(tmp_path, "mine.yaml", f"name: Mine\nextends: {suggested}\n")
+    assert load_scenario(child).name == "Mine"
+    unknown = write(tmp_path, "x.yaml", "name: X\nextends: zz.yaml\n")
+    assert "write extends" not in error_of(unknown).message
+
+
 # --- overrides -----------------------------------------------------------------------------------
 
 
