@@ -660,13 +660,23 @@ def validate(
 ) -> None:
     """Check scenario files (extends merged, schema and cross-field checks) without running them.
 
+    Each file gets a line: ok, or its first problem. Exits with status 2 if any file has one.
+
     Example: sim validate scenarios/*.yaml
     """
+    failed = 0
     for path in scenarios:
-        loaded = _load(path)
+        try:
+            loaded = load_scenario(path)
+        except ScenarioError as err:
+            typer.echo(f"error: {err}", err=True)
+            failed += 1
+            continue
         typer.echo(
             f"ok  {path}  ({loaded.name}, {len(loaded.actors)} actors, {loaded.horizon_days} days)"
         )
+    if failed:
+        raise typer.Exit(2)
 
 
 @app.command()

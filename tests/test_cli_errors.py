@@ -122,6 +122,20 @@ def test_validate_rejects_bad_files(runner, tmp_path, text, field, needle, words
     assert_user_error(result.exit_code, result.stderr, f"{path}:{line_of(text, needle)}:", *words)
 
 
+def test_validate_checks_every_file_and_fails_if_any_is_bad(runner, tmp_path):
+    first = bad_file(tmp_path, TEXT.replace("horizon_days: 30", "horizon_days: -1"))
+    second = tmp_path / "second.yaml"
+    second.write_text(TEXT.replace("  us:\n", "  us\n"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(first), str(MINIMAL), str(second)])
+    assert result.exit_code == 2
+    assert result.stdout == result.stdout.strip() + "\n" and result.stdout.startswith("ok  ")
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith(f"error: {first}:") and "horizon_days" in errors[0]
+    assert errors[1].startswith(f"error: {second}:") and "invalid YAML" in errors[1]
+    assert "Traceback" not in result.output
+
+
 def test_run_set_on_a_path_that_does_not_exist(runner, tmp_path):
     out = tmp_path / "out"
     args = ["run", str(MINIMAL), "--set", "actors.us.credulty=0.9", "--out", str(out)]
