@@ -173,7 +173,11 @@ FormatOption = Annotated[
     typer.Option("--format", help="Figures: png, or svg to write SVG files as well."),
 ]
 ForceOption = Annotated[
-    bool, typer.Option("--force", help="Replace an existing --out folder once the run is done.")
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an earlier results folder (--out, or the default one) once the run is done.",
+    ),
 ]
 
 
@@ -220,16 +224,18 @@ def _warn_about_extra_workers(workers: int | None) -> None:
 
 
 def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool = True) -> Path:
-    """The folder to write: ``--out`` if free (or forced), else a fresh default.
+    """The folder to write: ``--out`` if free (or forced), else the default, fresh or forced.
 
     Checked before any simulation (:func:`sim.folders.check_target`), so that a folder that cannot
     be written is said at once, not after the run.
     """
     from sim.folders import FolderExistsError, FolderNotWritableError, check_target
 
+    # --force alone replaces the default folder itself (an earlier run's), not a new -2
+    target = out if out is not None else default if force else _free_folder(default)
     try:
         return check_target(
-            _free_folder(default) if out is None else out,
+            target,
             force,
             how_to_replace="add --force" if forceable else None,
         )

@@ -302,6 +302,31 @@ def test_force_replaces_an_earlier_results_folder_and_its_absence_protects_it(tm
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folders left
 
 
+def test_force_without_out_replaces_the_default_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("run", SUMMIT, "--runs", "50", "--seed", "1").exit_code == 0
+    assert invoke("run", SUMMIT, "--runs", "50", "--seed", "1").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == [
+        "summit-seed1",
+        "summit-seed1-2",
+    ]
+    (tmp_path / "results" / "summit-seed1" / "notes.txt").write_text("scratch")
+    result = invoke("run", SUMMIT, "--runs", "60", "--seed", "1", "--force")
+    assert result.exit_code == 0, result.output
+    replaced = tmp_path / "results" / "summit-seed1"
+    assert not (replaced / "notes.txt").exists()
+    assert json.loads((replaced / "manifest.json").read_text())["runs"] == 60
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == [
+        "summit-seed1",
+        "summit-seed1-2",
+    ]
+    other = tmp_path / "results" / "summit-seed2"
+    other.mkdir()
+    (other / "mine.txt").write_text("not a results folder")
+    result = invoke("run", SUMMIT, "--runs", "50", "--seed", "2", "--force")
+    assert result.exit_code == 2 and (other / "mine.txt").exists()
+
+
 def test_force_never_deletes_a_folder_that_is_not_a_results_folder(tmp_path, monkeypatch):
     """A mistyped --out (a project folder, the working folder) survives --force untouched."""
     work = tmp_path / "project"
