@@ -638,7 +638,12 @@ def viz(
     argv += ["--host", host, "--no-check-version"]  # its advice to upgrade would break offline use
     typer.echo(f"Serving {scenario} at http://{host}:{port} (Ctrl-C stops it)")
     sys.stdout.flush()
-    _serve(argv, {**os.environ, SETTINGS_VARIABLE: json.dumps(settings)})
+    # Solara warns at length, on every new session over plain http, that it falls back to
+    # SameSite=Lax cookies: the right thing on a local server, and nothing a student can act on.
+    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
+    warnings = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
+    env = {**os.environ, SETTINGS_VARIABLE: json.dumps(settings), "PYTHONWARNINGS": warnings}
+    _serve(argv, env)
 
 
 def _check_address(host: str, port: int) -> None:
@@ -648,9 +653,11 @@ def _check_address(host: str, port: int) -> None:
     with socket.socket() as probe:
         try:
             probe.bind((host, port))
+        except socket.gaierror as err:
+            _fail(f"--host: cannot serve on {host}: {err.strerror or err}")
         except OSError as err:
             reason = err.strerror or str(err)
-            _fail(f"--port/--host: cannot serve on {host}:{port}: {reason}; try another --port")
+            _fail(f"--port: cannot serve on {host}:{port}: {reason}; try another --port")
 
 
 def _serve(argv: list[str], env: dict[str, str]) -> NoReturn:

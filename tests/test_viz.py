@@ -222,7 +222,10 @@ def _viz(*args: str, monkeypatch=None):
         ([SUMMIT, "--world", "2000"], "--world: expected a world index from 0 to 1,999"),
         ([SUMMIT, "--seed", "-1"], "--seed: expected a seed >= 0"),
         ([SUMMIT, "--port", "0"], "--port: expected a port from 1 to 65535"),
-        ([SUMMIT, "--host", "no-such-host.invalid"], "cannot serve on no-such-host.invalid"),
+        (
+            [SUMMIT, "--host", "no-such-host.invalid"],
+            "--host: cannot serve on no-such-host.invalid",
+        ),
         ([SUMMIT, "--set", "actors.usa.credulity=2"], "actors.usa.credulity"),
     ],
 )
@@ -240,7 +243,7 @@ def test_viz_refuses_a_port_in_use_before_starting(monkeypatch):
         port = str(busy.getsockname()[1])
         result, served = _viz(SUMMIT, "--port", port, monkeypatch=monkeypatch)
     assert result.exit_code == 2 and result.output.count("\n") == 1
-    assert f"cannot serve on localhost:{port}" in result.output
+    assert f"--port: cannot serve on localhost:{port}" in result.output
     assert not served
 
 
@@ -267,6 +270,7 @@ def test_viz_hands_its_settings_to_solara(monkeypatch):
         "-m", "solara", "run", "sim.app", "--port", "8799", "--host", "localhost",
         "--no-check-version",
     ]  # fmt: skip
+    assert "ignore:Cookies with samesite=none" in served["env"]["PYTHONWARNINGS"]
     settings = json.loads(served["env"][SETTINGS_VARIABLE])
     assert settings == {
         "scenario_file": SUMMIT, "base_overrides": [override], "seed": 3, "world": 12,
