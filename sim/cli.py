@@ -23,7 +23,7 @@ try:  # typer >= 0.22 vendors click; older releases use the click package
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, UsageError
 
-from sim.scenario import OVERRIDE, ScenarioError, bundled_scenarios, load_scenario
+from sim.scenario import OVERRIDE, ScenarioError, bundled_scenarios, file_schema, load_scenario
 from sim.schema import MAX_RUNS, Scenario
 
 if TYPE_CHECKING:
@@ -698,7 +698,7 @@ def schema() -> None:
 
     Example: sim schema > scenario.schema.json
     """
-    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+    typer.echo(json.dumps(file_schema(), indent=2))
 
 
 @app.command("list")

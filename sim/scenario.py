@@ -147,6 +147,31 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     return scenario
 
 
+def file_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario *file*, for editors (``sim schema``).
+
+    The validated :class:`~sim.schema.Scenario`'s schema, loosened where a file differs from what
+    it becomes: a file may name a parent with ``extends``, and then needs none of the required
+    fields (the parent may give them); an actor may list only the fields it changes, without its
+    ``role``, so it must match one actor schema or more, not exactly one.
+    """
+    schema = Scenario.model_json_schema()
+    required = schema.pop("required")
+    schema["properties"] = {
+        "extends": {
+            "type": "string",
+            "description": "a scenario file this one builds on, relative to this file's folder; "
+            "merged (this file over it), then validated",
+        },
+        **schema["properties"],
+    }
+    schema["if"] = {"not": {"required": ["extends"]}}
+    schema["then"] = {"required": required}
+    actors = schema["properties"]["actors"]["additionalProperties"]
+    actors["anyOf"] = actors.pop("oneOf")
+    return schema
+
+
 def bundled_scenarios() -> list[Path]:
     """List the bundled scenario files.
 

@@ -9,6 +9,7 @@ Sources for every default live in ``docs/calibration.md`` and in comments of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -19,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     field_validator,
     model_validator,
 )
@@ -146,7 +148,24 @@ DRAWN_SDS = 40.0
 of float64 uniforms, which stay within about 38.5 sd (an upper cap is checked against this)."""
 
 
-def _bounded(low: float, high: float, what: str):
+@dataclasses.dataclass(frozen=True)
+class _Bounded(AfterValidator):
+    """An :class:`AfterValidator` that also writes its bounds into the JSON Schema (for editors)."""
+
+    low: float = 0.0
+    high: float = 1.0
+
+    def __get_pydantic_json_schema__(self, core: Any, handler: GetJsonSchemaHandler) -> Any:
+        """The field's schema, with ``minimum`` and ``maximum`` on its plain-number branch."""
+        schema = handler(core)
+        target = handler.resolve_ref_schema(schema)
+        for branch in target.get("anyOf", [target]):
+            if branch.get("type") in ("number", "integer"):
+                branch.update(minimum=self.low, maximum=self.high)
+        return schema
+
+
+def _bounded(low: float, high: float, what: str) -> _Bounded:
     """Validator factory: a constant or a distribution's support must lie within [low, high]."""
 
     def check(value: float | Dist) -> float | Dist:
@@ -161,7 +180,7 @@ def _bounded(low: float, high: float, what: str):
             raise ValueError(f"expected {what}, got {shown}")
         return value
 
-    return AfterValidator(check)
+    return _Bounded(check, low, high)
 
 
 Number = float | Dist

@@ -195,12 +195,39 @@ def test_validate_good_file(runner):
     assert result.stdout == f"ok  {MINIMAL}  (Minimal test scenario, 4 actors, 30 days)\n"
 
 
-def test_schema_is_json_with_actors(runner):
+def _file_data(path: Path) -> object:
+    """A YAML file as an editor's schema checker sees it (dates are text)."""
+    import yaml
+
+    return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+
+
+def test_schema_accepts_every_bundled_file_as_an_editor_reads_it(runner):
+    jsonschema = pytest.importorskip("jsonschema")
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
-    assert "actors" in schema["properties"]
-    assert "actors" in schema["required"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    paths = sorted((ROOT / "scenarios").glob("*.yaml"))
+    assert len(paths) >= 5
+    for path in paths:
+        assert not [e.message for e in validator.iter_errors(_file_data(path))], path
+
+
+def test_schema_still_catches_what_a_file_gets_wrong(runner):
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json.loads(runner.invoke(app, ["schema"]).stdout))
+    root = _file_data(MINIMAL)
+    assert not list(validator.iter_errors(root))
+    del root["start_date"]  # a file without extends must say everything
+    assert any("start_date" in e.message for e in validator.iter_errors(root))
+    child = {"name": "Mine", "extends": "article.yaml", "actors": {"usa": {"credulity": 0.9}}}
+    assert not list(validator.iter_errors(child))
+    child["actors"]["usa"]["credulity"] = 2  # out of range
+    assert list(validator.iter_errors(child))
+    child["actors"]["usa"] = {"credulty": 0.9}  # a misspelt field
+    assert list(validator.iter_errors(child))
 
 
 def test_list_shows_the_path_to_run_and_the_question(runner, tmp_path):
