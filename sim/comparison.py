@@ -63,10 +63,16 @@ MEASURE_UNITS = {
 }
 
 
+def measure_name(measure: str) -> str:
+    """A measure with its unit, where it has one: ``territory_change (pp)``."""
+    unit = MEASURE_UNITS.get(measure)
+    return f"{measure} ({unit})" if unit else measure
+
+
 def format_difference(measure: str, value: float) -> str:
-    """A difference in its measure's units: percent for shares, 3 significant digits else."""
+    """A difference in its measure's units: points for shares, 3 significant digits else."""
     if measure.startswith("P("):
-        return f"{value:+.1%}"
+        return f"{100 * value:+.1f} pp"
     if abs(value) >= 100:
         return f"{value:+,.0f}"
     return f"{value:+.3g}"
@@ -190,13 +196,18 @@ class Comparison:
                     f"{row['probability']:>7.1%} [{row['low']:.1%}, {row['high']:.1%}]".rjust(24)
                 )
             lines.append(f"{outcome:<20}" + "".join(cells))
-        lines += ["", f"Paired differences against {self.labels[0]} (95% intervals):"]
-        for (label, measure), row in self.differences().iterrows():
+        lines += [
+            "",
+            f"Paired differences against {self.labels[0]}: mean over worlds (95% intervals):",
+        ]
+        differences = self.differences()
+        width = max(len(measure_name(measure)) for _, measure in differences.index) + 2
+        for (label, measure), row in differences.iterrows():
             d, low, high = (
                 format_difference(measure, row[k]) for k in ("difference", "low", "high")
             )
             text = f"{d}  [{low}, {high}]"
-            lines.append(f"  {label:<22}{measure:<26}{text}")
+            lines.append(f"  {label:<22}{measure_name(measure):<{width}}{text}")
         lines += ["", f"{'event day (median)':<20}" + "".join(f"{lb:>24}" for lb in self.labels)]
         events = self.event_table()
         for event in ("summit", "sanctions", "moratorium_start", "settlement"):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sim
-from sim.comparison import MEASURE_UNITS, format_difference
+from sim.comparison import format_difference, measure_name
 from sim.outcomes import OUTCOMES
 from sim.plots import SWEEP_OVERLAYS
 
@@ -150,9 +150,7 @@ def comparison_report(
     differences = []
     for (label, measure), row in comparison.differences().iterrows():
         d, low, high = (format_difference(measure, row[k]) for k in ("difference", "low", "high"))
-        unit = MEASURE_UNITS.get(measure)
-        name = f"{measure} ({unit})" if unit else measure
-        differences.append([label, name, d, f"{low} to {high}"])
+        differences.append([label, measure_name(measure), d, f"{low} to {high}"])
     events = comparison.event_table()
     event_rows = []
     for event in ("summit", "sanctions", "moratorium_start", "settlement"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,11 +324,13 @@ class Sweep(Comparison):
                 f"  {row['casualties']:>11,.0f}"
             )
         widest = max((table[f"{o}_high"] - table[f"{o}_low"]).max() / 2 for o in OUTCOMES)
-        lines += [
-            "",
-            f"The shares' 95% intervals are at most ±{widest * 100:.1f} points. Every value runs",
-            "on the same worlds, so differences between values are measured world by world.",
-        ]
+        note = (
+            "Territory (change in pp) and casualties are means over the worlds (sim run prints "
+            f"medians). The shares' 95% intervals are at most ±{widest * 100:.1f} points; every "
+            "value runs on the same worlds, so differences between values are measured world by "
+            "world."
+        )
+        lines += ["", *textwrap.wrap(note, 88)]
         return "\n".join(lines)
 
 

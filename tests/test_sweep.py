@@ -45,7 +45,8 @@ def test_the_table_follows_the_field(fear_sweep):
     pd.testing.assert_frame_equal(fear_sweep.to_df(), table)
     text = fear_sweep.summary_text().splitlines()
     assert text[2].split()[:2] == [FEAR, "settlement"]
-    assert text[3].split()[0] == "0.1" and len(text) == 9
+    assert [line.split()[0] for line in text[3:6]] == ["0.1", "0.5", "0.9"] and text[6] == ""
+    assert "casualties are means over the worlds" in " ".join(text[7:])
 
 
 def test_the_command_writes_a_folder_that_plot_redraws(tmp_path):
