@@ -51,6 +51,9 @@ def test_compare_writes_tables_figures_and_report(tmp_path):
     result = invoke("compare", SANCTIONS, SUMMIT, "--runs", "400", "--seed", "1", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "Paired differences against sanctions" in result.output
+    sanctions_line = next(line for line in result.output.splitlines() if "P(sanctions)" in line)
+    assert sanctions_line.rstrip().endswith(" pp]")  # a difference of shares is in points
+    assert "territory_change (pp)" in result.output
     worlds = pd.read_csv(out / "worlds.csv")
     assert set(worlds["scenario"]) == {"sanctions", "summit"}
     assert len(worlds) == 800
