@@ -413,7 +413,7 @@ class Game:
         ]
         if np.isfinite(state.deadline_day[row]):
             left = int(state.deadline_day[row] - ctx.day)
-            when = "today" if left <= 0 else f"in {left} days"
+            when = "today" if left <= 0 else f"in {left} day{'s' if left > 1 else ''}"
             lines.append(f"  The coercer's deadline for sanctions falls {when}.")
         summit = int(state.summit_status[row])
         if summit == SUMMIT_OFFERED:

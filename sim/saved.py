@@ -55,7 +55,7 @@ def load_results(folder: str | Path) -> Results | Comparison:
     if not manifest_path.exists():
         raise ResultsFolderError(
             f"{folder}: not a results folder (no manifest.json); "
-            "expected a folder written by 'sim run' or 'sim compare'"
+            "expected a folder written by 'sim run', 'sim compare' or 'sim sweep'"
         )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -209,6 +209,8 @@ def _routine_counts(days: list[TraceDay]) -> str:
                 counts[key] = counts.get(key, 0) + 1
     if not counts:
         return ""
+    if len(days) == 1:
+        return "; " + "; ".join(counts)
     return "; " + "; ".join(f"{text} on {n} of {len(days)} days" for text, n in counts.items())
 
 
