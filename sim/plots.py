@@ -154,19 +154,20 @@ def outcome_bars(source: Results | Comparison, ax: Axes | None = None) -> Axes:
                     color="white",
                     fontweight="bold",
                 )
-            edge = left + p
+            # The class's own interval, over the middle of its segment: at the segment's edge it
+            # would mix with the classes before it, and the last edge is always at 1.
             ax.errorbar(
-                edge,
+                left + p / 2,
                 row + 0.34,
                 xerr=[[max(p - low, 0.0)], [max(high - p, 0.0)]],
                 color="black",
                 capsize=3,
                 linewidth=1.2,
             )
-            left = edge
+            left += p
     ax.set_yticks(rows, [label for label, _ in pairs])
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of worlds (whiskers: 95% interval of each class)")
+    ax.set_xlabel("share of worlds (whisker over each class: the 95% interval of its share)")
     ax.set_title(f"Outcome at day {pairs[0][1].scenario.horizon_days}")
     from matplotlib.patches import Patch
 
