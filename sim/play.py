@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -383,8 +384,11 @@ class Game:
             self.say(f"  (replayed) you chose: {move.action}")
         else:
             self.say(self._situation(ctx))
+            width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 100) - 1
             for number, i in enumerate(options, start=1):
-                self.say(f"  {number}. {names[i]}: {CONSEQUENCES.get(names[i], '')}")
+                option = f"  {number}. {names[i]}: {CONSEQUENCES.get(names[i], '')}"
+                hanging = " " * len(f"  {number}. ")
+                self.say(textwrap.fill(option, width, subsequent_indent=hanging))
             picked = options[self._ask_number(len(options)) - 1]
         if self.log:
             self.log.move(Move(day, names[picked]))
