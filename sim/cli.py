@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -703,7 +705,7 @@ def schema() -> None:
 
 @app.command("list")
 def list_scenarios() -> None:
-    """List the bundled scenarios: the path to run, name, and the question each one asks.
+    """List the bundled scenarios: the path to run and its name, then the question it asks.
 
     Example: sim list
     """
@@ -718,10 +720,14 @@ def list_scenarios() -> None:
         except ScenarioError as err:
             name = f"(invalid: {err.message})"
         rows.append((str(path), name, _first_comment(path)))  # the path to give `sim run`
+    columns = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 120) - 1
     width_file = max(len(row[0]) for row in rows)
-    width_name = max(len(row[1]) for row in rows)
     for file, name, question in rows:
-        typer.echo(f"{file:<{width_file}}  {name:<{width_name}}  {question}".rstrip())
+        typer.echo(f"{file:<{width_file}}  {name}")
+        if question:
+            typer.echo(
+                textwrap.fill(question, columns, initial_indent="    ", subsequent_indent="    ")
+            )
 
 
 def _first_comment(path: Path) -> str:
