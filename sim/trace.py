@@ -8,6 +8,8 @@ numbers, and records the decisions of its row.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,8 @@ from sim.streams import BLOCK_SIZE
 
 QUIET_BELIEF = 0.01
 QUIET_BLAME = 0.005
+TRACE_WIDTH = 96
+"""Width of the narrated text: an act on its line, its reasons wrapped under it."""
 ROUTINE_ACTIONS = frozenset({"strike_refineries"})
 """Campaign actions repeated most days; folded into quiet spans and counted there."""
 
@@ -185,11 +189,13 @@ def _entry(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def describe(entry: dict[str, Any]) -> str:
-    """A narrated entry as one line: the act, its probability, main reason and components."""
-    text = entry["text"]
+def reasons(entry: dict[str, Any]) -> str:
+    """Why a chosen act was likely: its probability, main reason and utility components.
+
+    Empty for an event that nobody chose (a summit held, a truce broken).
+    """
     if "probability" not in entry:
-        return text
+        return ""
     parts = ", ".join(f"{k} {v:+.2f}" for k, v in entry["components"].items())
     reason = entry.get("main_reason")
     because = (
@@ -197,7 +203,13 @@ def describe(entry: dict[str, Any]) -> str:
         if reason
         else "the least bad option: every alternative was worse or unavailable"
     )
-    return f"{text}  (p={entry['probability']:.2f}; {because}; {parts})"
+    return f"p={entry['probability']:.2f}; {because}; {parts}"
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """A narrated entry as one line: the act, then its :func:`reasons` in brackets."""
+    why = reasons(entry)
+    return f"{entry['text']}  ({why})" if why else entry["text"]
 
 
 def _routine_counts(days: list[TraceDay]) -> str:
@@ -212,6 +224,13 @@ def _routine_counts(days: list[TraceDay]) -> str:
     if len(days) == 1:
         return "; " + "; ".join(counts)
     return "; " + "; ".join(f"{text} on {n} of {len(days)} days" for text, n in counts.items())
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    """``text`` in lines of :data:`TRACE_WIDTH`, never parting a component from its value."""
+    glued = re.sub(r"(\w) ([+-]\d)", "\\1\N{NO-BREAK SPACE}\\2", text)
+    lines = textwrap.wrap(glued, TRACE_WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return [line.replace("\N{NO-BREAK SPACE}", " ") for line in lines]
 
 
 def format_trace(trace: Trace) -> str:
@@ -229,10 +248,11 @@ def format_trace(trace: Trace) -> str:
         first, last = quiet[0], quiet[-1]
         span = f"Day {first.day}" if first is last else f"Days {first.day}-{last.day}"
         routine = _routine_counts(quiet)
-        lines.append(
+        quiet_days = (
             f"{span}: quiet; the war goes on{routine} (territory "
             f"{last.state['territory_pct']:.2f}%, casualties {last.state['casualties']:,})"
         )
+        lines.extend(textwrap.wrap(quiet_days, TRACE_WIDTH, subsequent_indent=" " * 4))
         quiet.clear()
 
     for day in trace.days:
@@ -241,7 +261,9 @@ def format_trace(trace: Trace) -> str:
             continue
         flush()
         lines.append(f"Day {day.day} ({day.date})")
-        lines.extend(f"  - {describe(entry)}" for entry in day.notable)
+        for entry in day.notable:
+            lines.append(f"  - {entry['text']}")
+            lines += _wrapped(reasons(entry), " " * 6)
         if day.changes:
             moves = ", ".join(f"{k} {v:+.3f}" for k, v in day.changes.items())
             lines.append(f"    moves: {moves}")

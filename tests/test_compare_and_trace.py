@@ -151,11 +151,15 @@ def test_trace_is_stable_and_every_action_names_its_reason():
     first = format_trace(trace_world(scenario, seed=3, world=5))
     again = format_trace(trace_world(scenario, seed=3, world=5))
     assert first == again
-    actions = [line for line in first.splitlines() if "(p=" in line]
-    assert len(actions) >= 3
-    for line in actions:
+    lines = first.splitlines()
+    reasons = [line for line in lines if line.lstrip().startswith("p=")]
+    assert len(reasons) >= 3
+    for line in reasons:  # under its act, indented: the probability and the main reason
+        assert line.startswith("      p=")
         assert "main reason:" in line or "least bad option" in line
+        assert lines[lines.index(line) - 1].startswith("  - ")
     assert "quiet" in first  # quiet days are folded
+    assert max(len(line) for line in lines) <= 96  # fits a terminal, wrapped under its act
 
 
 def test_trace_narrates_the_same_world_as_the_run():
