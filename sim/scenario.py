@@ -186,25 +186,29 @@ def bundled_scenarios() -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
+def _bundled_named(name: str) -> Path | None:
+    """The bundled scenario a missing file's name (with or without ``.yaml``) may have meant."""
+    stem = Path(name).name
+    return next((b for b in bundled_scenarios() if b.name in (stem, f"{stem}.yaml")), None)
+
+
 def _bundled_hint(path: Path) -> str:
     """Where the bundled scenario of that file name is, for a path that does not exist."""
-    for bundled in bundled_scenarios():
-        if bundled.name in (path.name, f"{path.name}.yaml"):
-            return f" (the bundled scenario {bundled.name} is {bundled})"
-    return ""
+    bundled = _bundled_named(str(path))
+    return f" (the bundled scenario {bundled.name} is {bundled})" if bundled else ""
 
 
 def _extends_hint(path: Path, parent_name: str) -> str:
     """How ``path`` would name the bundled scenario of that file name in ``extends:``."""
-    for bundled in bundled_scenarios():
-        if bundled.name in (Path(parent_name).name, f"{Path(parent_name).name}.yaml"):
-            relative = Path(os.path.relpath(bundled.resolve(), path.resolve().parent))
-            named = bundled.resolve() if relative.parts[0] == os.pardir else relative
-            return (
-                f" (the path is relative to this file's folder; for the bundled {bundled.name}, "
-                f"write extends: {named.as_posix()})"
-            )
-    return ""
+    bundled = _bundled_named(parent_name)
+    if bundled is None:
+        return ""
+    relative = Path(os.path.relpath(bundled.resolve(), path.resolve().parent))
+    named = bundled.resolve() if relative.parts[0] == os.pardir else relative
+    return (
+        f" (the path is relative to this file's folder; for the bundled {bundled.name}, "
+        f"write extends: {named.as_posix()})"
+    )
 
 
 # --- reading and parsing -------------------------------------------------------------------------
