@@ -272,6 +272,59 @@ def _print(rows: list[dict]) -> None:
         )
 
 
+SCALING_FROM = 10_000  # issue 4: "time per world within ±25 % from 10k to 1M worlds"
+SCALING_TOLERANCE_PCT = 25.0
+
+
+def scaling(us_per_world: dict[int, float]) -> dict:
+    """Time per world of each size from ``SCALING_FROM`` worlds up, against two references.
+
+    The criterion of issue 4 names a tolerance but not what it is measured from. ``vs_mean_pct``
+    measures each size from the mean of the sizes (the reading the issue is closed on:
+    the time per world is one value, within ±25 %, whatever the size); ``vs_largest_pct``
+    measures it from the largest run, the stricter reading reported in earlier runs.
+
+    Args:
+        us_per_world: microseconds per world of ``sim.run`` by number of worlds.
+
+    Returns:
+        The sizes, the mean, each size's deviation from the mean and from the largest run
+        (per cent), and whether every size is within the tolerance of the mean.
+    """
+    sizes = sorted(w for w in us_per_world if w >= SCALING_FROM)
+    if len(sizes) < 2:
+        return {}
+    mean = sum(us_per_world[w] for w in sizes) / len(sizes)
+    largest = us_per_world[sizes[-1]]
+    vs_mean = {w: round(100 * (us_per_world[w] / mean - 1), 1) for w in sizes}
+    return {
+        "sizes": sizes,
+        "mean_us_per_world": round(mean, 2),
+        "vs_mean_pct": vs_mean,
+        "vs_largest_pct": {w: round(100 * (us_per_world[w] / largest - 1), 1) for w in sizes},
+        "within_tolerance_of_mean": all(
+            abs(pct) <= SCALING_TOLERANCE_PCT for pct in vs_mean.values()
+        ),
+    }
+
+
+def _print_scaling(figures: dict) -> None:
+    if not figures:
+        return
+    sizes = figures["sizes"]
+
+    def listed(by_size: dict[int, float]) -> str:
+        return " / ".join(f"{by_size[w]:+.1f}" for w in sizes)
+
+    verdict = "within" if figures["within_tolerance_of_mean"] else "NOT within"
+    print(
+        f"time per world at {' / '.join(f'{w:,}' for w in sizes)} worlds, against their mean "
+        f"({figures['mean_us_per_world']:.1f} us): {listed(figures['vs_mean_pct'])} % "
+        f"({verdict} ±{SCALING_TOLERANCE_PCT:.0f} %); against the largest run: "
+        f"{listed(figures['vs_largest_pct'])} %"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition")
@@ -353,6 +406,7 @@ def main(argv: list[str] | None = None) -> None:
         "compare_us_per_world_vs_largest_run_pct": round(
             100 * (together["us_per_world"] / largest - 1), 1
         ),
+        "scaling": scaling(by_size),
     }
     print()
     _print(rows)
@@ -361,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
         f"sim.run at {ours['worlds']:,} worlds: {summary['speedup_vs_batch_run']:.0f}x the "
         f"worlds per second of mesa.batch_run at worlds=1"
     )
+    _print_scaling(summary["scaling"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"ensemble-{'quick-' if args.quick else ''}{stamp}.json"

@@ -80,3 +80,16 @@ def test_each_repeat_starts_its_clock_after_the_last_repeats_helper_has_exited(
     else:
         bench._measure_compare(runs=20, workers=2, repeat=2)
     assert events == ["wait", "run", "wait", "run", "wait"]
+
+
+def test_scaling_measures_each_size_from_the_mean_and_from_the_largest_run(bench):
+    figures = bench.scaling({1_000: 130.0, 10_000: 34.3, 100_000: 26.4, 1_000_000: 25.8})
+    assert figures["sizes"] == [10_000, 100_000, 1_000_000]  # 1,000 worlds is outside the range
+    assert figures["mean_us_per_world"] == pytest.approx(28.83, abs=0.01)
+    assert figures["vs_mean_pct"] == {10_000: 19.0, 100_000: -8.4, 1_000_000: -10.5}
+    assert figures["vs_largest_pct"][10_000] == 32.9
+    assert figures["within_tolerance_of_mean"]
+    assert not bench.scaling({10_000: 60.0, 100_000: 26.4, 1_000_000: 25.8})[
+        "within_tolerance_of_mean"
+    ]
+    assert bench.scaling({1_000: 130.0, 10_000: 34.3}) == {}
