@@ -345,7 +345,7 @@ def compare(
     _save(comparison, folder, force, formats, workers)
 
 
-SweepOutOption = _out_option("`results/<scenario>-sweep-<field>-seed<seed>`")
+SweepOutOption = _out_option("`<scenario>-sweep-<field>-seed<seed>` in `results/`")
 
 
 @app.command()

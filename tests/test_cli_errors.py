@@ -271,6 +271,7 @@ def test_every_command_has_help_with_an_example(runner, command):
         if a and b and len(a) + 1 + len(b.split()[0]) <= 70
     ]
     assert not ragged, ragged
+    assert "…" not in result.stdout  # no word cut off at the edge of the options' box
 
 
 def test_help_keeps_the_placeholders_of_default_folders(runner):
