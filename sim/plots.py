@@ -318,11 +318,13 @@ def distribution(
         arguments.numeric_column(results.worlds, column)
     values = [r.worlds[column].to_numpy(float) for _, r in pairs]
     finite = np.concatenate([v[np.isfinite(v)] for v in values])
-    low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
+    low, high = _histogram_range(finite)
     edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
     styles = scenario_styles(len(pairs))
+    shown = 0
     for (name, _), data, (colour, style) in zip(pairs, values, styles, strict=True):
         counts, _ = np.histogram(data[np.isfinite(data)], bins=edges)
+        shown += counts.sum()
         share = counts / max(len(data), 1)
         ax.stairs(share, edges, color=colour, linestyle=style, label=name, linewidth=2.2)
         median = np.nanmedian(data)
@@ -334,8 +336,30 @@ def distribution(
     ax.set_xlabel(label or column)
     ax.set_ylabel("share of worlds")
     ax.set_title(_title(source, f"Distribution over worlds: {label or column}"))
-    ax.legend(loc="upper right", title="thin lines: medians")
+    legend_title = "thin lines: medians"
+    if shown < len(finite):
+        legend_title += f"\n{1 - shown / len(finite):.1%} of worlds beyond the axis"
+    ax.legend(loc="best", title=legend_title)
     return ax
+
+
+TAIL_SHARE = 0.005
+"""Share of worlds at each end that a histogram may leave off the axis when they stretch it."""
+
+
+def _histogram_range(finite: np.ndarray) -> tuple[float, float]:
+    """The range of a histogram's bins: every value, less a few extreme ones that stretch it.
+
+    A handful of extreme worlds would otherwise squash the bulk of the distribution into a few
+    bins at one end. Each end is cut to the ``TAIL_SHARE`` (or ``1 - TAIL_SHARE``) quantile
+    where the values beyond it reach further than half the span between those quantiles.
+    """
+    if not len(finite):
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    q_low, q_high = (float(q) for q in np.quantile(finite, [TAIL_SHARE, 1 - TAIL_SHARE]))
+    reach = 0.5 * (q_high - q_low)
+    return (q_low if q_low - low > reach else low), (q_high if high - q_high > reach else high)
 
 
 def blame_shares(source: Results | Comparison, ax: Axes | None = None) -> Axes:
@@ -432,7 +456,10 @@ def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
         (
             "casualties",
             distribution,
-            {"column": "casualties", "label": "casualties over the horizon (killed and wounded)"},
+            {
+                "column": "casualties",
+                "label": "casualties over the horizon: soldiers and civilians, killed and wounded",
+            },
             (9, 5),
         ),
         ("blame", blame_shares, {}, (9, 5)),

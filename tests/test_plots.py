@@ -110,6 +110,18 @@ def test_distribution_outlines_sum_to_the_share_of_worlds(ax):
     assert ax.get_xlabel() == "territory (pp)"
 
 
+def test_a_few_extreme_worlds_are_left_off_the_axis_and_counted(ax):
+    results = known_results()
+    bulk = np.linspace(0.1, 0.2, 996)
+    results.worlds = pd.DataFrame({"territory_change": np.r_[bulk, np.full(4, 5.0)]})
+    plots.distribution(results, "territory_change", ax=ax)
+    (patch,) = [p for p in ax.patches if isinstance(p, matplotlib.patches.StepPatch)]
+    edges = patch.get_data().edges
+    assert edges[-1] < 0.21  # the bulk fills the axis: four worlds at 5.0 do not stretch it
+    assert patch.get_data().values.sum() == pytest.approx(0.995, abs=0.001)  # at most 0.5 %
+    assert "0.5% of worlds beyond the axis" in ax.get_legend().get_title().get_text()
+
+
 def test_blame_bars_are_the_mean_shares(ax):
     plots.blame_shares(known_results(), ax=ax)
     heights = [p.get_height() for p in ax.patches]
