@@ -458,7 +458,7 @@ def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
             distribution,
             {
                 "column": "casualties",
-                "label": "casualties over the horizon: soldiers and civilians, killed and wounded",
+                "label": "casualties over the horizon (soldiers and civilians, killed and wounded)",
             },
             (9, 5),
         ),
