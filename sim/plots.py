@@ -352,12 +352,15 @@ def _histogram_range(finite: np.ndarray) -> tuple[float, float]:
 
     A handful of extreme worlds would otherwise squash the bulk of the distribution into a few
     bins at one end. Each end is cut to the ``TAIL_SHARE`` (or ``1 - TAIL_SHARE``) quantile
-    where the values beyond it reach further than half the span between those quantiles.
+    where the values beyond it reach further than half the span between those quantiles. If
+    nearly every world has the same value, the whole range is kept.
     """
     if not len(finite):
         return 0.0, 1.0
     low, high = float(finite.min()), float(finite.max())
     q_low, q_high = (float(q) for q in np.quantile(finite, [TAIL_SHARE, 1 - TAIL_SHARE]))
+    if q_high <= q_low:
+        return low, high
     reach = 0.5 * (q_high - q_low)
     return (q_low if q_low - low > reach else low), (q_high if high - q_high > reach else high)
 

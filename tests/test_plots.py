@@ -122,6 +122,15 @@ def test_a_few_extreme_worlds_are_left_off_the_axis_and_counted(ax):
     assert "0.5% of worlds beyond the axis" in ax.get_legend().get_title().get_text()
 
 
+def test_a_distribution_of_nearly_one_value_keeps_its_whole_range(ax):
+    results = known_results()
+    results.worlds = pd.DataFrame({"territory_change": np.r_[np.zeros(996), [1.0, 2.0, 3.0, 4.0]]})
+    plots.distribution(results, "territory_change", ax=ax)
+    (patch,) = [p for p in ax.patches if isinstance(p, matplotlib.patches.StepPatch)]
+    assert patch.get_data().edges[[0, -1]] == pytest.approx([0.0, 4.0])
+    assert patch.get_data().values.sum() == pytest.approx(1.0)
+
+
 def test_blame_bars_are_the_mean_shares(ax):
     plots.blame_shares(known_results(), ax=ax)
     heights = [p.get_height() for p in ax.patches]
