@@ -55,7 +55,8 @@ def _describe(actors: dict[str, str]) -> str:
 
 
 DIFFERENCE_COLUMNS = ("territory_change", "casualties", "air_defense_delivered")
-"""Per-world columns whose paired differences are reported by default."""
+"""Per-world columns whose paired differences are reported by default, before each actor's
+blame share (``blame_<actor>``)."""
 MEASURE_UNITS = {
     "territory_change": "pp",
     "casualties": "people",
@@ -63,19 +64,34 @@ MEASURE_UNITS = {
 }
 
 
+def _is_share(measure: str) -> bool:
+    """An outcome's probability or an actor's blame share: a share of 1, shown in points."""
+    return measure.startswith(("P(", "blame_"))
+
+
 def measure_name(measure: str) -> str:
     """A measure with its unit, where it has one: ``territory_change (pp)``."""
-    unit = MEASURE_UNITS.get(measure)
+    unit = "share" if measure.startswith("blame_") else MEASURE_UNITS.get(measure)
     return f"{measure} ({unit})" if unit else measure
 
 
-def format_difference(measure: str, value: float) -> str:
-    """A difference in its measure's units: points for shares, 3 significant digits else."""
-    if measure.startswith("P("):
-        return f"{100 * value:+.1f} pp"
-    if abs(value) >= 100:
-        return f"{value:+,.0f}"
-    return f"{value:+.3g}"
+def format_difference(measure: str, difference: float, low: float, high: float) -> list[str]:
+    """A difference and its interval's ends, in its measure's units, to a common precision.
+
+    Shares are in points (pp); the decimals follow the interval's width, to the first
+    significant digit of its half, so that an interval that excludes zero never reads ``-0.0``;
+    values of 100 and more are whole numbers.
+    """
+    scale, unit = (100.0, " pp") if _is_share(measure) else (1.0, "")
+    values = [scale * v for v in (difference, low, high)]
+    if not _is_share(measure) and max(abs(v) for v in values if math.isfinite(v)) >= 100:
+        return [f"{v:+,.0f}" for v in values]
+    half = (values[2] - values[1]) / 2
+    if math.isfinite(half) and half > 0:
+        decimals = min(max(-math.floor(math.log10(half)), 1 if unit else 0), 6)
+    else:
+        decimals = 1 if unit else 3
+    return [f"{v:+.{decimals}f}{unit}" for v in values]
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
@@ -121,16 +137,19 @@ class Comparison:
         frames = [r.outcome_table().assign(scenario=label) for r, label in self._pairs()]
         return pd.concat(frames).reset_index().set_index(["scenario", "outcome"])
 
-    def differences(self, columns: Sequence[str] = DIFFERENCE_COLUMNS) -> pd.DataFrame:
+    def differences(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Paired differences against the first scenario: outcome shares, then ``columns``.
 
         Outcome differences are in probability (share of worlds); territory in percentage
-        points; casualties in people; any other per-world column in its own units (e.g.
-        ``payoff_russia``, ``blame_ukraine``).
+        points; casualties in people; blame as a share of 1; any other per-world column in its
+        own units (e.g. ``payoff_russia``). By default ``columns`` are
+        :data:`DIFFERENCE_COLUMNS` and each actor's blame share.
         """
         from sim import arguments
 
         reference = self.results[0].worlds
+        if columns is None:
+            columns = [*DIFFERENCE_COLUMNS, *(f"blame_{a}" for a in self.results[0].actors)]
         if isinstance(columns, str):
             raise TypeError(f"columns must be a list of column names, got {columns!r}")
         columns = [arguments.numeric_column(reference, column) for column in columns]
@@ -203,9 +222,7 @@ class Comparison:
         differences = self.differences()
         width = max(len(measure_name(measure)) for _, measure in differences.index) + 2
         for (label, measure), row in differences.iterrows():
-            d, low, high = (
-                format_difference(measure, row[k]) for k in ("difference", "low", "high")
-            )
+            d, low, high = format_difference(measure, row["difference"], row["low"], row["high"])
             text = f"{d}  [{low}, {high}]"
             lines.append(f"  {label:<22}{measure_name(measure):<{width}}{text}")
         lines += ["", f"{'event day (median)':<20}" + "".join(f"{lb:>24}" for lb in self.labels)]

@@ -149,7 +149,7 @@ def comparison_report(
     ]
     differences = []
     for (label, measure), row in comparison.differences().iterrows():
-        d, low, high = (format_difference(measure, row[k]) for k in ("difference", "low", "high"))
+        d, low, high = format_difference(measure, row["difference"], row["low"], row["high"])
         differences.append([label, measure_name(measure), d, f"{low} to {high}"])
     events = comparison.event_table()
     event_rows = []

@@ -46,6 +46,31 @@ def test_paired_intervals_are_narrower_than_unpaired_on_common_worlds():
     assert row["low"] > 0.3  # the summit's off-ramp: far more paralysis
 
 
+def test_differences_report_each_actors_blame_in_points_at_the_intervals_precision():
+    from sim.comparison import format_difference
+
+    scenarios = [load_scenario(SCENARIOS / n) for n in ("baseline.yaml", "ceasefire_strikes.yaml")]
+    comparison = compare(scenarios, runs=2000, seed=3, workers=1, labels=["base", "truce"])
+    measures = list(comparison.differences().loc["truce"].index)
+    assert measures[-4:] == ["blame_russia", "blame_usa", "blame_ukraine", "blame_europe"]
+    row = comparison.differences().loc[("truce", "blame_russia")]
+    worlds = [r.worlds["blame_russia"] for r in comparison.results]
+    assert row["difference"] == pytest.approx((worlds[1] - worlds[0]).mean())
+    # An interval that excludes zero shows it, however small; no exponent notation.
+    assert format_difference("blame_usa", -0.00126, -0.00135, -0.00117) == [
+        "-0.126 pp",
+        "-0.135 pp",
+        "-0.117 pp",
+    ]
+    assert format_difference("territory_change", 4.74e-5, 4.1e-5, 5.4e-5) == [
+        "+0.000047",
+        "+0.000041",
+        "+0.000054",
+    ]
+    assert format_difference("casualties", -1045.2, -1104.0, -986.4) == ["-1,045", "-1,104", "-986"]
+    assert format_difference("air_defense_delivered", -45.6, -47.2, -44.0) == ["-46", "-47", "-44"]
+
+
 def test_compare_writes_tables_figures_and_report(tmp_path):
     out = tmp_path / "cmp"
     result = invoke("compare", SANCTIONS, SUMMIT, "--runs", "400", "--seed", "1", "--out", str(out))
