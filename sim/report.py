@@ -35,6 +35,17 @@ FIGURE_CAPTIONS = {
 }
 
 
+OUTCOME_CLASSES = (
+    "Each world is classed at the horizon by the first of these that holds: **settlement** (a "
+    "comprehensive ceasefire in force), **partial ceasefire** (a strike moratorium in force), "
+    "**sanctions** (the coercer or a scripted event imposed sanctions at some point, even if "
+    "eased later), **paralysis** (none of these). A world that saw sanctions and ends under a "
+    "truce or a settlement is classed as that, so the sanctions class can be smaller than the "
+    "share of worlds that saw sanctions (`day_sanctions` in `worlds.csv`)."
+)
+"""What the four outcome classes mean (``docs/model.md``, "Outcome classes")."""
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub-flavoured Markdown table (first column left-aligned, the rest right-aligned)."""
     align = [":---"] + ["---:"] * (len(header) - 1)
@@ -112,6 +123,8 @@ def run_report(results: Results, figures: Sequence[Path], folder: Path, command:
         "",
         markdown_table(["outcome", "probability", "95% interval"], _outcome_rows(results)),
         "",
+        OUTCOME_CLASSES,
+        "",
         "## When things happened",
         "",
         markdown_table(["event", "happened in", "day: q25 / median / q75"], _event_rows(results)),
@@ -177,6 +190,8 @@ def comparison_report(
         "",
         markdown_table(["outcome", *labels], rows),
         "",
+        OUTCOME_CLASSES,
+        "",
     ]
     paired = [
         f"## Differences against {labels[0]}, world by world",
@@ -215,10 +230,17 @@ def _sweep_section(sweep: Sweep) -> list[str]:
             *(_share_with_interval(row, o) for o in OUTCOMES),
             f"{row['territory_change']:+.3f}",
             f"{row['casualties']:,.0f}",
+            _pct(row["sanctions_imposed"]),
         ]
         for value, row in table.iterrows()
     ]
-    header = [sweep.swept, *(o.replace("_", " ") for o in OUTCOMES), "territory (pp)", "casualties"]
+    header = [
+        sweep.swept,
+        *(o.replace("_", " ") for o in OUTCOMES),
+        "territory (pp)",
+        "casualties",
+        "sanctions on any day",
+    ]
     lines = [
         f"# Sweep: {sweep.swept} ({sweep.results[0].scenario.name})",
         "",
@@ -226,6 +248,8 @@ def _sweep_section(sweep: Sweep) -> list[str]:
         f"{sweep.runs:,} worlds (seed {sweep.seed}). Shares with 95% intervals; means over worlds.",
         "",
         markdown_table(header, rows),
+        "",
+        OUTCOME_CLASSES,
         "",
         "Below, each value is compared with the first, world by world.",
     ]

@@ -267,7 +267,9 @@ class Sweep(Comparison):
         """One row per value: each outcome's share with its 95% interval, and mean outcomes.
 
         Columns ``<outcome>``, ``<outcome>_low``, ``<outcome>_high`` (shares of worlds), then
-        the means of ``territory_change`` (pp), ``casualties`` and ``air_defense_delivered``.
+        the means of ``territory_change`` (pp), ``casualties`` and ``air_defense_delivered``,
+        and ``sanctions_imposed``: the share of worlds that saw sanctions on any day, which the
+        ``sanctions`` class undercounts where a truce or a settlement followed them.
         """
         rows = []
         for result, value in zip(self.results, self.values, strict=True):
@@ -279,6 +281,7 @@ class Sweep(Comparison):
                 row[f"{outcome}_high"] = float(shares.loc[outcome, "high"])
             for column in MEANS:
                 row[column] = float(result.worlds[column].mean())
+            row["sanctions_imposed"] = float(result.worlds["day_sanctions"].notna().mean())
             rows.append(row)
         return pd.DataFrame(rows).set_index(self.swept)
 
@@ -328,7 +331,8 @@ class Sweep(Comparison):
             "Territory (change in pp) and casualties are means over the worlds (sim run prints "
             f"medians). The shares' 95% intervals are at most ±{widest * 100:.1f} points; every "
             "value runs on the same worlds, so differences between values are measured world by "
-            "world."
+            "world. The sanctions class leaves out worlds where a truce or a settlement followed "
+            "sanctions; the share that saw sanctions on any day is sweep.csv's sanctions_imposed."
         )
         lines += ["", *textwrap.wrap(note, 88)]
         return "\n".join(lines)

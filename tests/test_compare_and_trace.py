@@ -86,6 +86,7 @@ def test_compare_writes_tables_figures_and_report(tmp_path):
     assert manifest["kind"] == "compare" and manifest["labels"] == ["sanctions", "summit"]
     report = (out / "report.md").read_text()
     assert "# Comparison: sanctions vs summit" in report
+    assert "Each world is classed at the horizon" in report
     for png in (out / "figures").glob("*.png"):
         assert f"figures/{png.name}" in report
     assert (out / "figures" / "event_sanctions.png").exists()

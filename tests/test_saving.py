@@ -46,6 +46,7 @@ def test_files_written_with_a_helper_are_the_files_written_alone(tmp_path, monke
     assert shared == alone
     assert shared[Path("worlds.csv")] == results().worlds.to_csv(index=False).encode()
     assert not [name for name in shared if str(name).startswith(".")]  # no parts left
+    assert "Each world is classed at the horizon" in shared[Path("report.md")].decode()
 
 
 def test_a_task_failing_in_the_helper_fails_the_save_and_leaves_no_folder(

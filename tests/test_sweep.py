@@ -43,6 +43,10 @@ def test_the_table_follows_the_field(fear_sweep):
     assert (table["sanctions_low"] < table["sanctions"]).all()
     assert (table["sanctions"] < table["sanctions_high"]).all()
     pd.testing.assert_frame_equal(fear_sweep.to_df(), table)
+    # Worlds that saw sanctions on any day include those the sanctions class leaves to a truce
+    for value, result in zip(fear_sweep.values, fear_sweep.results, strict=True):
+        imposed = result.worlds["day_sanctions"].notna().mean()
+        assert table.loc[value, "sanctions_imposed"] == imposed >= table.loc[value, "sanctions"]
     text = fear_sweep.summary_text().splitlines()
     assert text[2].split()[:2] == [FEAR, "settlement"]
     assert [line.split()[0] for line in text[3:6]] == ["0.1", "0.5", "0.9"] and text[6] == ""
@@ -63,7 +67,9 @@ def test_the_command_writes_a_folder_that_plot_redraws(tmp_path):
     assert (out / "figures" / "sweep.png").stat().st_size > 10_000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["sweep"] == {"field": FEAR, "values": [0.2, 0.8]}
-    assert "# Sweep: " in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "# Sweep: " in report and "sanctions on any day" in report
+    assert "Each world is classed at the horizon" in report
     saved = load_results(out)
     assert isinstance(saved, Sweep) and saved.values == [0.2, 0.8]
     pd.testing.assert_frame_equal(saved.table(), table, check_names=False, check_exact=False)
