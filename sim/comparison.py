@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,17 @@ class Comparison:
         frames = [r.event_table().assign(scenario=label) for r, label in self._pairs()]
         return pd.concat(frames).reset_index().set_index(["scenario", "event"])
 
+    def _changes_lines(self) -> list[str]:
+        """The fields each scenario sets differently from the reference (values in report.md)."""
+        from sim.changes import changes
+
+        reference = self.results[0].scenario
+        lines = [f"What each scenario changes against {self.labels[0]} (values in report.md):"]
+        for result, label in list(self._pairs())[1:]:
+            fields = [change.field for change in changes(reference, result.scenario)]
+            lines.append(f"  {label}: {', '.join(fields) or 'only its name and description'}")
+        return lines
+
     def _pairs(self):
         return zip(self.results, self.labels, strict=True)
 
@@ -215,6 +226,7 @@ class Comparison:
                     f"{row['probability']:>7.1%} [{row['low']:.1%}, {row['high']:.1%}]".rjust(24)
                 )
             lines.append(f"{outcome:<20}" + "".join(cells))
+        lines += ["", *self._changes_lines()]
         lines += [
             "",
             f"Paired differences against {self.labels[0]}: mean over worlds (95% intervals):",
@@ -284,6 +296,7 @@ def _comparison_files(
     workers: int | None = None,
 ) -> None:
     """Write a comparison's files into an existing folder (the layout of ``sim run``)."""
+    from sim.changes import changes
     from sim.folders import strict_json
     from sim.plots import figure_tasks
     from sim.report import write_report
@@ -310,6 +323,12 @@ def _comparison_files(
         "seed": comparison.seed,
         "scenarios": {label: r.summary() for r, label in pairs},
         "differences": comparison.differences().reset_index().to_dict(orient="records"),
+        "changes": {
+            label: [
+                asdict(change) for change in changes(comparison.results[0].scenario, r.scenario)
+            ]
+            for r, label in pairs[1:]
+        },
     }
     summary.update(comparison.extra_summary(folder))
     (folder / "summary.json").write_text(strict_json(summary))

@@ -211,9 +211,29 @@ def comparison_report(
         few = len(labels) <= SWEEP_OVERLAYS
         lines = [*_sweep_section(comparison), "", *paired, *(timing if few else [])]
     else:
-        lines = [*introduction, *paired, *timing]
+        lines = [*introduction, *_changes_section(comparison), *paired, *timing]
     footer = _footer(comparison.seed, comparison.runs, command)
     return "\n".join([*lines, *_figures_section(figures, folder), *footer])
+
+
+def _changes_section(comparison: Comparison) -> list[str]:
+    """What each compared scenario sets differently from the reference, field by field."""
+    from sim.changes import changes
+
+    reference, labels = comparison.results[0].scenario, comparison.labels
+    rows, unchanged = [], []
+    for result, label in list(zip(comparison.results, labels, strict=True))[1:]:
+        found = changes(reference, result.scenario)
+        rows += [[label, f"`{c.field}`", c.reference, c.scenario] for c in found]
+        if not found:
+            unchanged.append(label)
+    lines = [f"## What each scenario changes against {labels[0]}", ""]
+    if rows:
+        header = ["scenario", "field", f"in {labels[0]}", "in the scenario"]
+        lines += [markdown_table(header, rows), ""]
+    if unchanged:
+        lines += [f"Only the name and description differ: {', '.join(unchanged)}.", ""]
+    return lines
 
 
 def _share_with_interval(row: pd.Series, outcome: str) -> str:
