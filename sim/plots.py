@@ -393,7 +393,8 @@ def blame_shares(source: Results | Comparison, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of blame at the horizon")
     ax.set_title(_title(source, "Who carries the blame (bars: mean; whiskers: 5-95% of worlds)"))
-    ax.legend(loc="upper right")
+    if len(pairs) > 1:  # one run's title already names its scenario
+        ax.legend(loc="upper right")
     return ax
 
 
@@ -444,6 +445,8 @@ def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
         specs.insert(0, sweep_spec)
     if compared:
         for column in EVENT_LABELS:
+            if not any(r.worlds[column].notna().any() for _, r in series(source)):
+                continue  # an event no scenario saw would be an empty figure
             specs.append(
                 (f"event_{column.removeprefix('day_')}", event_days, {"event": column}, (9, 5))
             )

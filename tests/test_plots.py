@@ -131,6 +131,26 @@ def test_a_distribution_of_nearly_one_value_keeps_its_whole_range(ax):
     assert patch.get_data().values.sum() == pytest.approx(1.0)
 
 
+def test_one_runs_blame_has_no_legend_a_comparisons_has(ax):
+    plots.blame_shares(known_results(), ax=ax)
+    assert ax.get_legend() is None
+    comparison = Comparison([known_results(), known_results()], labels=["a", "b"])
+    fig, other = plt.subplots()
+    plots.blame_shares(comparison, ax=other)
+    assert [t.get_text() for t in other.get_legend().get_texts()] == ["a", "b"]
+    plt.close(fig)
+
+
+def test_a_comparison_draws_no_figure_for_an_event_no_scenario_saw():
+    results = [known_results(), known_results()]
+    names = [spec[0] for spec in plots.figure_specs(Comparison(results, labels=["a", "b"]))]
+    assert "event_summit" in names
+    for r in results:
+        r.worlds["day_summit"] = np.nan
+    names = [spec[0] for spec in plots.figure_specs(Comparison(results, labels=["a", "b"]))]
+    assert "event_summit" not in names and "event_sanctions" in names
+
+
 def test_blame_bars_are_the_mean_shares(ax):
     plots.blame_shares(known_results(), ax=ax)
     heights = [p.get_height() for p in ax.patches]
