@@ -110,7 +110,7 @@ def run_report(results: Results, figures: Sequence[Path], folder: Path, command:
     """The Markdown report of one run."""
     s = results.summary()
     scenario = results.scenario
-    t, c = s["territory_change_pp"], s["casualties"]
+    t, c, a = s["territory_change_pp"], s["casualties"], s["air_defense_delivered"]
     lines = [
         f"# {scenario.name}",
         "",
@@ -135,6 +135,8 @@ def run_report(results: Results, figures: Sequence[Path], folder: Path, command:
         f"(90% of worlds between {t['p05']:+.2f} and {t['p95']:+.2f}).",
         f"- Casualties over the horizon: median {c['median']:,.0f} "
         f"(90% between {c['p05']:,.0f} and {c['p95']:,.0f}).",
+        f"- Air defence delivered to the defender: median {a['median']:,.0f} interceptors "
+        f"(90% between {a['p05']:,.0f} and {a['p95']:,.0f}).",
         "- Mean share of blame at the horizon: "
         + ", ".join(f"{actor} {share:.0%}" for actor, share in s["blame"].items())
         + ".",

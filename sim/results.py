@@ -149,7 +149,9 @@ class Results:
             f"casualties           {c['median']:,.0f} median"
             f"  (90%: {c['p05']:,.0f} to {c['p95']:,.0f})",
             f"air defence          {a['median']:,.0f} interceptors median",
-            "blame at the horizon " + ", ".join(f"{k} {v:.0%}" for k, v in s["blame"].items()),
+            "blame at the horizon "
+            + ", ".join(f"{k} {v:.0%}" for k, v in s["blame"].items())
+            + " (means)",
         ]
         return "\n".join(lines)
 
