@@ -246,7 +246,7 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
             state.add_blame(actor, rejection_blame(ctx, actor), rejected)
             state.last_rejection_day[rejected, actor] = state.day
             state.rejections[rejected, actor] += 1
-            note(rejected, f"{names[actor]} rejects; blame shifts onto it")
+            note(rejected, f"the rejection moves blame onto {names[actor]}")
     deal = due & accepted
     ceasefire = deal & (state.proposal_kind == PROPOSAL_CEASEFIRE)
     if ceasefire.any():
