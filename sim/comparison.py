@@ -58,7 +58,7 @@ DIFFERENCE_COLUMNS = ("territory_change", "casualties", "air_defense_delivered")
 """Per-world columns whose paired differences are reported by default, before each actor's
 blame share (``blame_<actor>``)."""
 MEASURE_UNITS = {
-    "territory_change": "pp",
+    "territory_change": "pp of territory",
     "casualties": "people",
     "air_defense_delivered": "interceptors",
 }

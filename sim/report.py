@@ -131,7 +131,8 @@ def run_report(results: Results, figures: Sequence[Path], folder: Path, command:
         "",
         "## The war and the blame",
         "",
-        f"- Territory gained by the aggressor: median {t['median']:+.2f} percentage points "
+        f"- Territory gained by the aggressor: median {t['median']:+.2f} percentage points of the "
+        "defender's land "
         f"(90% of worlds between {t['p05']:+.2f} and {t['p95']:+.2f}).",
         f"- Casualties over the horizon: median {c['median']:,.0f} "
         f"(90% between {c['p05']:,.0f} and {c['p95']:,.0f}).",

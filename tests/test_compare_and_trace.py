@@ -78,7 +78,7 @@ def test_compare_writes_tables_figures_and_report(tmp_path):
     assert "Paired differences against sanctions" in result.output
     sanctions_line = next(line for line in result.output.splitlines() if "P(sanctions)" in line)
     assert sanctions_line.rstrip().endswith(" pp]")  # a difference of shares is in points
-    assert "territory_change (pp)" in result.output
+    assert "territory_change (pp of territory)" in result.output
     worlds = pd.read_csv(out / "worlds.csv")
     assert set(worlds["scenario"]) == {"sanctions", "summit"}
     assert len(worlds) == 800
