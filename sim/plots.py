@@ -7,7 +7,7 @@ outcome classes are the same in every figure; scenarios are told apart by line c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -299,9 +299,22 @@ def event_days(
     ax.set_title(title)
     # Below the axes: curves can run anywhere in the plot (a summit held everywhere on day 8 is
     # a line along the top), so no corner inside it is reliably free.
-    columns = 2 if event is None and len(pairs) == 1 else min(len(pairs), 4)
+    if event is None and len(pairs) == 1:
+        columns = 2
+    else:
+        columns = legend_columns([label for label, _ in pairs], most=4)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns, frameon=False)
     return ax
+
+
+LEGEND_CHARACTERS = 84
+"""About how many characters of legend entries fit across a 9-inch figure, one row."""
+
+
+def legend_columns(labels: Sequence[str], most: int) -> int:
+    """Columns for a legend below the axes: at most ``most``, and no wider than the figure."""
+    widest = max((len(label) for label in labels), default=0) + 6  # the line sample and a gap
+    return max(1, min(len(labels), most, LEGEND_CHARACTERS // widest))
 
 
 def distribution(
@@ -421,7 +434,7 @@ def fan_chart(
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),
-        ncol=min(len(pairs), 3),
+        ncol=legend_columns([name for name, _ in pairs], most=3),
         frameon=False,
         title="thick: median; shaded: middle 50% of worlds; thin: 5% and 95%",
         title_fontsize=10,

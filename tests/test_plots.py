@@ -151,6 +151,13 @@ def test_a_comparison_draws_no_figure_for_an_event_no_scenario_saw():
     assert "event_summit" not in names and "event_sanctions" in names
 
 
+def test_a_legend_below_the_axes_never_grows_wider_than_the_figure():
+    assert plots.legend_columns(["a", "b", "c", "d", "e"], most=4) == 4
+    sweep_labels = [f"weakness_aversion={v}" for v in (0.1, 0.3, 0.5, 0.7, 0.9)]
+    assert plots.legend_columns(sweep_labels, most=4) == 3
+    assert plots.legend_columns(["x" * 90, "y"], most=4) == 1
+
+
 def test_blame_bars_are_the_mean_shares(ax):
     plots.blame_shares(known_results(), ax=ax)
     heights = [p.get_height() for p in ax.patches]
