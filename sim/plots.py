@@ -208,6 +208,9 @@ def sweep_lines(source: Sweep, ax: Axes | None = None) -> Axes:
             ax.set_xticks(x, ticks, rotation=30, ha="right")
         else:
             ax.set_xticks(x, [textwrap.fill(tick, 16) for tick in ticks])
+    default = source.numeric_default()
+    if default is not None:
+        ax.axvline(default, color="grey", linestyle=":", linewidth=1.2, label="the file's value")
     ax.set_ylim(0, 1)
     ax.set_xlabel(axis_label)
     ax.set_ylabel("share of worlds")

@@ -251,11 +251,21 @@ class Sweep(Comparison):
     Attributes:
         swept: the field's dotted path, e.g. ``actors.usa.weakness_aversion``.
         values: the values, in the order run; ``labels[i]`` names ``values[i]``.
+        default: the field's value in the scenario file itself (after ``--set``), or None if
+            the file does not set it (a field of an event the file lacks, say).
 
     """
 
     swept: str = ""
     values: list[Any] = field(default_factory=list)
+    default: Any = None
+
+    def numeric_default(self) -> float | None:
+        """The file's own value where a numeric sweep's axis can mark it, else None."""
+        value = self.default
+        if not self.numeric() or isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value) if math.isfinite(value) else None
 
     def numeric(self) -> bool:
         """Whether every value is a number (then figures put them on a numeric axis)."""
@@ -286,8 +296,8 @@ class Sweep(Comparison):
         return pd.DataFrame(rows).set_index(self.swept)
 
     def extra_manifest(self) -> dict[str, Any]:
-        """The swept field and its values, which :func:`from_manifest` reads back."""
-        return {"sweep": {"field": self.swept, "values": self.values}}
+        """The swept field, its values and the file's own value (:func:`from_manifest`)."""
+        return {"sweep": {"field": self.swept, "values": self.values, "default": self.default}}
 
     def extra_summary(self, folder: Path) -> dict[str, Any]:
         """Writes ``sweep.csv``; the summary gets the same table."""
@@ -334,6 +344,8 @@ class Sweep(Comparison):
             "world. The sanctions class leaves out worlds where a truce or a settlement followed "
             "sanctions; the share that saw sanctions on any day is sweep.csv's sanctions_imposed."
         )
+        if self.default is not None:
+            note += f" The scenario file's own value is {shown(self.default)}."
         lines += ["", *textwrap.wrap(note, 88)]
         return "\n".join(lines)
 
@@ -378,6 +390,7 @@ class Plan:
     values: list[Any]
     variants: list[Scenario]
     labels: list[str]
+    default: Any = None
 
 
 def plan(
@@ -409,7 +422,21 @@ def plan(
     variants = load_variants(scenario, swept, values, overrides)
     labels = value_labels(swept, values)
     check_comparable(variants, labels)
-    return Plan(swept=swept, values=values, variants=variants, labels=labels)
+    default = value_at(load_scenario(scenario, overrides), swept)
+    return Plan(swept=swept, values=values, variants=variants, labels=labels, default=default)
+
+
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The value of a dotted path (``actors.usa.credulity``, ``events.0.day``), or None."""
+    value: Any = json.loads(scenario.model_dump_json())
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 def run_plan(
@@ -435,6 +462,7 @@ def run_plan(
         labels=compared.labels,
         swept=planned.swept,
         values=planned.values,
+        default=planned.default,
     )
 
 
@@ -471,7 +499,13 @@ def from_manifest(comparison: Comparison, entry: Any) -> Comparison:
             f"sweep: expected one finite value per label ({len(comparison.labels)}), "
             f"got {_brief(entry['values'])}"
         )
-    return Sweep(results=comparison.results, labels=comparison.labels, swept=swept, values=values)
+    return Sweep(
+        results=comparison.results,
+        labels=comparison.labels,
+        swept=swept,
+        values=values,
+        default=entry.get("default"),  # None in folders written before it was recorded
+    )
 
 
 def _drawable(number: float) -> bool:

@@ -66,12 +66,12 @@ def test_the_command_writes_a_folder_that_plot_redraws(tmp_path):
     assert list(table.index) == [0.2, 0.8]
     assert (out / "figures" / "sweep.png").stat().st_size > 10_000
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["sweep"] == {"field": FEAR, "values": [0.2, 0.8]}
+    assert manifest["sweep"] == {"field": FEAR, "values": [0.2, 0.8], "default": 0.7}
     report = (out / "report.md").read_text()
     assert "# Sweep: " in report and "sanctions on any day" in report
     assert "Each world is classed at the horizon" in report
     saved = load_results(out)
-    assert isinstance(saved, Sweep) and saved.values == [0.2, 0.8]
+    assert isinstance(saved, Sweep) and saved.values == [0.2, 0.8] and saved.default == 0.7
     pd.testing.assert_frame_equal(saved.table(), table, check_names=False, check_exact=False)
     (out / "figures" / "sweep.png").unlink()
     redrawn = runner.invoke(app, ["plot", str(out)])
@@ -236,3 +236,28 @@ def test_plot_refuses_a_damaged_sweep_record(tmp_path, values):
     done = CliRunner().invoke(app, ["plot", str(out)])
     assert done.exit_code == 2, done.output
     assert done.output.startswith("error: ") and "sweep" in done.output
+
+
+def test_a_sweep_knows_the_files_own_value_and_marks_it(fear_sweep):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.plots import sweep_lines
+    from sim.sweeps import plan, value_at
+
+    summit = sim.load_scenario(SUMMIT)
+    assert value_at(summit, FEAR) == 0.7
+    assert value_at(summit, "events.1.day") == 1
+    assert value_at(summit, "events.7.day") is None and value_at(summit, "no.such") is None
+    overridden = plan(SUMMIT, FEAR, [0.1, 0.9], runs=10, overrides=["actors.usa.credulity=0.2"])
+    assert overridden.default == 0.7
+    assert plan(SUMMIT, "actors.usa.credulity", [0.1, 0.9], runs=10).default == 0.5
+    assert fear_sweep.default == 0.7
+    assert "The scenario file's own value is 0.7." in " ".join(fear_sweep.summary_text().split())
+    fig, ax = plt.subplots()
+    sweep_lines(fear_sweep, ax=ax)
+    marks = [line for line in ax.get_lines() if line.get_label() == "the file's value"]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == 0.7
+    plt.close(fig)
