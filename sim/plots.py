@@ -310,6 +310,9 @@ def event_days(
     return ax
 
 
+FAN_BANDS = 3
+"""The most scenarios whose fans are drawn with their bands; beyond, medians only."""
+
 LEGEND_CHARACTERS = 84
 """About how many characters of legend entries fit across a 9-inch figure, one row."""
 
@@ -417,9 +420,14 @@ def blame_shares(source: Results | Comparison, ax: Axes | None = None) -> Axes:
 def fan_chart(
     source: Results | Comparison, variable: str = "territory_change", ax: Axes | None = None
 ) -> Axes:
-    """Median and 50% / 90% bands over days of a state variable, one fan per scenario."""
+    """Median and 50% / 90% bands over days of a state variable, one fan per scenario.
+
+    With more than :data:`FAN_BANDS` scenarios only the medians are drawn: their bands would
+    cover one another.
+    """
     ax = _axes(ax)
     pairs = series(source)
+    bands = len(pairs) <= FAN_BANDS
     for (name, results), (colour, style) in zip(pairs, scenario_styles(len(pairs)), strict=True):
         if results.daily is None:
             raise ValueError(f"{name}: no per-day aggregates (a folder without daily.csv)")
@@ -427,19 +435,24 @@ def fan_chart(
         days = q.index.to_numpy()
         # The middle 50% shaded, the 90% band as thin edges: overlapping shades of several
         # scenarios would mix into one grey that no legend can tell apart.
-        ax.fill_between(days, q["q25"], q["q75"], color=colour, alpha=0.22, linewidth=0)
-        for edge in ("q05", "q95"):
-            ax.plot(days, q[edge], color=colour, linestyle=style, linewidth=0.9, alpha=0.7)
+        if bands:
+            ax.fill_between(days, q["q25"], q["q75"], color=colour, alpha=0.22, linewidth=0)
+            for edge in ("q05", "q95"):
+                ax.plot(days, q[edge], color=colour, linestyle=style, linewidth=0.9, alpha=0.7)
         ax.plot(days, q["q50"], color=colour, linestyle=style, linewidth=2.2, label=name)
     ax.set_xlabel(f"day (day 0 = {pairs[0][1].scenario.start_date})")
     ax.set_ylabel(FAN_VARIABLES.get(variable, variable))
-    ax.set_title(_title(source, "Over time: median, 50% and 90% of worlds"))
+    ax.set_title(
+        _title(source, "Over time: median, 50% and 90% of worlds" if bands else "Over time: median")
+    )
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),
         ncol=legend_columns([name for name, _ in pairs], most=3),
         frameon=False,
-        title="thick: median; shaded: middle 50% of worlds; thin: 5% and 95%",
+        title="thick: median; shaded: middle 50% of worlds; thin: 5% and 95%"
+        if bands
+        else f"medians only: the bands of {len(pairs)} scenarios would cover one another",
         title_fontsize=10,
     )
     return ax

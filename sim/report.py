@@ -31,8 +31,10 @@ FIGURE_CAPTIONS = {
     "territory": "Territory gained by the aggressor over the horizon, across worlds.",
     "casualties": "Casualties over the horizon, across worlds.",
     "blame": "Who carries the blame at the horizon.",
-    "fan_territory": "Territory gained over time: median, 50% and 90% bands.",
-    "fan_pressure": "Economic pressure on the aggressor over time: median, 50% and 90% bands.",
+    "fan_territory": "Territory gained over time: median, with 50% and 90% bands for up to "
+    "three scenarios.",
+    "fan_pressure": "Economic pressure on the aggressor over time: median, with 50% and 90% "
+    "bands for up to three scenarios.",
 }
 
 

@@ -178,6 +178,17 @@ def test_fan_chart_draws_the_median_the_50_band_and_the_90_edges(ax):
     assert "territory" in ax.get_ylabel()
 
 
+def test_a_fan_chart_of_many_scenarios_draws_their_medians_only(ax):
+    results = [known_results() for _ in range(plots.FAN_BANDS + 1)]
+    for r in results:
+        r.daily = FixedDaily()
+    labels = [f"v{i}" for i in range(len(results))]
+    plots.fan_chart(Comparison(results, labels=labels), "territory_change", ax=ax)
+    assert [line.get_label() for line in ax.get_lines()] == labels
+    assert not ax.collections  # no shaded bands
+    assert "medians only" in ax.get_legend().get_title().get_text()
+
+
 def test_save_figures_writes_every_figure(tmp_path):
     written = plots.save_figures(known_results(), tmp_path, formats=("png", "svg"))
     stems = {p.stem for p in written}
