@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sim
 from sim.comparison import format_difference, measure_name
 from sim.outcomes import OUTCOMES
-from sim.plots import SWEEP_OVERLAYS
+from sim.plots import FAN_BANDS, SWEEP_OVERLAYS
 from sim.sweeps import shown
 
 if TYPE_CHECKING:
@@ -32,9 +32,9 @@ FIGURE_CAPTIONS = {
     "casualties": "Casualties over the horizon, across worlds.",
     "blame": "Who carries the blame at the horizon.",
     "fan_territory": "Territory gained over time: median, with 50% and 90% bands for up to "
-    "three scenarios.",
+    f"{FAN_BANDS} scenarios.",
     "fan_pressure": "Economic pressure on the aggressor over time: median, with 50% and 90% "
-    "bands for up to three scenarios.",
+    f"bands for up to {FAN_BANDS} scenarios.",
 }
 
 
