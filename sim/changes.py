@@ -40,11 +40,22 @@ class Change:
 
 
 def changes(reference: Scenario, scenario: Scenario) -> list[Change]:
-    """Every model field whose value differs, in the order of the scenario file's sections."""
+    """Every model field whose value differs, in the order of the scenario file's sections.
+
+    Events listed in another order but falling on the same days in the same order within each
+    day are the same calendar, and no change.
+    """
     before, after = _plain(reference), _plain(scenario)
     found: list[Change] = []
     _walk("", before, after, found)
     return found
+
+
+def no_change(reference: Scenario, scenario: Scenario) -> str:
+    """What to say of a scenario whose model fields are all the reference's."""
+    if reference.model_dump_json() == scenario.model_dump_json():
+        return "the same scenario, name and description included"
+    return "only its name and description"
 
 
 def _plain(scenario: Scenario) -> dict[str, Any]:
@@ -52,6 +63,11 @@ def _plain(scenario: Scenario) -> dict[str, Any]:
     for key in UNCOMPARED:
         data.pop(key, None)
     return data
+
+
+def _by_day(items: list[Any]) -> list[Any]:
+    """Events in the order they fire: by day, and in the file's order within a day."""
+    return sorted(items, key=lambda item: item.get("day", 0) if isinstance(item, dict) else 0)
 
 
 def _is_section(value: Any) -> bool:
@@ -75,6 +91,8 @@ def _walk(path: str, before: Any, after: Any, found: list[Change]) -> None:
             _walk(inner, before.get(key), after.get(key), found)
         return
     if _is_record_list(before, after):
+        if _by_day(before) == _by_day(after):
+            return  # the same calendar, listed in another order
         if len(before) == len(after):
             for index, (one, other) in enumerate(zip(before, after, strict=True)):
                 if _kind(one) == _kind(other):
@@ -104,11 +122,19 @@ def _items(items: list[Any]) -> str:
 
 
 def _text(value: Any) -> str:
-    """A value as a scenario file writes it; an event's unset fields are left out."""
+    """A value as a file writes it (``2`` not ``2.0``; an event's unset fields left out)."""
     from sim.sweeps import shown
 
     if value is None:
         return ABSENT
+    return shown(_written(value))
+
+
+def _written(value: Any) -> Any:
     if isinstance(value, dict):
-        value = {key: item for key, item in value.items() if item is not None}
-    return shown(value)
+        return {key: _written(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_written(item) for item in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value

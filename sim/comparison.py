@@ -79,19 +79,38 @@ def format_difference(measure: str, difference: float, low: float, high: float) 
     """A difference and its interval's ends, in its measure's units, to a common precision.
 
     Shares are in points (pp); the decimals follow the interval's width, to the first
-    significant digit of its half, so that an interval that excludes zero never reads ``-0.0``;
-    values of 100 and more are whole numbers.
+    significant digit of its half; values of 100 and more are whole numbers. An interval that
+    excludes zero gets the decimals its end nearest zero needs to show a digit, so that it
+    never reads as touching zero (``[-0.03, -0.00]``).
     """
     scale, unit = (100.0, " pp") if _is_share(measure) else (1.0, "")
     values = [scale * v for v in (difference, low, high)]
-    if not _is_share(measure) and max(abs(v) for v in values if math.isfinite(v)) >= 100:
+    near_zero = _end_nearest_zero(values[1], values[2])
+    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    if not _is_share(measure) and largest >= 100 and (near_zero is None or near_zero >= 0.5):
         return [f"{v:+,.0f}" for v in values]
     half = (values[2] - values[1]) / 2
     if math.isfinite(half) and half > 0:
         decimals = min(max(-math.floor(math.log10(half)), 1 if unit else 0), 6)
     else:
         decimals = 1 if unit else 3
-    return [f"{v:+.{decimals}f}{unit}" for v in values]
+    while near_zero is not None and decimals < 8 and round(near_zero, decimals) == 0:
+        decimals += 1
+    return [f"{v:+,.{decimals}f}{unit}" for v in values]
+
+
+def _end_nearest_zero(low: float, high: float) -> float | None:
+    """How far from zero an interval that excludes zero comes, or None if it includes zero."""
+    if low > 0:
+        return low
+    if high < 0:
+        return -high
+    return None
+
+
+def _share_of_worlds(share: float) -> str:
+    """A share of worlds in whole per cent, with a decimal below 1 % so it never reads 0 %."""
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
@@ -173,13 +192,14 @@ class Comparison:
 
     def _changes_lines(self) -> list[str]:
         """The fields each scenario sets differently from the reference (values in report.md)."""
-        from sim.changes import changes
+        from sim.changes import changes, no_change
 
         reference = self.results[0].scenario
         lines = [f"What each scenario changes against {self.labels[0]} (values in report.md):"]
         for result, label in list(self._pairs())[1:]:
             fields = [change.field for change in changes(reference, result.scenario)]
-            lines.append(f"  {label}: {', '.join(fields) or 'only its name and description'}")
+            said = ", ".join(fields) or no_change(reference, result.scenario)
+            lines.append(f"  {label}: {said}")
         return lines
 
     def _pairs(self):
@@ -210,12 +230,13 @@ class Comparison:
         return save_comparison(self, directory, command, overwrite, formats, workers)
 
     def summary_text(self) -> str:
-        """A plain-text report for the terminal."""
+        """A plain-text report for the terminal, its columns as wide as the longest label."""
+        column = max(24, 2 + max(len(label) for label in self.labels))
         lines = [
             f"Comparison on the same {self.runs:,} worlds (seed {self.seed}); "
             f"reference: {self.labels[0]}",
             "",
-            f"{'outcome':<20}" + "".join(f"{label:>24}" for label in self.labels),
+            f"{'outcome':<20}" + "".join(f"{label:>{column}}" for label in self.labels),
         ]
         table = self.outcome_table()
         for outcome in OUTCOMES:
@@ -223,7 +244,9 @@ class Comparison:
             for label in self.labels:
                 row = table.loc[(label, outcome)]
                 cells.append(
-                    f"{row['probability']:>7.1%} [{row['low']:.1%}, {row['high']:.1%}]".rjust(24)
+                    f"{row['probability']:>7.1%} [{row['low']:.1%}, {row['high']:.1%}]".rjust(
+                        column
+                    )
                 )
             lines.append(f"{outcome:<20}" + "".join(cells))
         lines += ["", *self._changes_lines()]
@@ -236,15 +259,18 @@ class Comparison:
         for (label, measure), row in differences.iterrows():
             d, low, high = format_difference(measure, row["difference"], row["low"], row["high"])
             text = f"{d}  [{low}, {high}]"
-            lines.append(f"  {label:<22}{measure_name(measure):<{width}}{text}")
-        lines += ["", f"{'event day (median)':<20}" + "".join(f"{lb:>24}" for lb in self.labels)]
+            lines.append(f"  {label:<{column}}{measure_name(measure):<{width}}{text}")
+        lines += [
+            "",
+            f"{'event day (median)':<20}" + "".join(f"{lb:>{column}}" for lb in self.labels),
+        ]
         events = self.event_table()
         for event in ("summit", "sanctions", "moratorium_start", "settlement"):
             cells = []
             for label in self.labels:
                 row = events.loc[(label, event)]
                 day = f"day {row['median']:.0f}" if row["share"] > 0 else "never"
-                cells.append(f"{day} in {row['share']:.0%}".rjust(24))
+                cells.append(f"{day} in {_share_of_worlds(row['share'])}".rjust(column))
             lines.append(f"{event:<20}" + "".join(cells))
         return "\n".join(lines)
 

@@ -49,9 +49,9 @@ OUTCOME_CLASSES = (
 """What the four outcome classes mean (``docs/model.md``, "Outcome classes")."""
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub-flavoured Markdown table (first column left-aligned, the rest right-aligned)."""
-    align = [":---"] + ["---:"] * (len(header) - 1)
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+    """A GitHub-flavoured Markdown table: ``left`` text columns first, then numbers (right)."""
+    align = [":---"] * left + ["---:"] * (len(header) - left)
     lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |"]
     lines.append("| " + " | ".join(align) + " |")
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -224,7 +224,7 @@ def comparison_report(
 
 def _changes_section(comparison: Comparison) -> list[str]:
     """What each compared scenario sets differently from the reference, field by field."""
-    from sim.changes import changes
+    from sim.changes import changes, no_change
 
     reference, labels = comparison.results[0].scenario, comparison.labels
     rows, unchanged = [], []
@@ -232,13 +232,13 @@ def _changes_section(comparison: Comparison) -> list[str]:
         found = changes(reference, result.scenario)
         rows += [[label, f"`{c.field}`", c.reference, c.scenario] for c in found]
         if not found:
-            unchanged.append(label)
+            unchanged.append(f"- **{label}**: {no_change(reference, result.scenario)}.")
     lines = [f"## What each scenario changes against {labels[0]}", ""]
     if rows:
         header = ["scenario", "field", f"in {labels[0]}", "in the scenario"]
-        lines += [markdown_table(header, rows), ""]
+        lines += [markdown_table(header, rows, left=len(header)), ""]
     if unchanged:
-        lines += [f"Only the name and description differ: {', '.join(unchanged)}.", ""]
+        lines += [*unchanged, ""]
     return lines
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sim.changes import ABSENT, Change, changes
+from sim.changes import ABSENT, Change, changes, no_change
 from sim.comparison import compare
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
@@ -70,3 +70,27 @@ def test_the_report_summary_and_terminal_name_the_changes(tmp_path):
     assert summary["changes"] == {
         "sceptic": [{"field": "actors.usa.credulity", "reference": "0.5", "scenario": "0.1"}]
     }
+
+
+def test_the_same_calendar_listed_in_another_order_is_no_change(tmp_path):
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text(
+        f"extends: {SCENARIOS / 'summit.yaml'}\n"
+        "events:\n"
+        "  - {day: 1, kind: deadline, by: usa, against: russia, threat: sanctions}\n"
+        "  - {day: 0, kind: summit_offer, by: russia, to: usa, held_on: 8}\n",
+        encoding="utf-8",
+    )
+    assert changes(scenario("summit.yaml"), load_scenario(reordered)) == []
+
+
+def test_no_change_says_whether_even_the_name_is_the_same():
+    assert no_change(scenario("summit.yaml"), scenario("summit.yaml")).startswith("the same")
+    renamed = scenario("summit.yaml", "name=Another")
+    assert no_change(scenario("summit.yaml"), renamed) == "only its name and description"
+
+
+def test_whole_numbers_are_shown_as_a_file_writes_them():
+    edited = scenario("summit.yaml", "actors.usa.credulity={dist: beta, a: 2, b: 14}")
+    (change,) = changes(scenario("summit.yaml"), edited)
+    assert change.scenario == "{dist: beta, a: 2, b: 14}"

@@ -68,7 +68,27 @@ def test_differences_report_each_actors_blame_in_points_at_the_intervals_precisi
         "+0.000054",
     ]
     assert format_difference("casualties", -1045.2, -1104.0, -986.4) == ["-1,045", "-1,104", "-986"]
+    # ... and the end nearest zero gets the digits it needs, however wide the interval
+    assert format_difference("blame_usa", -0.0002, -0.0003, -0.000034) == [
+        "-0.020 pp",
+        "-0.030 pp",
+        "-0.003 pp",
+    ]
+    assert format_difference("casualties", -10.3, -20.7, -0.4)[2] == "-0.4"
+    assert format_difference("casualties", -750.0, -1500.0, -0.2)[1:] == ["-1,500.0", "-0.2"]
+    assert format_difference("P(x)", 0.03, -0.01, 0.07) == ["+3.0 pp", "-1.0 pp", "+7.0 pp"]
     assert format_difference("air_defense_delivered", -45.6, -47.2, -44.0) == ["-46", "-47", "-44"]
+
+
+def test_the_terminal_tables_keep_long_labels_apart():
+    scenarios = [load_scenario(SCENARIOS / n) for n in ("baseline.yaml", "summit.yaml")]
+    long = "a_scenario_label_longer_than_any_column_was"
+    text = compare(scenarios, runs=1000, seed=0, workers=1, labels=["base", long]).summary_text()
+    lines = text.splitlines()
+    assert lines[2].split() == ["outcome", "base", long]
+    assert any(line.split()[:2] == [long, "P(settlement)"] for line in lines)
+    settlement = next(line for line in lines if line.startswith("settlement") and " in " in line)
+    assert "day 84 in 0.1%" in settlement  # one world in 1,000 does not read as 0 %
 
 
 def test_compare_writes_tables_figures_and_report(tmp_path):
