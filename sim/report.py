@@ -11,7 +11,6 @@ import sim
 from sim.comparison import format_difference, measure_name
 from sim.outcomes import OUTCOMES
 from sim.plots import FAN_BANDS, SWEEP_OVERLAYS
-from sim.sweeps import shown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -272,11 +271,7 @@ def _sweep_section(sweep: Sweep) -> list[str]:
         "",
         f"The scenario at {len(sweep.values)} values of `{sweep.swept}`, each on the same "
         f"{sweep.runs:,} worlds (seed {sweep.seed}). Shares with 95% intervals; means over worlds."
-        + (
-            f" The scenario file's own value is {shown(sweep.default)}."
-            if sweep.default is not None
-            else ""
-        ),
+        + (f" {sweep.default_text()}" if sweep.default is not None else ""),
         "",
         markdown_table(header, rows),
         "",

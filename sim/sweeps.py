@@ -261,11 +261,26 @@ class Sweep(Comparison):
     default: Any = None
 
     def numeric_default(self) -> float | None:
-        """The file's own value where a numeric sweep's axis can mark it, else None."""
+        """The file's own value where a numeric sweep's axis can mark it, else None.
+
+        A value outside the swept range is not marked: the axis would stretch to reach it.
+        """
         value = self.default
         if not self.numeric() or isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        return float(value) if math.isfinite(value) else None
+        if not math.isfinite(value) or not min(self.values) <= value <= max(self.values):
+            return None
+        return float(value)
+
+    def default_text(self) -> str:
+        """A sentence naming the file's own value, or nothing if the file does not set it."""
+        if self.default is None:
+            return ""
+        value = self.default
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        outside = self.numeric() and number and self.numeric_default() is None
+        where = ", outside the swept range" if outside else ""
+        return f"The scenario file's own value is {shown(value)}{where}."
 
     def numeric(self) -> bool:
         """Whether every value is a number (then figures put them on a numeric axis)."""
@@ -345,7 +360,7 @@ class Sweep(Comparison):
             "sanctions; the share that saw sanctions on any day is sweep.csv's sanctions_imposed."
         )
         if self.default is not None:
-            note += f" The scenario file's own value is {shown(self.default)}."
+            note += " " + self.default_text()
         lines += ["", *textwrap.wrap(note, 88)]
         return "\n".join(lines)
 

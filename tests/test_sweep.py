@@ -261,3 +261,10 @@ def test_a_sweep_knows_the_files_own_value_and_marks_it(fear_sweep):
     marks = [line for line in ax.get_lines() if line.get_label() == "the file's value"]
     assert len(marks) == 1 and marks[0].get_xdata()[0] == 0.7
     plt.close(fig)
+    # A value outside the swept range is named, not marked: the axis would stretch to reach it
+    outside = Sweep(results=fear_sweep.results, labels=fear_sweep.labels, swept=FEAR)
+    outside.values, outside.default = [0.1, 0.3], 0.7
+    assert outside.numeric_default() is None
+    assert (
+        outside.default_text() == "The scenario file's own value is 0.7, outside the swept range."
+    )
