@@ -7,6 +7,7 @@ outcome classes are the same in every figure; scenarios are told apart by line c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -274,7 +275,7 @@ def event_days(
     """
     ax = _axes(ax)
     pairs = series(source)
-    horizon = pairs[0][1].scenario.horizon_days
+    horizon = max(results.scenario.horizon_days for _, results in pairs)  # the longest one's
     if event is None and len(pairs) == 1:
         results = pairs[0][1]
         for column, colour in EVENT_COLOURS.items():
@@ -290,7 +291,8 @@ def event_days(
             raise ValueError(f"unknown event {event!r}; expected one of {', '.join(days)}")
         styles = scenario_styles(len(pairs))
         for (label, results), (colour, style) in zip(pairs, styles, strict=True):
-            days, share = _cumulative(results.worlds[column].to_numpy(float), horizon)
+            own = results.scenario.horizon_days
+            days, share = _cumulative(results.worlds[column].to_numpy(float), own)
             ax.step(days, share, where="post", color=colour, linestyle=style, label=label)
         name = {**EVENT_LABELS, **EXTRA_EVENT_LABELS}.get(column, column)
         title = f"{name.capitalize()}: share of worlds by day"
@@ -318,9 +320,15 @@ LEGEND_CHARACTERS = 84
 
 
 def legend_columns(labels: Sequence[str], most: int) -> int:
-    """Columns for a legend below the axes: at most ``most``, and no wider than the figure."""
+    """Columns for a legend below the axes: at most ``most``, and no wider than the figure.
+
+    Of those, as few as give the same number of rows: matplotlib fills a legend column by
+    column, so 6 entries read in order in 3 columns of 2, not in 4 columns of 2, 2, 1 and 1.
+    """
     widest = max((len(label) for label in labels), default=0) + 6  # the line sample and a gap
-    return max(1, min(len(labels), most, LEGEND_CHARACTERS // widest))
+    columns = max(1, min(len(labels), most, LEGEND_CHARACTERS // widest))
+    rows = math.ceil(len(labels) / columns) if labels else 1
+    return max(1, math.ceil(len(labels) / rows))
 
 
 def distribution(
@@ -340,12 +348,14 @@ def distribution(
     low, high = _histogram_range(finite)
     edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
     styles = scenario_styles(len(pairs))
-    shown = 0
+    labels = []
     for (name, _), data, (colour, style) in zip(pairs, values, styles, strict=True):
-        counts, _ = np.histogram(data[np.isfinite(data)], bins=edges)
-        shown += counts.sum()
+        drawn = data[np.isfinite(data)]
+        counts, _ = np.histogram(drawn, bins=edges)
+        beyond = 1 - counts.sum() / len(drawn) if len(drawn) else 0.0
+        labels.append(f"{name} ({beyond:.1%} beyond the axis)" if beyond > 0 else name)
         share = counts / max(len(data), 1)
-        ax.stairs(share, edges, color=colour, linestyle=style, label=name, linewidth=2.2)
+        ax.stairs(share, edges, color=colour, linestyle=style, label=labels[-1], linewidth=2.2)
         median = np.nanmedian(data)
         ax.axvline(median, color=colour, linestyle=style, linewidth=1, alpha=0.7)
     if abs(high) >= 10_000 or abs(low) >= 10_000:
@@ -355,10 +365,15 @@ def distribution(
     ax.set_xlabel(label or column)
     ax.set_ylabel("share of worlds")
     ax.set_title(_title(source, f"Distribution over worlds: {label or column}"))
-    legend_title = "thin lines: medians"
-    if shown < len(finite):
-        legend_title += f"\n{1 - shown / len(finite):.1%} of worlds beyond the axis"
-    ax.legend(loc="best", title=legend_title)
+    # Below the axes, as in the other figures: inside, long labels would cover the bulk.
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=legend_columns(labels, most=3),
+        frameon=False,
+        title="thin lines: medians",
+        title_fontsize=10,
+    )
     return ax
 
 

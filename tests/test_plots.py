@@ -119,7 +119,8 @@ def test_a_few_extreme_worlds_are_left_off_the_axis_and_counted(ax):
     edges = patch.get_data().edges
     assert edges[-1] < 0.21  # the bulk fills the axis: four worlds at 5.0 do not stretch it
     assert patch.get_data().values.sum() == pytest.approx(0.995, abs=0.001)  # at most 0.5 %
-    assert "0.5% of worlds beyond the axis" in ax.get_legend().get_title().get_text()
+    (entry,) = ax.get_legend().get_texts()  # each scenario says how much of it is off the axis
+    assert entry.get_text() == f"{results.scenario.name} (0.5% beyond the axis)"
 
 
 def test_a_distribution_of_nearly_one_value_keeps_its_whole_range(ax):
@@ -152,10 +153,19 @@ def test_a_comparison_draws_no_figure_for_an_event_no_scenario_saw():
 
 
 def test_a_legend_below_the_axes_never_grows_wider_than_the_figure():
-    assert plots.legend_columns(["a", "b", "c", "d", "e"], most=4) == 4
+    assert plots.legend_columns(["a", "b", "c", "d"], most=4) == 4
+    assert plots.legend_columns(["a", "b", "c", "d", "e", "f"], most=4) == 3  # rows of 3, in order
     sweep_labels = [f"weakness_aversion={v}" for v in (0.1, 0.3, 0.5, 0.7, 0.9)]
     assert plots.legend_columns(sweep_labels, most=4) == 3
     assert plots.legend_columns(["x" * 90, "y"], most=4) == 1
+
+
+def test_event_curves_run_to_each_scenarios_own_horizon(ax):
+    short, long = known_results(), known_results()
+    long.scenario = long.scenario.model_copy(update={"horizon_days": 150})
+    plots.event_days(Comparison([short, long], labels=["a", "b"]), ax=ax, event="day_sanctions")
+    assert [line.get_xdata()[-1] for line in ax.get_lines()] == [119, 149]
+    assert ax.get_xlim()[1] == 149
 
 
 def test_blame_bars_are_the_mean_shares(ax):
