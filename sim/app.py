@@ -187,6 +187,7 @@ def among_figure(model: WatchedWorld) -> Figure:
     plots.outcome_bars(results, ax=top)
     top.set_yticks([0], [f"{ENSEMBLE_RUNS:,} worlds"])
     plots.distribution(results, "territory_change", ax=bottom, label="territory change (pp)")
+    bottom.legend(loc="upper right")  # inside: below the axes it would leave the figure
     if model.running:
         top.set_title(
             f"Outcome at day {model.horizon}; world {model.world_index} joins the figures "
