@@ -28,6 +28,8 @@ from sim.schema import Scenario
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from sim.results import Results
+
 VARY = "--vary"
 """The command line's name for the swept field and its values (errors name it)."""
 MAX_VALUES = 50
@@ -244,6 +246,24 @@ def _blamed(
     return ScenarioError(message, file=err.file, line=err.line, field=err.field)
 
 
+def outcome_row(result: Results) -> dict[str, float]:
+    """One variant's row of a sweep's table: outcome shares with 95% intervals, then means.
+
+    Keys ``<outcome>``, ``<outcome>_low``, ``<outcome>_high``, each of :data:`MEANS`, and
+    ``sanctions_imposed``.
+    """
+    shares = result.outcome_table()
+    row: dict[str, float] = {}
+    for outcome in OUTCOMES:
+        row[outcome] = float(shares.loc[outcome, "probability"])
+        row[f"{outcome}_low"] = float(shares.loc[outcome, "low"])
+        row[f"{outcome}_high"] = float(shares.loc[outcome, "high"])
+    for column in MEANS:
+        row[column] = float(result.worlds[column].mean())
+    row["sanctions_imposed"] = float(result.worlds["day_sanctions"].notna().mean())
+    return row
+
+
 @dataclass
 class Sweep(Comparison):
     """A comparison of one scenario at several values of one field.
@@ -296,18 +316,10 @@ class Sweep(Comparison):
         and ``sanctions_imposed``: the share of worlds that saw sanctions on any day, which the
         ``sanctions`` class undercounts where a truce or a settlement followed them.
         """
-        rows = []
-        for result, value in zip(self.results, self.values, strict=True):
-            shares = result.outcome_table()
-            row: dict[str, Any] = {self.swept: value if self.numeric() else shown(value)}
-            for outcome in OUTCOMES:
-                row[outcome] = float(shares.loc[outcome, "probability"])
-                row[f"{outcome}_low"] = float(shares.loc[outcome, "low"])
-                row[f"{outcome}_high"] = float(shares.loc[outcome, "high"])
-            for column in MEANS:
-                row[column] = float(result.worlds[column].mean())
-            row["sanctions_imposed"] = float(result.worlds["day_sanctions"].notna().mean())
-            rows.append(row)
+        rows = [
+            {self.swept: value if self.numeric() else shown(value), **outcome_row(result)}
+            for result, value in zip(self.results, self.values, strict=True)
+        ]
         return pd.DataFrame(rows).set_index(self.swept)
 
     def extra_manifest(self) -> dict[str, Any]:
