@@ -1,6 +1,6 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
-Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`,
+Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`grid`,
 :class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = [
     "Comparison",
+    "Grid",
     "NegotiationModel",
     "Results",
     "Scenario",
     "ScenarioError",
     "Sweep",
     "compare",
+    "grid",
     "load_results",
     "load_scenario",
     "run",
@@ -27,6 +29,7 @@ __all__ = [
 if TYPE_CHECKING:
     from sim.comparison import Comparison, compare
     from sim.ensemble import run
+    from sim.grids import Grid, grid
     from sim.model import NegotiationModel
     from sim.results import Results
     from sim.saved import load_results
@@ -46,6 +49,8 @@ _LAZY = {
     "Results": "sim.results",
     "sweep": "sim.sweeps",
     "Sweep": "sim.sweeps",
+    "grid": "sim.grids",
+    "Grid": "sim.grids",
 }
 
 

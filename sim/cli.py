@@ -8,6 +8,7 @@ status 2, without a traceback. Anything else that goes wrong is a bug and propag
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import sys
@@ -352,11 +353,12 @@ SweepOutOption = _out_option("`<scenario>-sweep-<field>-seed<seed>` in `results/
 def sweep(
     scenario: ScenarioArgument,
     vary: Annotated[
-        str,
+        list[str],
         typer.Option(
             "--vary",
             metavar="PATH=V1,V2,...",
-            help="The field to sweep, by its dotted path, and its values (YAML, comma-separated).",
+            help="The field to sweep, by its dotted path, and its values (YAML, comma-separated). "
+            "Give it twice to run every pair of values of two fields (a grid).",
             show_default=False,
         ),
     ],
@@ -371,28 +373,38 @@ def sweep(
     """Run one scenario at several values of one field, on the same worlds, and compare.
 
     Each value is a variant of the scenario (as with --set), run on the same worlds (common
-    random numbers); the outcome shares are printed and drawn against the value.
+    random numbers); the outcome shares are printed and drawn against the value. With --vary
+    given twice, every pair of values of the two fields is a variant, and each outcome's share is
+    printed as a matrix and drawn as a heat map.
 
     Example: sim sweep scenarios/summit.yaml --vary actors.usa.weakness_aversion=0.1,0.3,0.5,0.7,0.9
     """
+    from sim import grids, sweeps
     from sim.comparison import ComparisonError
-    from sim.sweeps import VARY, SweepError, check_total, parse_vary, plan, run_plan
+    from sim.sweeps import VARY, SweepError, check_total, parse_vary
 
     formats = _check_options(runs, seed, workers, fmt)
     try:
-        swept, values = parse_vary(vary)
-        check_total(runs, len(values))
+        if len(vary) > 2:
+            raise SweepError(f"{VARY}: expected one field, or two for a grid, got {len(vary)}")
+        fields = [parse_vary(text) for text in vary]
+        check_total(runs, math.prod(len(values) for _, values in fields))
     except SweepError as err:
         _fail(str(err))
-    leaf = swept.rsplit(".", 1)[-1][:40]
-    folder = _output_folder(
-        out, force, Path("results") / f"{scenario.stem}-sweep-{leaf}-seed{seed}"
-    )
+    if len(fields) == 1:
+        name = "sweep-" + fields[0][0].rsplit(".", 1)[-1][:40]
+    else:
+        name = "grid-" + "-".join(n[:30] for n in grids.field_names(fields[0][0], fields[1][0]))
+    folder = _output_folder(out, force, Path("results") / f"{scenario.stem}-{name}-seed{seed}")
     try:
-        planned = plan(scenario, swept, values, runs, overrides or ())
+        if len(fields) == 1:
+            planned: Any = sweeps.plan(scenario, *fields[0], runs, overrides or ())
+        else:
+            planned = grids.plan(scenario, *fields[0], *fields[1], runs, overrides or ())
     except (ScenarioError, ComparisonError, SweepError) as err:
         _fail(f"{VARY}: {err}" if isinstance(err, ComparisonError) else str(err))
     _warn_about_extra_workers(workers)
+    run_plan = sweeps.run_plan if len(fields) == 1 else grids.run_plan
     result = _with_progress(
         lambda progress: run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
     )

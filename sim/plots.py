@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from sim.comparison import Comparison
+    from sim.grids import Grid
     from sim.results import Results
     from sim.sweeps import Sweep
 
@@ -473,11 +474,61 @@ def fan_chart(
     return ax
 
 
+def grid_heatmap(source: Grid, ax: Axes | None = None, outcome: str = "paralysis") -> Axes:
+    """One outcome's share over a grid of two fields' values, each cell labelled.
+
+    The cell of the scenario file's own pair of values, where the grid has it, is outlined.
+    """
+    from sim.sweeps import shown
+
+    if not hasattr(source, "row_values"):
+        raise TypeError(f"grid_heatmap draws a Grid (sim.grid), got {type(source).__name__}")
+    ax = _axes(ax, (8, 6))
+    matrix = source.shares(outcome).to_numpy(float)
+    image = ax.imshow(matrix, cmap="Greys", vmin=0, vmax=1, origin="lower", aspect="auto")
+    for (i, j), share in np.ndenumerate(matrix):
+        colour = "white" if share > 0.55 else "black"
+        ax.text(j, i, f"{share:.0%}", ha="center", va="center", color=colour, fontsize=12)
+    ax.set_xticks(range(matrix.shape[1]), [shown(value) for value in source.column_values])
+    ax.set_yticks(range(matrix.shape[0]), [shown(value) for value in source.row_values])
+    ax.set_xlabel(source.columns)
+    ax.set_ylabel(source.rows)
+    own = [
+        values.index(default) if default in values else None
+        for values, default in zip(
+            (source.row_values, source.column_values), source.defaults, strict=True
+        )
+    ]
+    if None not in own:
+        from matplotlib.patches import Rectangle
+
+        row, column = own
+        ax.add_patch(
+            Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="crimson", lw=2.5)
+        )
+    horizon = source.results[0].scenario.horizon_days
+    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) at day {horizon}")
+    colourbar = ax.figure.colorbar(image, ax=ax, fraction=0.05)
+    colourbar.set_label("share of worlds")
+    if None not in own:
+        ax.text(
+            0,
+            -0.16,
+            "outlined: the scenario file's own values",
+            transform=ax.transAxes,
+            fontsize=10,
+            color="crimson",
+        )
+    return ax
+
+
 FigureSpec = tuple[str, Callable[..., Any], dict[str, Any], tuple[float, float]]
 
 
 def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
     """The figures a run or comparison folder holds: file stem, function, arguments, size."""
+    if hasattr(source, "row_values"):  # a grid: one heat map per outcome, no overlays
+        return [(f"grid_{o}", grid_heatmap, {"outcome": o}, (8, 6)) for o in OUTCOMES]
     compared = len(series(source)) > 1
     specs: list[FigureSpec] = [
         ("outcomes", outcome_bars, {}, (10, 2.2 + 1.0 * len(series(source))))

@@ -11,15 +11,21 @@ import sim
 from sim.comparison import format_difference, measure_name
 from sim.outcomes import OUTCOMES
 from sim.plots import FAN_BANDS, SWEEP_OVERLAYS
+from sim.sweeps import shown
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.comparison import Comparison
+    from sim.grids import Grid
     from sim.results import Results
     from sim.sweeps import Sweep
 
 FIGURE_CAPTIONS = {
+    **{
+        f"grid_{o}": f"P({o.replace('_', ' ')}) at the horizon over the grid of the two fields."
+        for o in ("settlement", "partial_ceasefire", "sanctions", "paralysis")
+    },
     "sweep": "Outcome classes at the horizon against the swept value (shaded: 95% intervals).",
     "outcomes": "Outcome classes at the horizon (whiskers: 95% intervals).",
     "event_days": "When the summit, sanctions, a strike moratorium or a settlement first happened.",
@@ -212,7 +218,9 @@ def comparison_report(
         markdown_table(["event", *labels], event_rows),
         "",
     ]
-    if hasattr(comparison, "swept"):  # its own table replaces the introduction and outcomes
+    if hasattr(comparison, "row_values"):  # a grid: its matrices, no differences per pair
+        lines = _grid_section(comparison)
+    elif hasattr(comparison, "swept"):  # its own table replaces the introduction and outcomes
         few = len(labels) <= SWEEP_OVERLAYS
         lines = [*_sweep_section(comparison), "", *paired, *(timing if few else [])]
     else:
@@ -238,6 +246,38 @@ def _changes_section(comparison: Comparison) -> list[str]:
         lines += [markdown_table(header, rows, left=len(header)), ""]
     if unchanged:
         lines += [*unchanged, ""]
+    return lines
+
+
+def _grid_section(grid: Grid) -> list[str]:
+    """A grid's title and each outcome's share as a matrix over the two fields' values."""
+    horizon = grid.results[0].scenario.horizon_days
+    lines = [
+        f"# Grid: {grid.rows} by {grid.columns} ({grid.results[0].scenario.name})",
+        "",
+        f"The scenario at {len(grid.row_values)} values of `{grid.rows}` (rows) and "
+        f"{len(grid.column_values)} of `{grid.columns}` (columns), every pair on the same "
+        f"{grid.runs:,} worlds (seed {grid.seed}). `grid.csv` has every pair's shares with 95% "
+        "intervals, and means over worlds.",
+        "",
+    ]
+    for path, default in zip((grid.rows, grid.columns), grid.defaults, strict=True):
+        if default is not None:
+            lines.append(f"- The scenario file's own `{path}`: {shown(default)}.")
+    lines += ["", OUTCOME_CLASSES, ""]
+    for outcome in OUTCOMES:
+        matrix = grid.shares(outcome).to_numpy()
+        rows = [
+            [shown(value), *(_pct(share) for share in shares)]
+            for value, shares in zip(grid.row_values, matrix, strict=True)
+        ]
+        header = [f"{grid.rows} ↓, {grid.columns} →", *map(shown, grid.column_values)]
+        lines += [
+            f"## P({outcome.replace('_', ' ')}) at day {horizon}",
+            "",
+            markdown_table(header, rows),
+            "",
+        ]
     return lines
 
 

@@ -123,9 +123,12 @@ def _comparison(
                 runs=runs,
             )
         )
-    from sim.sweeps import from_manifest
+    from sim import grids, sweeps
 
-    return from_manifest(Comparison(results=results, labels=labels), manifest.get("sweep"))
+    comparison = Comparison(results=results, labels=labels)
+    if manifest.get("grid") is not None:
+        return grids.from_manifest(comparison, manifest["grid"])
+    return sweeps.from_manifest(comparison, manifest.get("sweep"))
 
 
 def _whole(manifest: dict, key: str, low: int, high: int | None, path: Path) -> int:
