@@ -506,8 +506,8 @@ def grid_heatmap(source: Grid, ax: Axes | None = None, outcome: str = "paralysis
         ax.add_patch(
             Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="crimson", lw=2.5)
         )
-    horizon = source.results[0].scenario.horizon_days
-    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) at day {horizon}")
+    scenario = source.results[0].scenario
+    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) at day {scenario.horizon_days}\n{scenario.name}")
     colourbar = ax.figure.colorbar(image, ax=ax, fraction=0.05)
     colourbar.set_label("share of worlds")
     if None not in own:
