@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import shutil
 import sys
 import textwrap
@@ -260,7 +261,7 @@ def _save(
 ) -> None:
     from sim.folders import FolderExistsError, FolderNotWritableError
 
-    command = " ".join(sys.argv)
+    command = shlex.join(["sim", *sys.argv[1:]])  # quoted, so that it can be pasted back
     try:
         path = results.save(folder, command, overwrite=force, formats=formats, workers=workers)
     except (FolderExistsError, FolderNotWritableError) as err:
@@ -358,7 +359,8 @@ def sweep(
             "--vary",
             metavar="PATH=V1,V2,...",
             help="The field to sweep, by its dotted path, and its values (YAML, comma-separated). "
-            "Give it twice to run every pair of values of two fields (a grid).",
+            "Give it twice for a grid: every pair of values of two fields, the first giving the "
+            "rows and the second the columns.",
             show_default=False,
         ),
     ],
@@ -374,10 +376,14 @@ def sweep(
 
     Each value is a variant of the scenario (as with --set), run on the same worlds (common
     random numbers); the outcome shares are printed and drawn against the value. With --vary
-    given twice, every pair of values of the two fields is a variant, and each outcome's share is
-    printed as a matrix and drawn as a heat map.
+    given twice, every pair of values of the two fields is a variant (--runs worlds each), and
+    each outcome's share is printed as a matrix and drawn as a heat map; the default folder is
+    then `results/<scenario>-grid-<field>-<field>-seed<seed>`.
 
     Example: sim sweep scenarios/summit.yaml --vary actors.usa.weakness_aversion=0.1,0.3,0.5,0.7,0.9
+
+    Example: sim sweep scenarios/summit.yaml --vary actors.russia.weakness_aversion=0.1,0.5,0.9
+    --vary actors.usa.weakness_aversion=0.1,0.5,0.9
     """
     from sim import grids, sweeps
     from sim.comparison import ComparisonError
@@ -388,7 +394,11 @@ def sweep(
         if len(vary) > 2:
             raise SweepError(f"{VARY}: expected one field, or two for a grid, got {len(vary)}")
         fields = [parse_vary(text) for text in vary]
-        check_total(runs, math.prod(len(values) for _, values in fields))
+        check_total(
+            runs,
+            math.prod(len(values) for _, values in fields),
+            "values" if len(fields) == 1 else "pairs",
+        )
     except SweepError as err:
         _fail(str(err))
     if len(fields) == 1:

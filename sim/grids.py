@@ -39,6 +39,10 @@ from sim.sweeps import (
 if TYPE_CHECKING:
     from sim.schema import Scenario
 
+MAX_PAIRS = 100
+"""At most this many pairs of values in one grid (each is a whole ensemble, with its own
+day-by-day file of about 1 MB, and a heat map stays readable)."""
+
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.+-]")
 """Characters a field's name cannot keep in a label (a label names a folder)."""
 
@@ -93,7 +97,7 @@ class Grid(Comparison):
 
     def extra_summary(self, folder: Path) -> dict[str, Any]:
         """Writes ``grid.csv``; the summary gets the same table."""
-        table = self.table()
+        table = self.table().assign(scenario=self.labels)  # the label of its rows in worlds.csv
         table.to_csv(folder / "grid.csv")
         return {"grid": {**self._record(), "table": table.reset_index().to_dict("records")}}
 
@@ -135,10 +139,22 @@ class Grid(Comparison):
             "values runs on the same worlds. The sanctions class leaves out worlds where a truce "
             "or a settlement followed sanctions (grid.csv's sanctions_imposed counts them)."
         )
-        for path, default in zip((self.rows, self.columns), self.defaults, strict=True):
-            if default is not None:
-                note += f" The scenario file's {path} is {shown(default)}."
+        note += "".join(f" {text}" for text in self.default_texts())
         return "\n".join([*lines, "", *textwrap.wrap(note, 88)])
+
+    def default_texts(self) -> list[str]:
+        """For each field the scenario file sets: its value there, and whether the grid has it."""
+        texts = []
+        for path, values, default in zip(
+            (self.rows, self.columns),
+            (self.row_values, self.column_values),
+            self.defaults,
+            strict=True,
+        ):
+            if default is not None:
+                where = "" if default in values else ", not in the grid"
+                texts.append(f"The scenario file's {path} is {shown(default)}{where}.")
+        return texts
 
 
 def _keys(values: list[Any]) -> list[Any]:
@@ -232,14 +248,19 @@ def plan(
         )
     row_values = check_values(rows, row_values)
     column_values = check_values(columns, column_values)
-    check_total(arguments.runs(runs), len(row_values) * len(column_values))
-    load_variants(scenario, rows, row_values, overrides)  # a bad row value is named as such
-    variants = [
-        variant
-        for value in row_values
-        for variant in load_variants(
-            scenario, columns, column_values, [*overrides, f"{rows}={_yaml(value)}"]
+    pairs = len(row_values) * len(column_values)
+    if pairs > MAX_PAIRS:
+        raise SweepError(
+            f"{VARY}: {len(row_values)} by {len(column_values)} values are {pairs} pairs; a grid "
+            f"has at most {MAX_PAIRS} (give fewer values)"
         )
+    check_total(arguments.runs(runs), pairs, "pairs")
+    load_variants(scenario, rows, row_values, overrides)  # a bad value is named with its field
+    load_variants(scenario, columns, column_values, overrides)
+    variants = [
+        _pair(scenario, overrides, (rows, row), (columns, column))
+        for row in row_values
+        for column in column_values
     ]
     row_name, column_name = field_names(rows, columns)
     labels = [
@@ -251,6 +272,25 @@ def plan(
     base = load_scenario(scenario, overrides)
     defaults = [value_at(base, rows), value_at(base, columns)]
     return Plan(rows, row_values, columns, column_values, variants, labels, defaults)
+
+
+def _pair(
+    scenario: str | Path, overrides: Sequence[str], row: tuple[str, Any], column: tuple[str, Any]
+) -> Scenario:
+    """The scenario at one pair of values; a pair that only fails together is named as one."""
+    from sim.scenario import OVERRIDE, ScenarioError, load_scenario
+
+    texts = [f"{path}={_yaml(value)}" for path, value in (row, column)]
+    try:
+        return load_scenario(scenario, [*overrides, *texts])
+    except ScenarioError as err:
+        message = err.message
+        for path, _ in (row, column):
+            message = message.replace(f" (after {OVERRIDE} {path}=...)", "")
+        both = ", ".join(f"{path}={_yaml(value)}" for path, value in (row, column))
+        raise ScenarioError(
+            f"{message} (with the pair {both})", file=VARY, line=None, field=err.field
+        ) from None
 
 
 def field_names(rows: str, columns: str) -> tuple[str, str]:

@@ -477,19 +477,27 @@ def fan_chart(
 def grid_heatmap(source: Grid, ax: Axes | None = None, outcome: str = "paralysis") -> Axes:
     """One outcome's share over a grid of two fields' values, each cell labelled.
 
-    The cell of the scenario file's own pair of values, where the grid has it, is outlined.
+    Rows run top to bottom in the order given, as in the grid's tables. The cell of the scenario
+    file's own pair of values, where the grid has it, is outlined.
     """
     from sim.sweeps import shown
 
     if not hasattr(source, "row_values"):
         raise TypeError(f"grid_heatmap draws a Grid (sim.grid), got {type(source).__name__}")
-    ax = _axes(ax, (8, 6))
+    ax = _axes(ax, grid_size(source))
     matrix = source.shares(outcome).to_numpy(float)
-    image = ax.imshow(matrix, cmap="Greys", vmin=0, vmax=1, origin="lower", aspect="auto")
+    image = ax.imshow(matrix, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    size = 12 if matrix.shape[1] <= 6 else 9
     for (i, j), share in np.ndenumerate(matrix):
-        colour = "white" if share > 0.55 else "black"
-        ax.text(j, i, f"{share:.0%}", ha="center", va="center", color=colour, fontsize=12)
-    ax.set_xticks(range(matrix.shape[1]), [shown(value) for value in source.column_values])
+        # white from 62 %: black or white text keeps a contrast of 4.5:1 on every grey
+        colour = "white" if share > 0.62 else "black"
+        ax.text(j, i, f"{share:.0%}", ha="center", va="center", color=colour, fontsize=size)
+    columns = [shown(value) for value in source.column_values]
+    slanted = max(len(text) for text in columns) * len(columns) > 48
+    if slanted:  # one line each
+        ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right")
+    else:
+        ax.set_xticks(range(len(columns)), columns)
     ax.set_yticks(range(matrix.shape[0]), [shown(value) for value in source.row_values])
     ax.set_xlabel(source.columns)
     ax.set_ylabel(source.rows)
@@ -503,23 +511,30 @@ def grid_heatmap(source: Grid, ax: Axes | None = None, outcome: str = "paralysis
         from matplotlib.patches import Rectangle
 
         row, column = own
-        ax.add_patch(
-            Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="crimson", lw=2.5)
+        outline = Rectangle(
+            (column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="crimson", lw=2.5
+        )
+        ax.add_patch(outline)
+        ax.legend(
+            [outline],
+            ["the scenario file's own values"],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.3 if slanted else -0.14),
+            frameon=False,
         )
     scenario = source.results[0].scenario
     ax.set_title(f"P({OUTCOME_LABELS[outcome]}) at day {scenario.horizon_days}\n{scenario.name}")
     colourbar = ax.figure.colorbar(image, ax=ax, fraction=0.05)
     colourbar.set_label("share of worlds")
-    if None not in own:
-        ax.text(
-            0,
-            -0.16,
-            "outlined: the scenario file's own values",
-            transform=ax.transAxes,
-            fontsize=10,
-            color="crimson",
-        )
     return ax
+
+
+def grid_size(source: Grid) -> tuple[float, float]:
+    """A heat map's figure size: room for each column's and row's label and cell."""
+    return (
+        max(8.0, 3.5 + 0.9 * len(source.column_values)),
+        max(6.0, 3.0 + 0.55 * len(source.row_values)),
+    )
 
 
 FigureSpec = tuple[str, Callable[..., Any], dict[str, Any], tuple[float, float]]
@@ -528,7 +543,7 @@ FigureSpec = tuple[str, Callable[..., Any], dict[str, Any], tuple[float, float]]
 def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
     """The figures a run or comparison folder holds: file stem, function, arguments, size."""
     if hasattr(source, "row_values"):  # a grid: one heat map per outcome, no overlays
-        return [(f"grid_{o}", grid_heatmap, {"outcome": o}, (8, 6)) for o in OUTCOMES]
+        return [(f"grid_{o}", grid_heatmap, {"outcome": o}, grid_size(source)) for o in OUTCOMES]
     compared = len(series(source)) > 1
     specs: list[FigureSpec] = [
         ("outcomes", outcome_bars, {}, (10, 2.2 + 1.0 * len(series(source))))

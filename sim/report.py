@@ -261,9 +261,7 @@ def _grid_section(grid: Grid) -> list[str]:
         "intervals, and means over worlds.",
         "",
     ]
-    for path, default in zip((grid.rows, grid.columns), grid.defaults, strict=True):
-        if default is not None:
-            lines.append(f"- The scenario file's own `{path}`: {shown(default)}.")
+    lines += [f"- {text}" for text in grid.default_texts()]
     lines += ["", OUTCOME_CLASSES, ""]
     for outcome in OUTCOMES:
         matrix = grid.shares(outcome).to_numpy()

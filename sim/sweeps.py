@@ -454,7 +454,10 @@ def plan(
 
 
 def value_at(scenario: Scenario, path: str) -> Any:
-    """The value of a dotted path (``actors.usa.credulity``, ``events.0.day``), or None."""
+    """The value of a dotted path (``actors.usa.credulity``, ``events.0.day``), or None.
+
+    A mapping (a distribution, an event) comes without its unset keys, as a file writes it.
+    """
     value: Any = json.loads(scenario.model_dump_json())
     for part in path.split("."):
         if isinstance(value, dict) and part in value:
@@ -463,6 +466,14 @@ def value_at(scenario: Scenario, path: str) -> Any:
             value = value[int(part)]
         else:
             return None
+    return _without_unset(value)
+
+
+def _without_unset(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_unset(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_unset(item) for item in value]
     return value
 
 
@@ -493,13 +504,13 @@ def run_plan(
     )
 
 
-def check_total(runs: int, count: int) -> None:
-    """A sweep simulates ``runs`` worlds per value: at most :data:`MAX_RUNS` in all."""
+def check_total(runs: int, count: int, what: str = "values") -> None:
+    """A sweep simulates ``runs`` worlds per value (or pair): at most :data:`MAX_RUNS` in all."""
     from sim.schema import MAX_RUNS
 
     if runs * count > MAX_RUNS:
         raise SweepError(
-            f"{VARY}: {count} values of {runs:,} worlds each are {runs * count:,} worlds; "
+            f"{VARY}: {count} {what} of {runs:,} worlds each are {runs * count:,} worlds; "
             f"a sweep runs at most {MAX_RUNS:,} in all (lower --runs or give fewer values)"
         )
 

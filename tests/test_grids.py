@@ -100,6 +100,7 @@ def test_the_command_writes_a_grid_folder_that_plot_redraws(tmp_path):
     )
     saved = load_results(out)
     assert isinstance(saved, Grid) and saved.row_values == [0.1, 0.9]
+    assert list(grid.pop("scenario")) == saved.labels  # the rows of worlds.csv of each pair
     pd.testing.assert_frame_equal(saved.table(), grid, check_exact=False, check_index_type=False)
     (out / "figures" / "grid_paralysis.png").unlink()
     redrawn = runner.invoke(app, ["plot", str(out)])
@@ -115,6 +116,17 @@ def test_the_command_writes_a_grid_folder_that_plot_redraws(tmp_path):
         ([f"{USA}=0.1,0.9", f"{USA}=0.2,0.8"], "two different fields"),
         ([f"{RUSSIA}=0.1,7", f"{USA}=0.1,0.9"], RUSSIA),
         ([f"{RUSSIA}=0.1,0.9", f"{USA}=0.1,7"], USA),
+        (
+            ["events.1.day=1,100", "horizon_days=120,50"],
+            "the pair events.1.day=100, horizon_days=50",
+        ),
+        (
+            [
+                f"{RUSSIA}=" + ",".join(f"{i / 20:g}" for i in range(11)),
+                f"{USA}=" + ",".join(f"{i / 20:g}" for i in range(10)),
+            ],
+            "110 pairs; a grid has at most 100",
+        ),
     ],
 )
 def test_a_bad_grid_is_refused_before_anything_runs(tmp_path, varies, words):
@@ -126,3 +138,34 @@ def test_a_bad_grid_is_refused_before_anything_runs(tmp_path, varies, words):
     message = result.stderr.strip()
     assert message.startswith("error:") and "--vary" in message and words in message
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_a_pair_that_only_fails_together_is_named_as_a_pair_with_its_own_flag():
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        sim.grid(SUMMIT, "events.1.day", [1, 100], "horizon_days", [120, 50], runs=10)
+    assert caught.value.file == "--vary"
+    assert "(with the pair events.1.day=100, horizon_days=50)" in caught.value.message
+    assert "--set" not in str(caught.value)
+
+
+def test_the_files_own_values_are_said_with_whether_the_grid_has_them():
+    grid = sim.grids.plan(SUMMIT, RUSSIA, [0.1, 0.8], USA, [0.2, 0.9], runs=10)
+    assert grid.defaults == [0.8, 0.7]
+    shaped = Grid(results=[], labels=[], rows=RUSSIA, row_values=[0.1, 0.8], columns=USA)
+    shaped.column_values, shaped.defaults = [0.2, 0.9], grid.defaults
+    assert shaped.default_texts() == [
+        f"The scenario file's {RUSSIA} is 0.8.",
+        f"The scenario file's {USA} is 0.7, not in the grid.",
+    ]
+    # a distribution is compared as a file writes it, without its unset bounds
+    pair = sim.grids.plan(
+        SUMMIT,
+        "war.casualties_per_day",
+        [1000, {"dist": "normal", "mean": 1400, "sd": 250, "low": 700}],
+        USA,
+        [0.1, 0.7],
+        runs=10,
+    )
+    assert pair.defaults[0] == {"dist": "normal", "mean": 1400, "sd": 250, "low": 700}
