@@ -12,6 +12,7 @@ import math
 import os
 import shlex
 import shutil
+import signal
 import sys
 import textwrap
 import time
@@ -52,6 +53,7 @@ def main() -> None:
     from sim.forking import tune_allocator
 
     tune_allocator()  # this process is the command's own
+    stop_cleanly_on_sigterm()
     try:
         code = app(prog_name="sim", standalone_mode=False)
     except ClickException as err:
@@ -64,6 +66,26 @@ def main() -> None:
     if code == 130:  # typer turns Ctrl-C into exit status 130 without a word
         typer.echo("error: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Let SIGTERM (``kill``, a scheduler's time limit) stop the command as Ctrl-C does.
+
+    Python's default is to die at once, which would leave a half-written results folder behind
+    (its hidden staging copy). Here the signal raises ``SystemExit(143)`` in this process, so the
+    folder is removed on the way out; a forked helper still dies at once, as its pool expects.
+    """
+    command = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != command:  # a forked helper: the default action
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        typer.echo("error: terminated", err=True)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _fail(message: str) -> NoReturn:

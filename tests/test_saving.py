@@ -92,3 +92,28 @@ def test_a_comparison_written_in_parts_with_a_helper_has_every_row_once(
     assert list(saved["world"]) == list(range(150)) * 2
     expected = [r.worlds["casualties"].to_numpy() for r in comparison.results]
     assert saved["casualties"].tolist() == [*expected[0], *expected[1]]
+
+
+def test_sigterm_stops_the_command_without_leaving_a_partial_folder(tmp_path):
+    """A scheduler's kill during a save: exit 143, and neither the folder nor its staging copy."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from sim.cli import stop_cleanly_on_sigterm\n"
+        "from sim.folders import write_folder\n"
+        "stop_cleanly_on_sigterm()\n"
+        "def fill(folder):\n"
+        "    (folder / 'worlds.csv').write_text('half')\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    (folder / 'never.csv').write_text('x')\n"
+        "write_folder(Path(sys.argv[1]) / 'run', fill)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip() == "error: terminated"
+    assert list(tmp_path.iterdir()) == []
