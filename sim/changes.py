@@ -123,18 +123,8 @@ def _items(items: list[Any]) -> str:
 
 def _text(value: Any) -> str:
     """A value as a file writes it (``2`` not ``2.0``; an event's unset fields left out)."""
-    from sim.sweeps import shown
+    from sim.sweeps import as_written, shown
 
     if value is None:
         return ABSENT
-    return shown(_written(value))
-
-
-def _written(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _written(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_written(item) for item in value]
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return int(value)
-    return value
+    return shown(as_written(value))

@@ -32,6 +32,7 @@ from sim.sweeps import (
     check_values,
     load_variants,
     outcome_row,
+    run_variants,
     shown,
     value_at,
 )
@@ -324,16 +325,7 @@ def run_plan(
     progress: Progress | None = None,
 ) -> Grid:
     """Simulate a planned grid: its variants together, on the same worlds."""
-    from sim.comparison import compare
-
-    compared = compare(
-        planned.variants,
-        runs=runs,
-        seed=seed,
-        workers=workers,
-        labels=planned.labels,
-        progress=progress,
-    )
+    compared = run_variants(planned.variants, planned.labels, runs, seed, workers, progress)
     return Grid(
         results=compared.results,
         labels=compared.labels,

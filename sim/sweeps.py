@@ -466,14 +466,17 @@ def value_at(scenario: Scenario, path: str) -> Any:
             value = value[int(part)]
         else:
             return None
-    return _without_unset(value)
+    return as_written(value)
 
 
-def _without_unset(value: Any) -> Any:
+def as_written(value: Any) -> Any:
+    """A scenario's value as a file writes it: unset keys left out, ``2`` rather than ``2.0``."""
     if isinstance(value, dict):
-        return {key: _without_unset(item) for key, item in value.items() if item is not None}
+        return {key: as_written(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
-        return [_without_unset(item) for item in value]
+        return [as_written(item) for item in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
     return value
 
 
@@ -485,22 +488,29 @@ def run_plan(
     progress: Progress | None = None,
 ) -> Sweep:
     """Simulate a planned sweep: its variants together, on the same worlds."""
-    from sim.comparison import compare
-
-    compared = compare(
-        planned.variants,
-        runs=runs,
-        seed=seed,
-        workers=workers,
-        labels=planned.labels,
-        progress=progress,
-    )
+    compared = run_variants(planned.variants, planned.labels, runs, seed, workers, progress)
     return Sweep(
         results=compared.results,
         labels=compared.labels,
         swept=planned.swept,
         values=planned.values,
         default=planned.default,
+    )
+
+
+def run_variants(
+    variants: list[Scenario],
+    labels: list[str],
+    runs: int,
+    seed: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> Comparison:
+    """A sweep's or grid's variants run together on the same worlds, as one comparison."""
+    from sim.comparison import compare
+
+    return compare(
+        variants, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
     )
 
 
