@@ -82,14 +82,16 @@ class Grid(Comparison):
         )
         return pd.DataFrame([outcome_row(result) for result in self.results], index=index)
 
-    def shares(self, outcome: str) -> pd.DataFrame:
+    def shares(self, outcome: str, table: pd.DataFrame | None = None) -> pd.DataFrame:
         """The share of worlds ending in ``outcome``: rows by row value, columns by column value.
 
-        Numbers index it as numbers; other values as a scenario file writes them.
+        Numbers index it as numbers; other values as a scenario file writes them. ``table`` is
+        :meth:`table` if the caller has it already (it counts every variant's outcomes).
         """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
-        matrix = self.table()[outcome].unstack(self.columns)
+        table = self.table() if table is None else table
+        matrix = table[outcome].unstack(self.columns)
         return matrix.loc[_keys(self.row_values), _keys(self.column_values)]
 
     def extra_manifest(self) -> dict[str, Any]:
@@ -128,12 +130,12 @@ class Grid(Comparison):
         columns = [shown(value) for value in self.column_values]
         left = max(len(row) for row in rows) + 2
         width = max(8, *(len(column) + 2 for column in columns))
+        table = self.table()
         for outcome in OUTCOMES:
-            matrix = self.shares(outcome).to_numpy()
+            matrix = self.shares(outcome, table).to_numpy()
             lines += ["", f"P({outcome})", " " * left + "".join(f"{c:>{width}}" for c in columns)]
             for row, shares in zip(rows, matrix, strict=True):
                 lines.append(f"{row:<{left}}" + "".join(f"{share:>{width}.1%}" for share in shares))
-        table = self.table()
         widest = max((table[f"{o}_high"] - table[f"{o}_low"]).max() / 2 for o in OUTCOMES)
         note = (
             f"The shares' 95% intervals are at most ±{widest * 100:.1f} points; every pair of "

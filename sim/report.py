@@ -263,8 +263,9 @@ def _grid_section(grid: Grid) -> list[str]:
     ]
     lines += [f"- {text}" for text in grid.default_texts()]
     lines += ["", OUTCOME_CLASSES, ""]
+    table = grid.table()
     for outcome in OUTCOMES:
-        matrix = grid.shares(outcome).to_numpy()
+        matrix = grid.shares(outcome, table).to_numpy()
         rows = [
             [shown(value), *(_pct(share) for share in shares)]
             for value, shares in zip(grid.row_values, matrix, strict=True)
