@@ -1,4 +1,4 @@
-"""The output digest: one hash of what the bundled scenarios produce, to tell a refactor from a change.
+"""The output digest: one hash of what the bundled scenarios produce (a refactor keeps it).
 
 Usage::
 
@@ -8,8 +8,8 @@ Usage::
 Runs every runnable scenario in ``scenarios/`` with one seed and hashes, per scenario, what
 ``worlds.csv``, ``summary.json`` and ``daily.csv`` hold (the simulated numbers; the manifest holds
 versions and paths, the figures hold pixels): the worlds table and the per-day aggregates as CSV
-text, the summary as sorted JSON. It prints one line per scenario and the digest of them all. A change that only moves code leaves the
-digest as it was; a change to the model's numbers changes it.
+text, the summary as sorted JSON. It prints one line per scenario and the digest of them all. A
+change that only moves code leaves the digest as it was; a change to the model's numbers changes it.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ RESULTS = ROOT / "bench" / "results"
 
 def _timed_alone[Result](call: Callable[[], Result]) -> tuple[float, Result]:
     """Seconds ``call`` takes, its clock started once the last run's helper has exited."""
-    from sim.forking import wait_for_helpers
+    from sim.engine.forking import wait_for_helpers
 
     wait_for_helpers()  # the last run's helper exits on that run's time, not this one's
     start = time.perf_counter()
@@ -55,9 +55,9 @@ def _timed_alone[Result](call: Callable[[], Result]) -> tuple[float, Result]:
 
 
 def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int) -> dict:
-    from sim.ensemble import run
-    from sim.forking import wait_for_helpers
-    from sim.scenario import load_scenario
+    from sim.engine.ensemble import run
+    from sim.engine.forking import wait_for_helpers
+    from sim.scenario.loading import load_scenario
 
     spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
     times = []
@@ -72,9 +72,9 @@ def _measure_ensemble(runs: int, horizon: int, workers: int | None, repeat: int)
 
 def _measure_compare(runs: int, workers: int | None, repeat: int) -> dict:
     """``sim.compare`` of the four bundled scenarios, ``runs`` worlds each, in one pass."""
-    from sim.comparison import compare
-    from sim.forking import wait_for_helpers
-    from sim.scenario import load_scenario
+    from sim.engine.forking import wait_for_helpers
+    from sim.experiments.comparison import compare
+    from sim.scenario.loading import load_scenario
 
     names = ("baseline", "sanctions", "summit", "ceasefire_strikes")
     scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in names]
@@ -106,8 +106,8 @@ def _measure_command(runs: int, workers: int | None, repeat: int) -> dict:
 def _measure_batch_run(models: int, horizon: int, processes: int | None) -> dict:
     import mesa
 
-    from sim.model import NegotiationModel
-    from sim.scenario import load_scenario
+    from sim.model.model import NegotiationModel
+    from sim.scenario.loading import load_scenario
 
     spec = load_scenario(SCENARIO, [f"horizon_days={horizon}"])
     start = time.perf_counter()
@@ -349,7 +349,9 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     horizon_runs = 10_000 if args.quick else 100_000
     models = 20 if args.quick else args.batch_models
-    from sim.forking import available_cores  # the default of sim.run, for labels and the bound
+    from sim.engine.forking import (
+        available_cores,  # the default of sim.run, for labels and the bound
+    )
 
     workers = args.workers or available_cores()
     worker_args = ["--workers", str(args.workers)] if args.workers else []

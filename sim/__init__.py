@@ -27,30 +27,30 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from sim.comparison import Comparison, compare
-    from sim.ensemble import run
-    from sim.grids import Grid, grid
-    from sim.model import NegotiationModel
-    from sim.results import Results
-    from sim.saved import load_results
-    from sim.scenario import ScenarioError, load_scenario
-    from sim.schema import Scenario
-    from sim.sweeps import Sweep, sweep
+    from sim.engine.ensemble import run
+    from sim.engine.results import Results
+    from sim.experiments.comparison import Comparison, compare
+    from sim.experiments.grids import Grid, grid
+    from sim.experiments.sweeps import Sweep, sweep
+    from sim.model.model import NegotiationModel
+    from sim.output.saved import load_results
+    from sim.scenario.loading import ScenarioError, load_scenario
+    from sim.scenario.schema import Scenario
 
 _LAZY = {
-    "load_scenario": "sim.scenario",
-    "ScenarioError": "sim.scenario",
-    "Scenario": "sim.schema",
-    "run": "sim.ensemble",
-    "compare": "sim.comparison",
-    "Comparison": "sim.comparison",
-    "load_results": "sim.saved",
-    "NegotiationModel": "sim.model",
-    "Results": "sim.results",
-    "sweep": "sim.sweeps",
-    "Sweep": "sim.sweeps",
-    "grid": "sim.grids",
-    "Grid": "sim.grids",
+    "load_scenario": "sim.scenario.loading",
+    "ScenarioError": "sim.scenario.loading",
+    "Scenario": "sim.scenario.schema",
+    "run": "sim.engine.ensemble",
+    "compare": "sim.experiments.comparison",
+    "Comparison": "sim.experiments.comparison",
+    "load_results": "sim.output.saved",
+    "NegotiationModel": "sim.model.model",
+    "Results": "sim.engine.results",
+    "sweep": "sim.experiments.sweeps",
+    "Sweep": "sim.experiments.sweeps",
+    "grid": "sim.experiments.grids",
+    "Grid": "sim.experiments.grids",
 }
 
 

@@ -28,8 +28,14 @@ try:  # typer >= 0.22 vendors click; older releases use the click package
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, UsageError
 
-from sim.scenario import OVERRIDE, ScenarioError, bundled_scenarios, file_schema, load_scenario
-from sim.schema import MAX_RUNS, Scenario
+from sim.scenario.loading import (
+    OVERRIDE,
+    ScenarioError,
+    bundled_scenarios,
+    file_schema,
+    load_scenario,
+)
+from sim.scenario.schema import MAX_RUNS, Scenario
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -50,7 +56,7 @@ def main() -> None:
     Usage errors typer finds itself (a non-numeric ``--seed``, an unknown option, a missing
     argument) are printed like every other bad input: one ``error:`` line, exit status 2.
     """
-    from sim.forking import tune_allocator
+    from sim.engine.forking import tune_allocator
 
     tune_allocator()  # this process is the command's own
     stop_cleanly_on_sigterm()
@@ -237,7 +243,7 @@ def _warn_about_extra_workers(workers: int | None) -> None:
     The request is honoured, but the extra processes only take turns on the same cores, and each
     holds its own copy of a chunk's model: about 150 MB at a full chunk of 16,384 worlds.
     """
-    from sim.forking import available_cores
+    from sim.engine.forking import available_cores
 
     cores = available_cores()
     if workers is not None and workers > cores:
@@ -252,10 +258,10 @@ def _warn_about_extra_workers(workers: int | None) -> None:
 def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool = True) -> Path:
     """The folder to write: ``--out`` if free (or forced), else the default, fresh or forced.
 
-    Checked before any simulation (:func:`sim.folders.check_target`), so that a folder that cannot
-    be written is said at once, not after the run.
+    Checked before any simulation (:func:`sim.output.folders.check_target`), so that a folder
+    that cannot be written is said at once, not after the run.
     """
-    from sim.folders import FolderExistsError, FolderNotWritableError, check_target
+    from sim.output.folders import FolderExistsError, FolderNotWritableError, check_target
 
     # --force alone replaces the default folder itself (an earlier run's), not a new -2
     target = out if out is not None else default if force else _free_folder(default)
@@ -281,7 +287,7 @@ def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
 def _save(
     results, folder: Path, force: bool, formats: tuple[str, ...], workers: int | None
 ) -> None:
-    from sim.folders import FolderExistsError, FolderNotWritableError
+    from sim.output.folders import FolderExistsError, FolderNotWritableError
 
     command = shlex.join(["sim", *sys.argv[1:]])  # quoted, so that it can be pasted back
     try:
@@ -310,7 +316,7 @@ def run(
     folder = _output_folder(out, force, Path("results") / f"{scenario.stem}-seed{seed}")
     loaded = _load(scenario, overrides)
 
-    from sim.ensemble import run as run_ensemble
+    from sim.engine.ensemble import run as run_ensemble
 
     _warn_about_extra_workers(workers)
     results = _with_progress(
@@ -343,8 +349,8 @@ def compare(
     Example: sim compare scenarios/sanctions.yaml scenarios/summit.yaml
     scenarios/ceasefire_strikes.yaml --runs 20000 --seed 1
     """
-    from sim.comparison import ComparisonError, check_comparable
-    from sim.comparison import compare as compare_scenarios
+    from sim.experiments.comparison import ComparisonError, check_comparable
+    from sim.experiments.comparison import compare as compare_scenarios
 
     formats = _check_options(runs, seed, workers, fmt)
     if len(scenarios) < 2:
@@ -407,9 +413,9 @@ def sweep(
     Example: sim sweep scenarios/summit.yaml --vary actors.russia.weakness_aversion=0.1,0.5,0.9
     --vary actors.usa.weakness_aversion=0.1,0.5,0.9
     """
-    from sim import grids, sweeps
-    from sim.comparison import ComparisonError
-    from sim.sweeps import VARY, SweepError, check_total, parse_vary
+    from sim.experiments import grids, sweeps
+    from sim.experiments.comparison import ComparisonError
+    from sim.experiments.sweeps import VARY, SweepError, check_total, parse_vary
 
     formats = _check_options(runs, seed, workers, fmt)
     try:
@@ -483,9 +489,9 @@ def plot(
 
     Example: sim plot results/summit-seed0 --format svg
     """
-    from sim.plots import save_figures
-    from sim.report import write_report
-    from sim.saved import ResultsFolderError, load_results
+    from sim.output.plots import save_figures
+    from sim.output.report import write_report
+    from sim.output.saved import ResultsFolderError, load_results
 
     formats = _check_options(1, 0, None, fmt)
     try:
@@ -519,7 +525,7 @@ def trace(
 
     Example: sim trace scenarios/summit.yaml --seed 3 --world 12
     """
-    from sim.trace import format_trace, trace_world
+    from sim.classroom.trace import format_trace, trace_world
 
     if seed < 0:
         _fail(f"--seed: expected a seed >= 0, got {seed}")
@@ -547,7 +553,7 @@ def rerun(
 
     Example: sim rerun results/summit-seed0 --out results/summit-again
     """
-    from sim.saved import ResultsFolderError, load_results
+    from sim.output.saved import ResultsFolderError, load_results
 
     _check_options(1, 0, workers, "png")
     try:
@@ -560,7 +566,7 @@ def rerun(
     here = Path(os.path.abspath(folder))  # '.' and '..' have no name to add '-rerun' to
     target = _output_folder(out, force, here.with_name(here.name + "-rerun"))
 
-    from sim.ensemble import run as run_ensemble
+    from sim.engine.ensemble import run as run_ensemble
 
     _warn_about_extra_workers(workers)
     results = _with_progress(
@@ -598,7 +604,7 @@ def play(
 
     Example: sim play scenarios/summit.yaml --as usa --seed 3
     """
-    from sim.play import Game, PlayError, PlayLog, check_moves, debrief, load_moves
+    from sim.classroom.play import Game, PlayError, PlayLog, check_moves, debrief, load_moves
 
     if seed < 0:
         _fail(f"--seed: expected a seed >= 0, got {seed}")
@@ -662,7 +668,7 @@ def viz(
     """
     import importlib.util
 
-    from sim.watch import ENSEMBLE_RUNS, SETTINGS_VARIABLE
+    from sim.classroom.watch import ENSEMBLE_RUNS, SETTINGS_VARIABLE
 
     if seed < 0:
         _fail(f"--seed: expected a seed >= 0, got {seed}")
@@ -680,7 +686,7 @@ def viz(
         "world": world,
     }
     _check_address(host, port)
-    argv = [sys.executable, "-m", "solara", "run", "sim.app", "--port", str(port)]
+    argv = [sys.executable, "-m", "solara", "run", "sim.classroom.app", "--port", str(port)]
     argv += ["--host", host, "--no-check-version"]  # its advice to upgrade would break offline use
     typer.echo(f"Serving {scenario} at http://{host}:{port} (Ctrl-C stops it)")
     sys.stdout.flush()

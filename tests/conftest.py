@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.ensemble import run
-from sim.results import Results
-from sim.scenario import load_scenario
+from sim.engine.ensemble import run
+from sim.engine.results import Results
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -37,8 +37,8 @@ MECHANISM_OFF: dict[str, tuple[str, ...]] = {
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the test process single-threaded between tests.
 
-    ``mesa.batch_run`` draws tqdm progress bars, whose monitor thread outlives them by up to
-    10 s; while another thread runs, helpers are not forked from this process (``sim.forking``),
+    ``mesa.batch_run`` draws tqdm progress bars, whose monitor thread outlives them by up to 10 s;
+    while another thread runs, helpers are not forked from this process (``sim.engine.forking``),
     and the tests of forked helpers would not test them. ``monitor_interval = 0`` is tqdm's
     documented way to do without that thread.
     """

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import NegotiationModel
-from sim.trace import trace_world
+from sim.classroom.trace import trace_world
+from sim.model.model import NegotiationModel
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -117,9 +117,13 @@ def comparison(scenario, variant):
     [
         (lambda c: c.differences(columns="casualties"), TypeError, "must be a list of column"),
         (lambda c: c.differences(columns=["payoff_usaa"]), ValueError, "not a per-world column"),
-        (lambda c: sim.plots.distribution(c, "outcome"), ValueError, "'outcome' is text"),
-        (lambda c: sim.plots.event_days(c, event="picnic"), ValueError, "unknown event 'picnic'"),
-        (lambda c: sim.plots.outcome_bars(c.results), TypeError, "expected the Results"),
+        (lambda c: sim.output.plots.distribution(c, "outcome"), ValueError, "'outcome' is text"),
+        (
+            lambda c: sim.output.plots.event_days(c, event="picnic"),
+            ValueError,
+            "unknown event 'picnic'",
+        ),
+        (lambda c: sim.output.plots.outcome_bars(c.results), TypeError, "expected the Results"),
         (lambda c: c.results[0].daily.counts("territory"), KeyError, "no histogram kept"),
     ],
 )
@@ -127,7 +131,7 @@ def test_tables_and_figures_name_what_they_accept(comparison, call, error, words
     import matplotlib
 
     matplotlib.use("Agg")
-    import sim.plots  # noqa: F401  (the figures' module, loaded on first use)
+    import sim.output.plots  # noqa: F401  (the figures' module, loaded on first use)
 
     with pytest.raises(error, match=re.escape(words)):
         call(comparison)
@@ -137,7 +141,7 @@ def test_an_event_is_named_with_or_without_its_day_prefix(comparison):
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim import plots
+    from sim.output import plots
 
     short = plots.event_days(comparison, event="summit")
     long = plots.event_days(comparison, event="day_summit")

@@ -26,8 +26,8 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from sim.cli import MAX_RUNS, app
-from sim.scenario import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, ScenarioError, load_scenario
-from sim.schema import Scenario
+from sim.scenario.loading import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
 
 try:
     import resource

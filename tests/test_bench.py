@@ -41,7 +41,7 @@ def test_the_command_measurement_runs_the_main_command(bench):
 
 
 def test_the_compare_measurement_runs_the_bundled_scenarios_together(bench, monkeypatch):
-    from sim import comparison
+    from sim.experiments import comparison
 
     seen = []
     real = comparison.compare
@@ -55,7 +55,8 @@ def test_the_compare_measurement_runs_the_bundled_scenarios_together(bench, monk
 def test_each_repeat_starts_its_clock_after_the_last_repeats_helper_has_exited(
     bench, monkeypatch, measure
 ):
-    from sim import comparison, ensemble, forking
+    from sim.engine import ensemble, forking
+    from sim.experiments import comparison
 
     events = []
     real_wait = forking.wait_for_helpers

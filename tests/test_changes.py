@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from sim.changes import ABSENT, Change, changes, no_change
-from sim.comparison import compare
-from sim.scenario import load_scenario
+from sim.experiments.comparison import compare
+from sim.scenario.changes import ABSENT, Change, changes, no_change
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 

@@ -292,7 +292,7 @@ class FakeResults:
 
 @pytest.fixture
 def ensemble_calls(monkeypatch) -> list[tuple]:
-    """Replace ``sim.ensemble`` by a stand-in; the list records each ``run`` call's arguments."""
+    """Replace ``sim.engine.ensemble`` by a stand-in; the list records each ``run`` call."""
     calls = []
 
     def fake_run(scenario, *, runs, seed, workers, progress):
@@ -300,12 +300,12 @@ def ensemble_calls(monkeypatch) -> list[tuple]:
         progress(runs, runs)
         return FakeResults()
 
-    monkeypatch.setitem(sys.modules, "sim.ensemble", types.SimpleNamespace(run=fake_run))
+    monkeypatch.setitem(sys.modules, "sim.engine.ensemble", types.SimpleNamespace(run=fake_run))
     return calls
 
 
 def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, ensemble_calls):
-    """With a stand-in ensemble: the contract with sim.ensemble and Results, and folder naming."""
+    """With a stand-in ensemble: the contract with the ensemble and Results, and folder naming."""
     (tmp_path / "results" / "minimal-seed3").mkdir(parents=True)
 
     result = runner.invoke(app, ["run", str(MINIMAL), "--runs", "5", "--seed", "3"])
@@ -321,7 +321,7 @@ def test_run_calls_the_ensemble_and_never_overwrites(runner, tmp_path, ensemble_
 def test_more_workers_than_cores_is_honoured_with_a_warning(
     runner, monkeypatch, ensemble_calls, workers, warned
 ):
-    monkeypatch.setattr("sim.forking.available_cores", lambda: 2)
+    monkeypatch.setattr("sim.engine.forking.available_cores", lambda: 2)
 
     result = runner.invoke(app, ["run", str(MINIMAL), "--runs", "5", "--workers", str(workers)])
 
@@ -334,7 +334,7 @@ def test_more_workers_than_cores_is_honoured_with_a_warning(
 
 
 def test_bad_input_with_many_workers_still_gets_one_line(runner, monkeypatch):
-    monkeypatch.setattr("sim.forking.available_cores", lambda: 2)
+    monkeypatch.setattr("sim.engine.forking.available_cores", lambda: 2)
     result = runner.invoke(app, ["run", "no_such_scenario.yaml", "--workers", "64"])
     assert_user_error(result.exit_code, result.stderr, "no_such_scenario.yaml", "file not found")
     assert "warning" not in result.stderr

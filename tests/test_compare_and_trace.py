@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from sim.classroom.trace import format_trace, trace_world
 from sim.cli import app
-from sim.comparison import compare, unpaired_difference
-from sim.ensemble import run
-from sim.scenario import load_scenario
-from sim.trace import format_trace, trace_world
+from sim.engine.ensemble import run
+from sim.experiments.comparison import compare, unpaired_difference
+from sim.scenario.loading import load_scenario
 from tests.conftest import ROOT, SCENARIOS
 
 runner = CliRunner()
@@ -47,7 +47,7 @@ def test_paired_intervals_are_narrower_than_unpaired_on_common_worlds():
 
 
 def test_differences_report_each_actors_blame_in_points_at_the_intervals_precision():
-    from sim.comparison import format_difference
+    from sim.experiments.comparison import format_difference
 
     scenarios = [load_scenario(SCENARIOS / n) for n in ("baseline.yaml", "ceasefire_strikes.yaml")]
     comparison = compare(scenarios, runs=2000, seed=3, workers=1, labels=["base", "truce"])
@@ -429,14 +429,14 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_the_run(tmp_path
 
 
 def test_a_crash_while_saving_leaves_no_folder(tmp_path, monkeypatch):
-    import sim.plots
+    import sim.output.plots
 
     results = run(load_scenario(SCENARIOS / "summit.yaml"), runs=50, seed=1, workers=1)
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.plots, "figure_tasks", crash)
+    monkeypatch.setattr(sim.output.plots, "figure_tasks", crash)
     with pytest.raises(KeyboardInterrupt):
         results.save(tmp_path / "out")
     assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""The logit choice's contract with the action catalogue (``sim.decision``, ``sim.actions``)."""
+"""The logit choice's contract with the action catalogue (sim.model.decision, sim.model.actions)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-import sim.agents
-from sim.actions import CATALOGUE, NONE, Action, Utility
-from sim.context import Context
-from sim.model import NegotiationModel
+import sim.model.agents
+from sim.model.actions import CATALOGUE, NONE, Action, Utility
+from sim.model.context import Context
+from sim.model.model import NegotiationModel
 from tests.conftest import SCENARIOS
 
 
@@ -33,7 +33,7 @@ def test_an_action_skipped_as_none_is_available_in_no_world(scenario, monkeypatc
     """``choose`` skips an action whose components are NONE without counting its mask."""
     seen: dict[str, int] = {}
     checked = {role: tuple(_checked(a, seen) for a in acts) for role, acts in CATALOGUE.items()}
-    monkeypatch.setattr(sim.agents, "CATALOGUE", checked)
+    monkeypatch.setattr(sim.model.agents, "CATALOGUE", checked)
     model = NegotiationModel(str(SCENARIOS / f"{scenario}.yaml"), worlds=400, rng=5)
     model.run_to_horizon()
     assert len(seen) >= 5  # the check ran, on many actions' early exits

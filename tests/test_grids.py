@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.grids import Grid, field_names
-from sim.outcomes import OUTCOMES
-from sim.plots import grid_heatmap
-from sim.saved import load_results
+from sim.experiments.grids import Grid, field_names
+from sim.model.outcomes import OUTCOMES
+from sim.output.plots import grid_heatmap
+from sim.output.saved import load_results
 from tests.conftest import SCENARIOS, switched_off
 
 SUMMIT = SCENARIOS / "summit.yaml"
@@ -141,7 +141,7 @@ def test_a_bad_grid_is_refused_before_anything_runs(tmp_path, varies, words):
 
 
 def test_a_pair_that_only_fails_together_is_named_as_a_pair_with_its_own_flag():
-    from sim.scenario import ScenarioError
+    from sim.scenario.loading import ScenarioError
 
     with pytest.raises(ScenarioError) as caught:
         sim.grid(SUMMIT, "events.1.day", [1, 100], "horizon_days", [120, 50], runs=10)
@@ -151,7 +151,7 @@ def test_a_pair_that_only_fails_together_is_named_as_a_pair_with_its_own_flag():
 
 
 def test_the_files_own_values_are_said_with_whether_the_grid_has_them():
-    grid = sim.grids.plan(SUMMIT, RUSSIA, [0.1, 0.8], USA, [0.2, 0.9], runs=10)
+    grid = sim.experiments.grids.plan(SUMMIT, RUSSIA, [0.1, 0.8], USA, [0.2, 0.9], runs=10)
     assert grid.defaults == [0.8, 0.7]
     shaped = Grid(results=[], labels=[], rows=RUSSIA, row_values=[0.1, 0.8], columns=USA)
     shaped.column_values, shaped.defaults = [0.2, 0.9], grid.defaults
@@ -160,7 +160,7 @@ def test_the_files_own_values_are_said_with_whether_the_grid_has_them():
         f"The scenario file's {USA} is 0.7, not in the grid.",
     ]
     # a distribution is compared as a file writes it, without its unset bounds
-    pair = sim.grids.plan(
+    pair = sim.experiments.grids.plan(
         SUMMIT,
         "war.casualties_per_day",
         [1000, {"dist": "normal", "mean": 1400, "sd": 250, "low": 700}],

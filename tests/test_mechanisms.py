@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import NegotiationModel
-from sim.scenario import load_scenario
+from sim.model.model import NegotiationModel
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS, ensemble, switched_off
 
 

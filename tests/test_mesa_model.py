@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model import NegotiationModel
+from sim.model.model import NegotiationModel
 from tests.conftest import SCENARIOS
 
 SUMMIT = str(SCENARIOS / "summit.yaml")

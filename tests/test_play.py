@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.play import Game, PlayError, load_moves
-from sim.scenario import load_scenario
+from sim.classroom.play import Game, PlayError, load_moves
+from sim.scenario.loading import load_scenario
 from tests.conftest import ROOT, SCENARIOS
 
 SUMMIT = str(SCENARIOS / "summit.yaml")

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import plots
-from sim.comparison import Comparison
-from sim.outcomes import OUTCOMES
-from sim.results import Results
-from sim.scenario import load_scenario
+from sim.engine.results import Results
+from sim.experiments.comparison import Comparison
+from sim.model.outcomes import OUTCOMES
+from sim.output import plots
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 COUNTS = {"settlement": 1, "partial_ceasefire": 2, "sanctions": 3, "paralysis": 4}
@@ -217,7 +217,7 @@ def test_a_one_day_scenario_draws_every_figure_without_a_warning(tmp_path):
     """matplotlib warned of a singular x-axis (0 to 0) for a one-day horizon."""
     import warnings
 
-    from sim.ensemble import run
+    from sim.engine.ensemble import run
 
     scenario = load_scenario(SCENARIOS / "baseline.yaml", overrides=["horizon_days=1", "events=[]"])
     results = run(scenario, runs=50, seed=1, workers=1)

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from sim.model import NegotiationModel
-from sim.outcomes import summarise
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import (
+from sim.model.model import NegotiationModel
+from sim.model.outcomes import summarise
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.schema import (
     ACTIONS_BY_ROLE,
     AirDefense,
     Bargaining,

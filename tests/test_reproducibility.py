@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.ensemble import run
-from sim.scenario import load_scenario
-from sim.streams import BLOCK_SIZE
+from sim.engine.ensemble import run
+from sim.model.streams import BLOCK_SIZE
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 

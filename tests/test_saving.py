@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sim import forking, tables
-from sim.ensemble import run
-from sim.results import Results
-from sim.scenario import load_scenario
+from sim.engine import forking
+from sim.engine.ensemble import run
+from sim.engine.results import Results
+from sim.output import tables
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 
@@ -80,7 +81,7 @@ def test_a_comparison_written_in_parts_with_a_helper_has_every_row_once(
 ):
     import pandas as pd
 
-    from sim.comparison import compare
+    from sim.experiments.comparison import compare
 
     monkeypatch.setattr(tables, "PART_ROWS", 70)
     scenarios = [load_scenario(SCENARIOS / f"{name}.yaml") for name in ("baseline", "summit")]
@@ -103,7 +104,7 @@ def test_sigterm_stops_the_command_without_leaving_a_partial_folder(tmp_path):
         "import os, signal, sys\n"
         "from pathlib import Path\n"
         "from sim.cli import stop_cleanly_on_sigterm\n"
-        "from sim.folders import write_folder\n"
+        "from sim.output.folders import write_folder\n"
         "stop_cleanly_on_sigterm()\n"
         "def fill(folder):\n"
         "    (folder / 'worlds.csv').write_text('half')\n"

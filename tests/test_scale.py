@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.aggregates import EVENTS, QUANTILE_COLUMNS, QUANTILES, DailyAggregates
-from sim.ensemble import MIN_CHUNK, plan, run, run_all
-from sim.model import NegotiationModel
-from sim.results import Results
-from sim.scenario import load_scenario
-from sim.streams import BLOCK_SIZE
+from sim.engine.ensemble import MIN_CHUNK, plan, run, run_all
+from sim.engine.results import Results
+from sim.model.aggregates import EVENTS, QUANTILE_COLUMNS, QUANTILES, DailyAggregates
+from sim.model.model import NegotiationModel
+from sim.model.streams import BLOCK_SIZE
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 RUNS = 2 * BLOCK_SIZE + 900
@@ -56,7 +56,7 @@ def test_worlds_and_aggregates_do_not_depend_on_workers_chunks_or_order(
 
 
 def test_a_run_returns_before_its_helpers_exit_and_the_next_run_still_forks(monkeypatch):
-    from sim import ensemble, forking
+    from sim.engine import ensemble, forking
 
     forking.wait_for_helpers()
     threads = set(threading.enumerate())
@@ -78,7 +78,7 @@ def test_a_run_returns_before_its_helpers_exit_and_the_next_run_still_forks(monk
 
 
 def test_the_default_workers_are_the_cores_this_process_may_use(monkeypatch):
-    from sim import ensemble, forking
+    from sim.engine import ensemble, forking
 
     helpers = []
     real_share = ensemble.share
@@ -135,7 +135,8 @@ def test_scenarios_run_together_get_the_results_each_gets_alone(workers, chunk_s
 
 
 def test_a_comparison_forks_its_helpers_once_for_all_scenarios(monkeypatch):
-    from sim import comparison, ensemble
+    from sim.engine import ensemble
+    from sim.experiments import comparison
 
     calls = []
     real_share = ensemble.share
@@ -281,9 +282,9 @@ def _run_script(script: str, check: bool = True) -> subprocess.CompletedProcess[
 
 FREED_HEAP = """
 import resource, sys
-from sim.ensemble import run
-from sim.forking import wait_for_helpers
-from sim.scenario import load_scenario
+from sim.engine.ensemble import run
+from sim.engine.forking import wait_for_helpers
+from sim.scenario.loading import load_scenario
 
 def rss_mb():
     with open("/proc/self/status") as status:
@@ -316,8 +317,8 @@ def test_a_helper_does_not_inherit_memory_this_process_has_freed():
 EXIT_RIGHT_AFTER_A_RUN = """
 import sys, time
 import concurrent.futures.process as pool_internals
-from sim.ensemble import run
-from sim.scenario import load_scenario
+from sim.engine.ensemble import run
+from sim.scenario.loading import load_scenario
 
 def slow_wakeup(self):  # CPython's wake-up at exit, with its race window held open
     if not self._closed:
@@ -346,9 +347,9 @@ def test_exiting_right_after_a_run_prints_no_error():
 
 FAULTS_OF_A_SECOND_CHUNK = """
 import resource, sys
-from sim.ensemble import run_chunk
-from sim.forking import run_tasks
-from sim.scenario import load_scenario
+from sim.engine.ensemble import run_chunk
+from sim.engine.forking import run_tasks
+from sim.scenario.loading import load_scenario
 
 spec = load_scenario(sys.argv[1], ["horizon_days=60"])
 
@@ -373,7 +374,8 @@ def test_a_helper_reuses_its_memory_from_one_simulated_day_to_the_next():
 
 
 def test_the_sim_command_tunes_the_allocator_of_its_own_process(monkeypatch, capsys):
-    from sim import cli, forking
+    from sim import cli
+    from sim.engine import forking
 
     calls = []
     monkeypatch.setattr(forking, "tune_allocator", lambda: calls.append("tuned"))

@@ -6,8 +6,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 import pytest  # noqa: E402
 
-from sim.scenario import ScenarioError, bundled_scenarios, load_scenario  # noqa: E402
-from sim.schema import BetaDist, DeadlineEvent  # noqa: E402
+from sim.scenario.loading import ScenarioError, bundled_scenarios, load_scenario  # noqa: E402
+from sim.scenario.schema import BetaDist, DeadlineEvent  # noqa: E402
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
 TEXT = MINIMAL.read_text(encoding="utf-8")

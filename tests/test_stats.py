@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.stats import wilson_interval
+from sim.engine.stats import wilson_interval
 
 
 @pytest.mark.parametrize("trials", [1, 50, 400, 500, 1000, 2000, 5000, 20000])

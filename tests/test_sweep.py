@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.saved import load_results
-from sim.sweeps import Sweep, SweepError, _yaml, parse_vary, value_labels
+from sim.experiments.sweeps import Sweep, SweepError, _yaml, parse_vary, value_labels
+from sim.output.saved import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMIT = ROOT / "scenarios" / "summit.yaml"
@@ -137,7 +137,7 @@ def test_values_that_are_not_numbers_get_a_category_axis():
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.plots import sweep_lines
+    from sim.output.plots import sweep_lines
 
     types = [{"stalling": 1, "sincere": 0}, {"stalling": 0, "sincere": 1}]
     swept = sim.sweep(SUMMIT, "actors.russia.types", types, runs=300, seed=2)
@@ -215,7 +215,7 @@ def test_numpy_dates_and_many_values_are_swept_and_saved(tmp_path):
 
 
 def test_every_scenario_of_a_comparison_gets_its_own_line_style():
-    from sim.plots import SCENARIO_STYLES, scenario_styles
+    from sim.output.plots import SCENARIO_STYLES, scenario_styles
 
     styles = scenario_styles(9)
     assert styles[:6] == SCENARIO_STYLES
@@ -244,8 +244,8 @@ def test_a_sweep_knows_the_files_own_value_and_marks_it(fear_sweep):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import sweep_lines
-    from sim.sweeps import plan, value_at
+    from sim.experiments.sweeps import plan, value_at
+    from sim.output.plots import sweep_lines
 
     summit = sim.load_scenario(SUMMIT)
     assert value_at(summit, FEAR) == 0.7

@@ -1,4 +1,4 @@
-"""`sim viz`: one world watched day by day (sim.watch), and its SolaraViz app (sim.app)."""
+"""`sim viz`: one world watched day by day (sim.classroom.watch) and its app (sim.classroom.app)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sim import cli
-from sim.scenario import load_scenario
-from sim.trace import trace_world
-from sim.watch import KNOBS, SETTINGS_VARIABLE, WatchedWorld
+from sim.classroom.trace import trace_world
+from sim.classroom.watch import KNOBS, SETTINGS_VARIABLE, WatchedWorld
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMIT = str(ROOT / "scenarios" / "summit.yaml")
@@ -111,7 +111,7 @@ def test_the_watched_world_is_its_row_among_the_ensemble():
 
 def _render(**settings):
     solara = pytest.importorskip("solara")
-    from sim.app import page
+    from sim.classroom.app import page
 
     @solara.component
     def harness():
@@ -163,7 +163,7 @@ def test_reset_rebuilds_the_world_with_the_sliders_settings():
 
 def test_the_app_serves_the_settings_sim_viz_hands_it(monkeypatch):
     solara = pytest.importorskip("solara")
-    from sim.app import Page
+    from sim.classroom.app import Page
 
     settings = {"scenario_file": SANCTIONS, "seed": 2, "world": 40, "base_overrides": []}
     monkeypatch.setenv(SETTINGS_VARIABLE, json.dumps(settings))
@@ -180,7 +180,7 @@ def test_the_app_serves_the_settings_sim_viz_hands_it(monkeypatch):
 
 def test_the_app_refuses_a_world_beyond_its_ensemble():
     pytest.importorskip("solara")
-    from sim.app import page
+    from sim.classroom.app import page
 
     with pytest.raises(ValueError, match="world: expected 0 to 1999, got 2000"):
         page(SUMMIT, world=2000)
@@ -188,7 +188,7 @@ def test_the_app_refuses_a_world_beyond_its_ensemble():
 
 def test_the_figures_show_the_path_so_far_and_place_the_world_when_it_ends():
     pytest.importorskip("solara")
-    from sim.app import among_figure, path_figure, territory_change
+    from sim.classroom.app import among_figure, path_figure, territory_change
 
     model = WatchedWorld(SUMMIT, seed=3, world=12)
     for _ in range(30):
@@ -267,7 +267,7 @@ def test_viz_hands_its_settings_to_solara(monkeypatch):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert served["argv"][1:] == [
-        "-m", "solara", "run", "sim.app", "--port", "8799", "--host", "localhost",
+        "-m", "solara", "run", "sim.classroom.app", "--port", "8799", "--host", "localhost",
         "--no-check-version",
     ]  # fmt: skip
     assert "ignore:Cookies with samesite=none" in served["env"]["PYTHONWARNINGS"]

@@ -1,0 +1,278 @@
+"""Run scenarios as Monte Carlo ensembles: chunks of worlds, seeds, workers.
+
+World ``i`` of a run has the random numbers of row ``i % 4096`` of seeding block ``i // 4096``
+(:mod:`sim.model.streams`), whichever model simulates it. The run is cut into *chunks*: consecutive
+ranges of worlds, each simulated by one fresh :class:`~sim.model.model.NegotiationModel`, in this
+process or in a forked helper (:func:`sim.engine.forking.share`: this process is one of the workers,
+so its chunks skip the transfer back; chunks go one at a time to whoever is free). Chunks are
+sized for speed (about :data:`CHUNK_SIZE` worlds: large enough that Python's per-operation
+overhead is small, small enough that the arrays stay in cache) and for an even split over the
+workers; scenarios run together (:func:`run_all`) share the helpers and the split. Each chunk
+returns its summary rows in compact dtypes and its :class:`~sim.model.aggregates.DailyAggregates`;
+this process writes the rows into preallocated columns and adds the aggregates, so memory grows
+with the summary rows only (about 240 bytes a world), never with trajectories. The ``worlds`` frame
+and the aggregates are identical whatever the number of workers, the chunk size, or the order in
+which chunks finish.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.forking import available_cores, fork_context, share
+from sim.engine.results import Results
+from sim.model.aggregates import DailyAggregates
+from sim.model.model import NegotiationModel
+from sim.model.outcomes import CATEGORIES, compact, summarise
+from sim.scenario import options as arguments
+from sim.scenario.schema import Scenario
+
+Progress = Callable[[int, int], None]
+CHUNK_SIZE = 16_384
+"""Target worlds per chunk (the fastest size measured; see ``docs/performance.md``)."""
+MIN_CHUNK = 2_048
+"""Runs are not cut finer than this to feed more workers: below it, start-up costs dominate."""
+
+ChunkResult = tuple[dict[str, np.ndarray], DailyAggregates]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Worlds ``first .. first + size - 1`` of a run, simulated by one model."""
+
+    first: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Work:
+    """One chunk of one of the scenarios run together (:func:`run_all`)."""
+
+    scenario: int
+    chunk: Chunk
+
+
+def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE, scenarios: int = 1) -> list[Work]:
+    """Cut ``scenarios`` runs of ``runs`` worlds each into chunks for ``workers`` processes.
+
+    The scenarios' worlds are laid end to end and cut into equal pieces of at most
+    ``chunk_size``, their number rounded up to a multiple of the workers so that every worker gets
+    the same share (unless pieces would fall below :data:`MIN_CHUNK`). A piece that spans two
+    scenarios becomes a chunk of each. On two workers, one scenario gets an even number of chunks;
+    two scenarios of 10,000 worlds get one chunk each; three get 10,000, 5,000 + 5,000 and 10,000.
+    """
+    total = runs * scenarios
+    count = -(-total // chunk_size)
+    if workers > 1:
+        count = min(-(-count // workers) * workers, max(count, total // MIN_CHUNK))
+    size, extra = divmod(total, count)
+    work = []
+    start = 0
+    for piece in range(count):
+        end = start + size + (piece < extra)
+        for scenario in range(start // runs, -(-end // runs)):  # the scenarios the piece spans
+            first = max(start, scenario * runs)
+            last = min(end, (scenario + 1) * runs)
+            work.append(Work(scenario, Chunk(first - scenario * runs, last - first)))
+        start = end
+    return work
+
+
+def run_chunk(scenario: Scenario, seed: int, first: int, size: int) -> ChunkResult:
+    """Simulate worlds ``first .. first + size - 1`` of a run to the horizon.
+
+    Returns:
+        The chunk's summary columns (compact dtypes; categorical columns as int8 codes) and its
+        daily aggregates.
+
+    """
+    model = NegotiationModel(
+        scenario, worlds=size, rng=seed, first_world=first, collect=False, aggregate=True
+    )
+    model.run_to_horizon()
+    world_dtype = np.int32 if first + size < 2**31 else np.int64
+    columns = compact(summarise(model, first_world=first, codes=True), world_dtype)
+    aggregates = model.aggregates
+    assert aggregates is not None
+    model.close()
+    return columns, aggregates
+
+
+def _check(runs: int, seed: int, workers: int | None) -> tuple[int, int, int]:
+    """The run's worlds, seed and processes, checked (:mod:`sim.scenario.options`)."""
+    workers = arguments.workers(workers)
+    return (
+        arguments.runs(runs),
+        arguments.whole("seed", seed, 0),
+        available_cores() if workers is None else workers,
+    )
+
+
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    """How to start helpers: forked on Linux (:func:`sim.engine.forking.fork_context`).
+
+    While other threads run, helpers come from a clean fork server that has imported this
+    module once instead; elsewhere, from the platform's default.
+    """
+    context = fork_context()
+    if context is not None or not sys.platform.startswith("linux"):
+        return context
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.engine.ensemble"])
+    return context
+
+
+class _Assembly:
+    """The run's ``worlds`` columns, filled chunk by chunk, and the merged aggregates."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self.columns: dict[str, np.ndarray] = {}
+        self.daily: DailyAggregates | None = None
+
+    def add(self, chunk: Chunk, result: ChunkResult) -> None:
+        columns, daily = result
+        if not self.columns:
+            self.columns = {name: np.empty(self.runs, v.dtype) for name, v in columns.items()}
+        for name, values in columns.items():
+            self.columns[name][chunk.first : chunk.first + chunk.size] = values
+        if self.daily is None:
+            self.daily = daily
+        else:
+            self.daily += daily
+
+    def frame(self) -> pd.DataFrame:
+        data = {
+            name: pd.Categorical.from_codes(values, categories=list(CATEGORIES[name]))
+            if name in CATEGORIES
+            else values
+            for name, values in self.columns.items()
+        }
+        return pd.DataFrame(data, copy=False)
+
+
+def run(
+    scenario: Scenario,
+    runs: int = 10_000,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
+) -> Results:
+    """Run ``runs`` worlds of ``scenario`` and collect one summary row per world.
+
+    Args:
+        scenario: a validated scenario (see :func:`sim.load_scenario`).
+        runs: number of worlds.
+        seed: root of the run's random-number tree.
+        workers: processes to use (default: one per core this process may run on); results do
+            not depend on it.
+        progress: called as ``progress(done_worlds, total_worlds)`` as chunks finish.
+        chunk_size: most worlds one model simulates at once; results do not depend on it.
+        _order: testing hook: reorders the work (:func:`plan`) before it is run or submitted.
+
+    """
+    (results,) = run_all(
+        [scenario], runs, seed, workers, progress, chunk_size=chunk_size, _order=_order
+    )
+    return results
+
+
+def run_all(
+    scenarios: Sequence[Scenario],
+    runs: int = 10_000,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
+) -> list[Results]:
+    """Run several scenarios on the same worlds (same seed, same draws) in one pass.
+
+    Each scenario's results are those :func:`run` gives it alone. Run together, the scenarios'
+    chunks share one set of helpers, forked once, and are cut from all their worlds at once
+    (:func:`plan`), so they can be larger: two scenarios of 10,000 worlds on two workers run as
+    two chunks of 10,000, not four of 5,000, and the fixed cost of each simulated day is paid
+    half as often (see ``docs/performance.md``).
+
+    Args:
+        scenarios: scenarios (:func:`sim.load_scenario`) or paths of scenario files; each is
+            checked again (:func:`sim.scenario.options.scenario`).
+        runs: worlds per scenario.
+        seed: root of every scenario's random-number tree.
+        workers: processes to use (default: one per core this process may run on).
+        progress: called as ``progress(done_worlds, total_worlds)`` over all scenarios.
+        chunk_size: most worlds one model simulates at once; results do not depend on it.
+        _order: testing hook: reorders the work before it is run or submitted.
+
+    """
+    scenarios = [arguments.scenario(scenario) for scenario in scenarios]
+    return run_checked(
+        scenarios, runs, seed, workers, progress, chunk_size=chunk_size, _order=_order
+    )
+
+
+def run_checked(
+    scenarios: Sequence[Scenario],
+    runs: int,
+    seed: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
+) -> list[Results]:
+    """:func:`run_all` of scenarios already checked by :func:`sim.scenario.options.scenario`."""
+    runs, seed, workers = _check(runs, seed, workers)
+    chunk_size = arguments.whole("chunk_size", chunk_size, 1)
+    if not scenarios:
+        return []
+    work = plan(runs, workers, chunk_size, len(scenarios))
+    if _order is not None:
+        work = list(_order(work))
+    workers = min(workers, len(work))
+    assemblies = [_Assembly(runs) for _ in scenarios]
+    total = runs * len(scenarios)
+    done = 0
+
+    def finished(item: Work, result: ChunkResult) -> None:
+        nonlocal done
+        assemblies[item.scenario].add(item.chunk, result)
+        done += item.chunk.size
+        if progress:
+            progress(done, total)
+
+    if workers == 1:
+        for item in work:
+            finished(item, _run_work(scenarios, seed, item))
+    else:
+        share(
+            work,
+            lambda item: _run_work(scenarios, seed, item),
+            lambda pool, item: pool.submit(
+                run_chunk, scenarios[item.scenario], seed, item.chunk.first, item.chunk.size
+            ),
+            finished,
+            workers - 1,
+            _pool_context(),
+        )
+    return [
+        Results(
+            scenario=scenario, worlds=assembly.frame(), daily=assembly.daily, seed=seed, runs=runs
+        )
+        for scenario, assembly in zip(scenarios, assemblies, strict=True)
+    ]
+
+
+def _run_work(scenarios: Sequence[Scenario], seed: int, item: Work) -> ChunkResult:
+    """Simulate one chunk of one scenario in this process."""
+    return run_chunk(scenarios[item.scenario], seed, item.chunk.first, item.chunk.size)

@@ -1,0 +1,307 @@
+"""Work shared between this process and helpers forked from it.
+
+An ensemble's chunks of worlds (:mod:`sim.engine.ensemble`) and the files of a saved run (CSV
+parts and figures) are shared with helpers forked from the calling process (:func:`share`,
+:func:`run_tasks`): a forked helper starts in milliseconds with everything imported and every
+object in place, and this process works too. Forking is safe on Linux while no other thread runs
+(Python warns that a child forked from a multi-threaded process can deadlock); a pool's own
+thread outlives work that does not wait for its helpers to exit (:func:`let_helpers_leave`), so
+whoever forks next first waits for it (:func:`wait_for_helpers`), and so does the interpreter at
+exit. Memory this process has freed is handed back to the system before helpers fork, so that
+they do not inherit it (:func:`release_freed_memory`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import gc
+import multiprocessing
+import os
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any
+
+_leaving: threading.Thread | None = None
+"""The last pool's thread, still seeing its helpers exit after the work returned."""
+
+
+def fork_context() -> multiprocessing.context.BaseContext | None:
+    """The "fork" start method if forking this process is safe now, else None.
+
+    Waits for the helpers of the last pool first. Explicit, because ``mesa.batch_run`` switches
+    the process-wide default to "spawn", whose helpers would import numpy, pandas and Mesa again
+    (about a second each).
+    """
+    wait_for_helpers()
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def available_cores() -> int:
+    """The cores this process may run on: the default number of workers.
+
+    Its CPU affinity where the platform has one (``taskset`` narrows it), else every core.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+@functools.cache
+def _c_library_function(name: str) -> Callable[..., int] | None:
+    """A function of the C library, such as glibc's ``malloc_trim``, or None where it has none."""
+    try:
+        return getattr(ctypes.CDLL(None), name, None)
+    except (OSError, TypeError):  # no C library to open this way (Windows)
+        return None
+
+
+def release_freed_memory() -> None:
+    """Give the memory this process has freed back to the system, so that no helper inherits it.
+
+    The C allocator keeps freed memory mapped for reuse when live objects sit around it, such as
+    the columns of a large run's ``worlds`` frame after the frame is dropped (about 240 MB at
+    1,000,000 worlds). A helper forked then shares those pages, and the two processes copy them
+    page by page as both reuse them: the tree's memory grows by what was freed. glibc's
+    ``malloc_trim(0)`` returns every free page to the system (about 15 ms for 240 MB, 1.5 ms
+    after a 10,000-world run). Elsewhere this does nothing.
+    """
+    trim = _c_library_function("malloc_trim")  # not in macOS's or musl's C library
+    if trim is not None:
+        trim(0)
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""glibc's ``mallopt`` parameters (``malloc.h``)."""
+HEAP_UP_TO = 32 * 2**20
+"""Blocks below this size come from the heap once :func:`tune_allocator` has run (glibc's own
+ceiling for its adaptive threshold); the heap is trimmed when twice this is free at its top."""
+
+
+def tune_allocator() -> None:
+    """Keep the C allocator from handing memory back and forth day after day.
+
+    A chunk frees and allocates the same arrays every simulated day, some of them above glibc's
+    starting threshold for mapping a block on its own (128 kB; the noise of one decision over
+    16,384 worlds is 1.2 MB). Depending on what the process did before, glibc then maps and
+    unmaps them, or trims the top of its heap, and the next day's arrays fault their pages in
+    again: 25,000 to 45,000 page faults a chunk of 16,129 worlds, 250,000 at worst, against
+    about 100 with fixed thresholds (``docs/performance.md``). This fixes them: blocks below
+    :data:`HEAP_UP_TO` come from the heap, which is trimmed only when twice that is free at its
+    top. It changes how the whole process allocates, so it runs only in processes the toolkit
+    owns: forked helpers and the ``sim`` command. Elsewhere (no glibc) it does nothing.
+    """
+    mallopt = _c_library_function("mallopt")  # not in macOS's C library; a no-op in musl's
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, HEAP_UP_TO)
+        mallopt(M_TRIM_THRESHOLD, 2 * HEAP_UP_TO)
+
+
+@contextmanager
+def frozen_objects() -> Iterator[None]:
+    """Keep the cyclic garbage collector off this process's objects while helpers fork.
+
+    Forked helpers share this process's memory until they write to it. A full collection in a
+    helper would touch every object it inherited and copy those pages (tens of MB, about 0.05 s
+    each); frozen objects are never traversed. Helpers fork at a pool's first submit, so submit
+    inside this block and leave it right after.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def let_helpers_leave(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting for its helpers to exit (about 7 ms).
+
+    Call it once every result is in: the caller goes on while the helpers exit, and the pool's
+    own thread reaps them. The next fork waits for that thread (:func:`wait_for_helpers`).
+    """
+    global _leaving
+    # CPython's name for the pool's thread (3.9 to 3.13); without it, wait as before.
+    _leaving = getattr(pool, "_executor_manager_thread", None)
+    if _leaving is not None:
+        _wait_for_helpers_at_exit()
+    pool.shutdown(wait=_leaving is None)
+
+
+@functools.cache
+def _wait_for_helpers_at_exit() -> None:
+    """Have the interpreter wait for the last pool's thread before it shuts pools down (once).
+
+    At exit, CPython wakes the thread of every pool still shutting down
+    (``concurrent.futures.process._python_exit``). Before 3.12.8 and 3.13.1 that call races with
+    the thread closing its pipe (CPython gh-125451) and can print "OSError: Bad file descriptor"
+    after a run that returned without waiting. Callbacks of ``threading._register_atexit`` run
+    before it, the latest first; where CPython has none, exit is as before.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        register(wait_for_helpers)
+
+
+def wait_for_helpers() -> None:
+    """Wait until the helpers of the last pool have exited and its thread has ended.
+
+    Runs and figure drawing call it before they fork. Call it before forking this process
+    yourself, or before reading the helpers' resource usage (``bench/ensemble.py`` does).
+    """
+    global _leaving
+    if _leaving is not None:
+        _leaving.join()
+        _leaving = None
+
+
+def share[Item, Result](
+    items: Sequence[Item],
+    here: Callable[[Item], Result],
+    submit: Callable[[ProcessPoolExecutor, Item], Future[Result]],
+    finished: Callable[[Item, Result], None],
+    helpers: int,
+    context: multiprocessing.context.BaseContext | None,
+) -> None:
+    """Work through ``items`` in this process and ``helpers`` helpers started by ``context``.
+
+    Args:
+        items: the work, in order; helpers take items from the front, this process from the back.
+        here: does one item in this process.
+        submit: sends one item to a helper of the pool it is given.
+        finished: called in this process with each item and its result, as they come in.
+        helpers: the number of helper processes.
+        context: how to start them (:func:`fork_context`, or another start method).
+
+    A failed item or Ctrl-C stops the work: nothing more is handed out, and the error is raised
+    here once the helpers have finished the items they had started (or been interrupted too).
+
+    """
+    release_freed_memory()  # before the helpers fork, so that they do not inherit it
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context, initializer=tune_allocator)
+    dealer = Dealer(items, lambda item: submit(pool, item))
+    try:
+        with frozen_objects():
+            for _ in range(helpers):
+                dealer.deal()
+        while (item := dealer.take()) is not None:
+            finished(item, here(item))
+            for helped, result in dealer.collect(block=False):
+                finished(helped, result)
+        while dealer.busy():
+            for helped, result in dealer.collect(block=True):
+                finished(helped, result)
+    except BaseException:  # Ctrl-C or a failed item: drop what has not started
+        dealer.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    let_helpers_leave(pool)
+
+
+class Dealer[Item, Result]:
+    """Hands out items: to a helper the moment it is free, to this process in between.
+
+    Helpers take items from the front, one at a time: the next one is submitted from the
+    callback of the last (in the pool's own thread), so a helper never waits for this process
+    to finish an item of its own. This process takes items from the back.
+    """
+
+    def __init__(self, items: Sequence[Item], submit: Callable[[Item], Future[Result]]) -> None:
+        self._submit = submit
+        self._pending = deque(items)
+        self._running: dict[Future[Result], Item] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def deal(self, _finished: Future[Result] | None = None) -> None:
+        """Give the next item to a helper (at the start, then as each helper's item ends)."""
+        with self._lock:
+            if self._stopped or not self._pending:
+                return
+            item = self._pending.popleft()
+            try:
+                future = self._submit(item)
+            except RuntimeError:  # the pool is shutting down or broken: this process does it
+                self._pending.appendleft(item)
+                return
+            self._running[future] = item
+        future.add_done_callback(self.deal)
+
+    def take(self) -> Item | None:
+        """The next item for this process, or None when every item has been handed out."""
+        with self._lock:
+            return self._pending.pop() if self._pending else None
+
+    def busy(self) -> bool:
+        """Whether a helper still has an item whose result has not been collected."""
+        with self._lock:
+            return bool(self._running)
+
+    def collect(self, block: bool) -> list[tuple[Item, Result]]:
+        """The helpers' finished items and their results (waiting for one if ``block``)."""
+        with self._lock:
+            running = list(self._running)
+        if block and running:
+            wait(running, return_when=FIRST_COMPLETED)
+        collected = []
+        for future in running:
+            if future.done():
+                with self._lock:
+                    item = self._running.pop(future)
+                collected.append((item, future.result()))
+        return collected
+
+    def stop(self) -> None:
+        """Hand out nothing more."""
+        with self._lock:
+            self._stopped = True
+
+
+_inherited: Sequence[Callable[[], Any]] = ()
+"""The tasks of :func:`run_tasks` a forked helper finds in place (they are not pickled)."""
+
+
+def run_tasks[Result](
+    tasks: Sequence[Callable[[], Result]], workers: int | None = None
+) -> list[Result]:
+    """Run argument-free ``tasks`` here and in forked helpers; their results, in order.
+
+    Args:
+        tasks: the work; put the tasks that suit a cold process first (helpers start from the
+            front, this process from the back).
+        workers: processes to use, this one included (default: all cores).
+
+    The helpers find the tasks in the memory they inherited, so tasks may be closures over large
+    objects (a results frame, a figure's data); only their results are pickled back. With one
+    worker, or where forking is not safe (:func:`fork_context`), every task runs here.
+
+    """
+    processes = min(workers or available_cores(), len(tasks))
+    context = fork_context() if processes > 1 else None
+    if context is None:
+        return [task() for task in tasks]
+    global _inherited
+    results: dict[int, Result] = {}
+    _inherited = tasks
+    try:
+        share(
+            range(len(tasks)),
+            lambda index: tasks[index](),
+            lambda pool, index: pool.submit(_run_inherited, index),
+            results.__setitem__,
+            processes - 1,
+            context,
+        )
+    finally:
+        _inherited = ()
+    return [results[index] for index in range(len(tasks))]
+
+
+def _run_inherited(index: int) -> Any:
+    """In a forked helper: run task ``index`` of :func:`run_tasks`."""
+    return _inherited[index]()

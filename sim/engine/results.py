@@ -1,0 +1,233 @@
+"""Results of an ensemble run: the per-world frame, its summary, and saving to a folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.stats import wilson_interval
+from sim.model.aggregates import DailyAggregates
+from sim.model.outcomes import OUTCOMES
+from sim.output.folders import TOOL, strict_json, write_folder, write_shared
+from sim.scenario import options as arguments
+from sim.scenario.schema import Scenario
+
+EVENT_COLUMNS = ("day_summit", "day_sanctions", "day_moratorium_start", "day_settlement")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario (after ``extends`` and ``--set``), for the manifest."""
+    return hashlib.sha256(scenario.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("negotiation-sim", "mesa", "numpy", "pandas", "pydantic"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+@dataclass
+class Results:
+    """One scenario's ensemble.
+
+    Attributes:
+        scenario: the validated scenario that was run.
+        worlds: one row per world (columns: DESIGN §3 contract, then documented extras).
+        daily: per-day aggregates over the worlds (event incidence, means, quantiles), or None.
+        seed: the run's seed.
+        runs: number of worlds.
+
+    """
+
+    scenario: Scenario
+    worlds: pd.DataFrame
+    daily: DailyAggregates | None = None
+    seed: int = 0
+    runs: int = 0
+
+    @property
+    def actors(self) -> list[str]:
+        return list(self.scenario.actors)
+
+    def to_df(self) -> pd.DataFrame:
+        """The per-world frame."""
+        return self.worlds
+
+    def outcome_table(self) -> pd.DataFrame:
+        """Probability of each outcome class with its 95% Wilson interval."""
+        counts = self.worlds["outcome"].value_counts()
+        rows = []
+        for outcome in OUTCOMES:
+            k = int(counts.get(outcome, 0))
+            low, high = wilson_interval(k, len(self.worlds))
+            rows.append(
+                {"outcome": outcome, "probability": k / len(self.worlds), "low": low, "high": high}
+            )
+        return pd.DataFrame(rows).set_index("outcome")
+
+    def event_table(self) -> pd.DataFrame:
+        """Share of worlds where each event happened, and quartiles of its first day."""
+        rows = []
+        for column in EVENT_COLUMNS:
+            days = self.worlds[column].dropna()
+            q = days.quantile([0.25, 0.5, 0.75]) if len(days) else pd.Series([np.nan] * 3)
+            rows.append(
+                {
+                    "event": column.removeprefix("day_"),
+                    "share": len(days) / len(self.worlds),
+                    "q25": float(q.iloc[0]),
+                    "median": float(q.iloc[1]),
+                    "q75": float(q.iloc[2]),
+                }
+            )
+        return pd.DataFrame(rows).set_index("event")
+
+    def summary(self) -> dict[str, Any]:
+        """Everything ``summary.json`` holds: outcomes, event days, war, blame."""
+        worlds = self.worlds
+
+        def spread(column: str) -> dict[str, float]:
+            values = worlds[column]
+            return {
+                "mean": float(values.mean()),
+                "median": float(values.median()),
+                "p05": float(values.quantile(0.05)),
+                "p95": float(values.quantile(0.95)),
+            }
+
+        return {
+            "scenario": self.scenario.name,
+            "runs": self.runs,
+            "seed": self.seed,
+            "horizon_days": self.scenario.horizon_days,
+            "outcomes": self.outcome_table().to_dict(orient="index"),
+            "events": self.event_table().to_dict(orient="index"),
+            "territory_change_pp": spread("territory_change"),
+            "casualties": spread("casualties"),
+            "air_defense_delivered": spread("air_defense_delivered"),
+            "blame": {a: float(worlds[f"blame_{a}"].mean()) for a in self.actors},
+        }
+
+    def summary_text(self) -> str:
+        """A plain-text summary table for the terminal."""
+        s = self.summary()
+        lines = [
+            f"{s['scenario']} -- {s['runs']:,} worlds, {s['horizon_days']} days, seed {s['seed']}",
+            "",
+            f"{'outcome':<20}{'probability':>12}   95% interval",
+        ]
+        for name, row in s["outcomes"].items():
+            lines.append(
+                f"{name:<20}{row['probability']:>11.1%}   [{row['low']:.1%}, {row['high']:.1%}]"
+            )
+        lines += ["", f"{'event':<20}{'happened':>9}{'day q25':>9}{'median':>8}{'q75':>6}"]
+        for name, row in s["events"].items():
+            days = (
+                f"{row['q25']:>9.0f}{row['median']:>8.0f}{row['q75']:>6.0f}"
+                if row["share"] > 0
+                else f"{'-':>9}{'-':>8}{'-':>6}"
+            )
+            lines.append(f"{name:<20}{row['share']:>9.1%}{days}")
+        t, c, a = s["territory_change_pp"], s["casualties"], s["air_defense_delivered"]
+        lines += [
+            "",
+            f"territory change     {t['median']:+.2f} pp median"
+            f"  (90%: {t['p05']:+.2f} to {t['p95']:+.2f})",
+            f"casualties           {c['median']:,.0f} median"
+            f"  (90%: {c['p05']:,.0f} to {c['p95']:,.0f})",
+            f"air defence          {a['median']:,.0f} interceptors median",
+            "blame at the horizon "
+            + ", ".join(f"{k} {v:.0%}" for k, v in s["blame"].items())
+            + " (means)",
+        ]
+        return "\n".join(lines)
+
+    def manifest(self, command: str | None = None) -> dict[str, Any]:
+        """What ``manifest.json`` holds: enough to repeat the run exactly (``sim rerun``)."""
+        return {
+            "tool": TOOL,
+            "kind": "run",
+            "scenario_name": self.scenario.name,
+            "scenario_hash": scenario_hash(self.scenario),
+            "scenario": json.loads(self.scenario.model_dump_json()),
+            "seed": self.seed,
+            "runs": self.runs,
+            "command": command,
+            "versions": _versions(),
+        }
+
+    def write_files(
+        self,
+        folder: Path,
+        command: str | None = None,
+        formats: tuple[str, ...] = ("png",),
+        workers: int | None = None,
+    ) -> None:
+        """Write the run's files into an existing ``folder`` (see :meth:`save`).
+
+        The CSV files and the figures are shared with a forked helper where one can run
+        (:func:`sim.output.folders.write_shared`).
+        """
+        from sim.output.plots import figure_tasks
+        from sim.output.report import write_report
+        from sim.output.tables import CsvInParts
+
+        figures = write_shared(
+            CsvInParts(self.worlds, folder / "worlds.csv"),
+            [partial(self.write_daily, folder)],
+            figure_tasks(self, folder / "figures", formats),
+            workers,
+        )
+        (folder / "summary.json").write_text(strict_json(self.summary()))
+        (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
+        write_report(self, folder, figures, command)
+
+    def write_daily(self, folder: Path) -> None:
+        """Write the per-day aggregates as ``daily.csv``."""
+        if isinstance(self.daily, pd.DataFrame):
+            self.daily.to_csv(folder / "daily.csv")
+        elif self.daily is not None:
+            self.daily.to_frame().to_csv(folder / "daily.csv", index=False)
+
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        overwrite: bool = False,
+        formats: tuple[str, ...] = ("png",),
+        workers: int | None = None,
+    ) -> Path:
+        """Write the run's folder atomically.
+
+        It holds ``worlds.csv``, ``summary.json``, ``manifest.json``, ``daily.csv``,
+        ``report.md`` and ``figures/``, written by ``workers`` processes (default: all cores).
+
+        The folder is written under a temporary name and renamed at the end, so an interrupted
+        save leaves nothing behind; an existing non-empty folder is replaced only with
+        ``overwrite``.
+
+        Raises:
+            FolderExistsError: ``directory`` may not be replaced
+                (:func:`sim.output.folders.check_target`).
+            FolderNotWritableError: ``directory`` cannot be created.
+
+        """
+        formats, workers = arguments.formats(formats), arguments.workers(workers)
+        return write_folder(
+            directory,
+            lambda folder: self.write_files(folder, command, formats, workers),
+            overwrite,
+        )

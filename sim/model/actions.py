@@ -1,0 +1,826 @@
+"""The action catalogue: who may act, when an action is available, its utility, its effects.
+
+Each :class:`Action` has a ``utility`` function returning ``(available, components)``: a mask
+over worlds and a dict of named utility components (arrays over worlds) whose sum is the
+action's utility. Naming the components is what makes every choice explainable in ``sim trace``.
+Waiting has utility 0; every other action pays ``decision.action_cost`` except forced answers.
+
+Component names: ``material`` (terms or resources against fighting on), ``face`` (audience costs,
+Fearon 1994), ``blame`` (Baunov), ``belief`` (the coercer's view of the aggressor's sincerity,
+Kydd 2005), ``threat`` (an imminent deadline), ``standing`` (the face a summit would bring),
+``military`` (strike campaigns, Baunov), ``cost``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.context import Context
+from sim.model.state import (
+    AID_INCREASED,
+    AID_NORMAL,
+    AID_PAUSED,
+    CORE_ISSUES,
+    PROPOSAL_CEASEFIRE,
+    PROPOSAL_MORATORIUM,
+    PROPOSAL_NONE,
+    SIGNAL_CORE,
+    SIGNAL_MINOR,
+    SUMMIT_DECLINED,
+    SUMMIT_NONE,
+    SUMMIT_OFFERED,
+    SUMMIT_SCHEDULED,
+)
+
+Components = dict[str, np.ndarray]
+Utility = Callable[[Context], tuple[np.ndarray, Components]]
+Effect = Callable[[Context, np.ndarray], None]
+
+ACCEPT, REJECT = 1, 2
+"""Codes of an answer to a pending proposal (``Context.answers``)."""
+
+SANCTIONS_HARM = 1.3
+"""How much the aggressor's leaders value avoiding a full sanctions level (stylised)."""
+
+SANCTIONS_STEP = 0.5
+"""The sanctions level one imposition adds and one easing lifts (of the coercer's part)."""
+
+SUMMIT_LEAD_DAYS = 7
+"""Days from a summit offer to the summit, when the offer names no date."""
+
+NON_CORE_FACE = 0.3
+"""Share of the caving cost a concession on a non-core issue carries (stylised)."""
+
+STALLING_FRAMING_ROOM = 0.2
+"""How far a stalling aggressor will move on non-core issues to look open (Stanovaya), stylised:
+two concession steps on each, never on the core issues."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One entry of the catalogue.
+
+    Attributes:
+        name: the name used in scenario files (``disabled_actions``), traces and ``sim play``.
+        role: the role that may take it.
+        words: what it means, in plain words, for traces and ``sim play``.
+        utility: availability mask and utility components.
+        apply: its effects on the state, in the worlds where it was chosen.
+        signal: what the coercer reads into it (a ``beliefs`` likelihood ratio), if anything.
+        answer: True for accepting or rejecting a pending proposal (never disabled).
+
+    """
+
+    name: str
+    role: str
+    words: str
+    utility: Utility
+    apply: Effect
+    signal: str | None = None
+    answer: bool = False
+
+
+# --- shared pieces -----------------------------------------------------------------------------
+
+
+NONE: Components = {}
+"""The components of an action unavailable in every world: not computed. Return it only with an
+all-False mask: :func:`sim.model.decision.choose` then skips the action without counting the
+mask."""
+
+
+def _n(ctx: Context) -> int:
+    return ctx.state.n
+
+
+def _cost(ctx: Context) -> np.ndarray:
+    return ctx.derived.cost
+
+
+def _active(ctx: Context) -> np.ndarray:
+    """Worlds where the war goes on and this actor is not answering a proposal."""
+    return ctx.active
+
+
+def _deadline_today(ctx: Context) -> np.ndarray:
+    """The coercer's deadline falls today: it must enforce or extend (and does nothing else)."""
+    return ctx.deadline_today
+
+
+def _blame_weight(ctx: Context) -> np.ndarray:
+    return ctx.blame_weight
+
+
+def _cooled_down(ctx: Context) -> np.ndarray:
+    last = ctx.state.last_proposal_day[:, ctx.me]
+    return ctx.day - last >= ctx.world.bargaining.proposal_cooldown_days
+
+
+def reasonableness(headline: float, value_to_rejecter: np.ndarray, framing_weight) -> np.ndarray:
+    """How reasonable a proposal looks to onlookers: headline against terms (Baunov; M4).
+
+    A proposal to de-escalate (``headline`` 1) made without a military defeat looks reasonable
+    whatever its terms when ``framing_weight`` is high.
+    """
+    return framing_weight * headline + (1.0 - framing_weight) * value_to_rejecter
+
+
+def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
+    """Blame share a rejection of the pending proposal would move onto ``rejecter`` (M4 ledger)."""
+    state = ctx.state
+    terms = state.proposal_terms
+    value = terms if rejecter == ctx.roles.aggressor else 1.0 - terms
+    value = np.where(state.proposal_kind == PROPOSAL_MORATORIUM, 0.5, value)
+    reasonable = reasonableness(1.0, value, ctx.world.blame.framing_weight)
+    dampened = 1.0 - 0.5 * state.proposal_opposed  # 0.5 where opposed, else 1.0
+    return ctx.world.blame.rejection_weight * reasonable * dampened
+
+
+def _propose(ctx: Context, mask: np.ndarray, kind: int, terms: np.ndarray) -> None:
+    state = ctx.state
+    state.proposal_kind[mask] = kind
+    state.proposal_by[mask] = ctx.me
+    state.proposal_terms[mask] = terms[mask]
+    state.proposal_opposed[mask] = False
+    state.proposal_day[mask] = ctx.day
+    state.last_proposal_day[mask, ctx.me] = ctx.day
+
+
+def _proposal_open(ctx: Context) -> np.ndarray:
+    return ctx.state.proposal_kind == PROPOSAL_NONE
+
+
+# --- waiting and answering ---------------------------------------------------------------------
+
+
+def _wait_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    return ctx.free, {}
+
+
+def _nothing(ctx: Context, mask: np.ndarray) -> None:
+    return None
+
+
+def _acceptable(ctx: Context) -> np.ndarray:
+    """Whether the pending terms lie in this actor's acceptable set (a hard veto, Fearon 1995)."""
+    state, derived = ctx.state, ctx.derived
+    terms = state.proposal_terms
+    moratorium = state.proposal_kind == PROPOSAL_MORATORIUM
+    if ctx.me == ctx.roles.aggressor:
+        inside = terms >= derived.aggressor_reservation
+    else:
+        inside = terms <= derived.defender_max_terms
+    return moratorium | inside
+
+
+def _accept_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    if not ctx.responding.any():
+        return ctx.responding, NONE
+    available = ctx.responding & _acceptable(ctx)
+    if not available.any():
+        return available, NONE
+    state, derived, params = ctx.state, ctx.derived, ctx.params
+    terms = state.proposal_terms
+    moratorium = state.proposal_kind == PROPOSAL_MORATORIUM
+    face_cost = ctx.world.face.caving_cost * params.weakness_aversion
+    if ctx.me == ctx.roles.aggressor:
+        surplus = terms - derived.aggressor_war_value
+        caved = np.clip(state.aggressor_demand() - terms, 0.0, None)
+        strikes = -params.strike_priority * 0.5 + 0.3 * state.refinery_damage
+    else:
+        surplus = derived.defender_max_terms - terms
+        caved = np.clip(terms - state.defender_offer(), 0.0, None)
+        strikes = 0.2 - 0.6 * ctx.params.refinery_campaign - 0.3 * state.strike_urgency
+    material = np.where(moratorium, strikes, 2.0 * surplus)
+    face = np.where(moratorium, 0.0, -face_cost * 2.0 * caved)
+    return available, {"material": material, "face": face}
+
+
+def _reject_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    if not ctx.responding.any():
+        return ctx.responding, NONE
+    return ctx.responding, {"blame": -_blame_weight(ctx) * rejection_blame(ctx, ctx.me)}
+
+
+def _answer(code: int) -> Effect:
+    def apply(ctx: Context, mask: np.ndarray) -> None:
+        ctx.state.answers[mask, ctx.me] = code
+
+    return apply
+
+
+WAIT = Action("wait", "any", "waits", _wait_utility, _nothing)
+ACCEPT_PROPOSAL = Action(
+    "accept",
+    "any",
+    "accepts the proposal on the table",
+    _accept_utility,
+    _answer(ACCEPT),
+    answer=True,
+)
+REJECT_PROPOSAL = Action(
+    "reject",
+    "any",
+    "rejects the proposal on the table",
+    _reject_utility,
+    _answer(REJECT),
+    answer=True,
+)
+
+
+# --- aggressor -----------------------------------------------------------------------------------
+
+
+def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Offer a summit when a credible threat is near: talks as an off-ramp (Greene)."""
+    state = ctx.state
+    since = ctx.day - state.summit_changed_day
+    open_ = (state.summit_status == SUMMIT_NONE) | (
+        (state.summit_status != SUMMIT_OFFERED)
+        & (state.summit_status != SUMMIT_SCHEDULED)
+        & (since >= 30)
+    )
+    available = _active(ctx) & open_
+    if not available.any():
+        return available, NONE
+    harm = 1.0 - state.sanctions_level
+    pressure = np.maximum(ctx.derived.threat, 0.1 * (1.0 - state.belief))
+    threat = SANCTIONS_HARM * pressure * state.credibility * harm
+    standing = 0.5 * 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
+    return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
+
+
+def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    state.summit_status[mask] = SUMMIT_OFFERED
+    state.summit_changed_day[mask] = ctx.day
+    state.summit_day[mask] = ctx.day + SUMMIT_LEAD_DAYS
+    state.record("summit_offer", mask)
+
+
+def _propose_ceasefire_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """A full ceasefire on its own terms: accepted it pays, rejected it shifts blame (Baunov)."""
+    state, derived = ctx.state, ctx.derived
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
+    if not available.any():
+        return available, NONE
+    terms = state.aggressor_demand()
+    rejected = terms > derived.defender_max_terms
+    gain = reasonableness(1.0, 1.0 - terms, ctx.world.blame.framing_weight)
+    blame = (
+        _blame_weight(ctx) * ctx.world.blame.rejection_weight * gain * np.where(rejected, 1, 0.3)
+    )
+    material = np.where(rejected, 0.0, 0.7 * (terms - derived.aggressor_reservation))
+    return available, {"blame": blame, "material": material, "cost": _cost(ctx)}
+
+
+def _propose_moratorium_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """A pause in long-range strikes eases refinery damage and the air-defence rush (Baunov)."""
+    state, params = ctx.state, ctx.params
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx) & ~state.moratorium
+    if not available.any():
+        return available, NONE
+    material = state.refinery_damage * 1.5 + 0.3 * state.strike_urgency - params.strike_priority
+    blame = (
+        _blame_weight(ctx) * ctx.world.blame.rejection_weight * ctx.world.blame.framing_weight
+    ) * np.ones(_n(ctx))
+    return available, {"material": material, "blame": blame, "cost": _cost(ctx)}
+
+
+def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Room to concede: where the public position exceeds what the actor would settle for.
+
+    Returns:
+        The actor's positions, the largest gap over issues (``room``) and the first issue with
+        that gap, per world. Computed issue by issue (1-D arrays, exactly as a maximum over the
+        issue axis would be) and once per decision: the utility and the effect share it.
+
+    """
+    cached = ctx.cache.get("concession_gap")
+    if cached is not None:
+        return cached
+    state = ctx.state
+    if ctx.me == ctx.roles.aggressor:
+        positions = state.aggressor_positions
+        war_value = np.clip(ctx.derived.aggressor_war_value, 0.0, 1.0)
+        framing_floor = np.asarray(ctx.params.core_demand) - STALLING_FRAMING_ROOM
+        floor = np.where(state.sincere, war_value, np.maximum(war_value, framing_floor))
+        gaps = []
+        for issue, core in enumerate(CORE_ISSUES):
+            gap = positions[:, issue] - floor
+            if core:
+                gap = np.where(state.sincere, gap, 0.0)
+            gaps.append(np.maximum(gap, 0.0))
+    else:
+        positions = state.defender_positions
+        ceiling = np.clip(ctx.derived.defender_max_terms, 0.0, 1.0)
+        gaps = [np.maximum(ceiling - positions[:, issue], 0.0) for issue in range(len(CORE_ISSUES))]
+    room = gaps[0]
+    issue = np.zeros(state.n, dtype=np.intp)
+    for column, gap in enumerate(gaps[1:], start=1):
+        issue = np.where(gap > room, column, issue)
+        room = np.maximum(room, gap)
+    ctx.cache["concession_gap"] = positions, room, issue
+    return positions, room, issue
+
+
+def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Concede a step on one issue: costly in face, worth it under pressure (Fearon 1994).
+
+    Only a step on a core issue is visible caving (Greene); a step on a non-core issue costs
+    ``NON_CORE_FACE`` of that.
+    """
+    state, params = ctx.state, ctx.params
+    _, room, issue = _concession_gap(ctx)
+    available = _active(ctx) & (room > 1e-9)
+    if not available.any():
+        return available, NONE
+    core = CORE_ISSUES[issue]
+    step = ctx.world.bargaining.concession_step
+    if ctx.me == ctx.roles.aggressor:
+        urgency = state.economic_pressure + ctx.derived.threat * state.credibility
+    else:
+        urgency = 0.6 * (1.0 - state.aid_level) + 0.3 * state.blame[:, ctx.me]
+    material = 3.0 * urgency * np.minimum(room, 0.3)
+    visible = np.where(core, 1.0, NON_CORE_FACE)
+    face = -params.weakness_aversion * ctx.world.face.caving_cost * 3.0 * step * visible
+    return available, {"material": material, "face": face, "cost": _cost(ctx)}
+
+
+def _concede(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    positions, room, issue = _concession_gap(ctx)
+    rows = mask.nonzero()[0]
+    step = ctx.world.bargaining.concession_step
+    step = step[rows] if np.ndim(step) else step
+    moved = np.minimum(step, room[rows])
+    direction = -1.0 if ctx.me == ctx.roles.aggressor else 1.0
+    positions[rows, issue[rows]] += direction * moved
+    state.concessions[rows, ctx.me] += 1
+    state.last_conceded_issue[rows, ctx.me] = issue[rows]
+    if ctx.me == ctx.roles.aggressor:
+        ctx.state.signals[rows] = np.where(CORE_ISSUES[issue[rows]], SIGNAL_CORE, SIGNAL_MINOR)
+
+
+def _escalate_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Escalate strikes after a rejection or new sanctions (coercive punishment)."""
+    state, params = ctx.state, ctx.params
+    available = _active(ctx) & ~state.moratorium & (state.escalated_until < ctx.day)
+    if not available.any():
+        return available, NONE
+    # A NaN first day (no sanctions yet) compares False, as "long ago" would.
+    provoked = (ctx.day - state.last_rejection_day[:, ctx.roles.defender] <= 3) | (
+        ctx.day - state.first_day["sanctions"] <= 3
+    )
+    military = params.strike_priority * (0.3 + 0.6 * provoked)
+    blame = -_blame_weight(ctx) * ctx.world.blame.strike_blame_per_day * 20.0
+    return available, {"military": military, "blame": blame * np.ones(_n(ctx)), "cost": _cost(ctx)}
+
+
+def _escalate(ctx: Context, mask: np.ndarray) -> None:
+    # The last escalated day: today's war is the first of escalation_days.
+    ctx.state.escalated_until[mask] = ctx.day + ctx.world.war.escalation_days - 1
+
+
+# --- coercer -------------------------------------------------------------------------------------
+
+
+def sanction_components(ctx: Context) -> Components:
+    """Components of imposing sanctions, for the coercer (M1, M3, M4, M6).
+
+    ``material``: expected success against own cost (Hufbauer et al.); ``belief``: pressure is
+    worth more the less sincere the aggressor seems (Kydd 2005); ``blame``: pressure goes to the
+    side with more blame; ``face``: sanctions that visibly fail cost face — Greene: the coercer
+    "couldn't impose sanctions unless he knew they would work".
+    """
+    state, params, world = ctx.state, ctx.params, ctx.world
+    success = ctx.derived.perceived_success
+    material = 1.5 * success - params.sanction_cost + 0.1
+    belief = 1.5 * (world.beliefs.sanctions_threshold - state.belief) + 0.1
+    roles = ctx.roles
+    blame = (
+        _blame_weight(ctx)
+        * 0.1
+        * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender])
+    )
+    face = -params.weakness_aversion * world.face.failure_cost * (1.0 - success)
+    return {"material": material, "belief": belief, "blame": blame, "face": face}
+
+
+def _impose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    state = ctx.state
+    due = _deadline_today(ctx)
+    available = ~state.settled & ~ctx.responding & (state.sanctions_level < 1.0 - 1e-9)
+    available &= due | (state.summit_status != SUMMIT_SCHEDULED)
+    if not available.any():
+        return available, NONE
+    components = sanction_components(ctx)
+    components["cost"] = np.where(due, 0.0, _cost(ctx))
+    return available, components
+
+
+def _impose(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    state.add_sanctions(mask, SANCTIONS_STEP, coercer=True)
+    state.deadline_day[mask] = np.inf
+    state.credibility[mask] = np.minimum(1.0, state.credibility[mask] + 0.2)
+    state.record("sanctions", mask)
+
+
+def deadline_face(ctx: Context) -> np.ndarray:
+    """Audience cost of letting the deadline pass, discounted by visible progress.
+
+    Fearon (1994): the cost grows as the crisis runs (``audience_cost_growth`` per extension);
+    Levendusky & Horowitz (2012): a leader who can point to new information — a summit — pays
+    less (``summit_forgiveness``, phi). Greene: a summit gives "enough progress for Trump to claim
+    his threats worked".
+    """
+    state, params, face = ctx.state, ctx.params, ctx.world.face
+    grown = state.deadline_cost * (1.0 + face.audience_cost_growth * state.extensions)
+    forgiven = 1.0 - params.summit_forgiveness * state.progress
+    return -params.weakness_aversion * grown * forgiven
+
+
+def _extend_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    available = _deadline_today(ctx) & ~ctx.state.settled
+    if not available.any():
+        return available, NONE
+    return available, {"face": deadline_face(ctx)}
+
+
+def _extend(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    state.deadline_day[mask] = ctx.day + ctx.params.deadline_extension_days
+    state.extensions[mask] += 1
+    state.credibility[mask] *= 0.85
+
+
+def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Ease the coercer's own sanctions: the supporters' packages are not its to lift."""
+    state, params = ctx.state, ctx.params
+    available = _active(ctx) & (state.coercer_sanctions > 1e-9)
+    if not available.any():
+        return available, NONE
+    belief = 2.0 * (state.belief - 0.65) * state.progress
+    face = -params.weakness_aversion * 0.5 * np.ones(_n(ctx))
+    return available, {"belief": belief, "face": face, "cost": _cost(ctx)}
+
+
+def _ease(ctx: Context, mask: np.ndarray) -> None:
+    ctx.state.ease_sanctions(mask, SANCTIONS_STEP)
+
+
+def _summit_answer_components(ctx: Context) -> Components:
+    """Accepting a summit: an off-ramp from the deadline's audience cost (Greene).
+
+    Talks are worth more the more sincere the aggressor seems and the more credulous the coercer.
+    """
+    state, params, world = ctx.state, ctx.params, ctx.world
+    pending = np.where(np.isfinite(state.deadline_day), state.deadline_cost, 0.3)
+    face = params.weakness_aversion * params.summit_forgiveness * pending
+    belief = 1.5 * (state.belief + 0.3 * params.credulity - world.beliefs.sanctions_threshold)
+    return {"face": face, "belief": belief}
+
+
+def _accept_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    if not available.any():
+        return available, NONE
+    return available, _summit_answer_components(ctx)
+
+
+def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    state.summit_status[mask] = SUMMIT_SCHEDULED
+    state.summit_changed_day[mask] = ctx.day
+    state.summit_day[mask] = np.maximum(state.summit_day[mask], ctx.day + 1)
+    state.progress[mask] = np.maximum(state.progress[mask], 0.8)
+
+
+def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    if not available.any():
+        return available, NONE
+    credibility = 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
+    return available, {"face": credibility}
+
+
+def _decline_summit(ctx: Context, mask: np.ndarray) -> None:
+    ctx.state.summit_status[mask] = SUMMIT_DECLINED
+    ctx.state.summit_changed_day[mask] = ctx.day
+    ctx.state.summit_day[mask] = np.inf
+
+
+def _propose_terms_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Broker a split between the public positions when they are close and talks seem sincere."""
+    state = ctx.state
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
+    if not available.any():
+        return available, NONE
+    gap = np.abs(state.aggressor_demand() - state.defender_offer())
+    material = 1.5 * (1.0 - 2.0 * gap) * state.belief
+    return available, {"material": material, "cost": _cost(ctx)}
+
+
+def _propose_terms(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    _propose(ctx, mask, PROPOSAL_CEASEFIRE, (state.aggressor_demand() + state.defender_offer()) / 2)
+
+
+def _pressure_defender_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Pause aid to the side with more blame (Baunov; third parties allocate pressure by blame)."""
+    state, roles = ctx.state, ctx.roles
+    available = _active(ctx) & (state.aid_level >= AID_NORMAL)
+    if not available.any():
+        return available, NONE
+    blame = _blame_weight(ctx) * (state.blame[:, roles.defender] - state.blame[:, roles.aggressor])
+    belief = 0.5 * (state.belief - 0.5)
+    return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
+
+
+def _pressure_defender(ctx: Context, mask: np.ndarray) -> None:
+    ctx.state.aid_level[mask] = AID_PAUSED
+    ctx.state.record("aid_paused", mask)
+
+
+def _increase_aid_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    state, roles = ctx.state, ctx.roles
+    available = _active(ctx) & (state.aid_level <= AID_NORMAL)
+    if not available.any():
+        return available, NONE
+    blame = (
+        _blame_weight(ctx)
+        * 0.5
+        * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender] - 0.5)
+    )
+    belief = 1.0 * (ctx.world.beliefs.sanctions_threshold - state.belief)
+    return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
+
+
+def _increase_aid(ctx: Context, mask: np.ndarray) -> None:
+    ctx.state.aid_level[mask] = np.where(
+        ctx.state.aid_level[mask] < AID_NORMAL, AID_NORMAL, AID_INCREASED
+    )
+
+
+# --- defender ------------------------------------------------------------------------------------
+
+
+def _counter_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Answer a rejection with its own terms, to share the blame back."""
+    state = ctx.state
+    available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
+    if not available.any():
+        return available, NONE
+    recent = ctx.day - state.last_rejection_day[:, ctx.me] <= 5
+    blame = _blame_weight(ctx) * ctx.world.blame.rejection_weight * 0.5 * recent
+    return available, {"blame": blame, "cost": _cost(ctx)}
+
+
+def _counter(ctx: Context, mask: np.ndarray) -> None:
+    _propose(ctx, mask, PROPOSAL_CEASEFIRE, ctx.state.defender_offer())
+
+
+def _strike_refineries_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Long-range strikes on refineries raise the aggressor's economic pressure (M5, M6)."""
+    state, params = ctx.state, ctx.params
+    available = _active(ctx) & ~state.moratorium
+    if not available.any():
+        return available, NONE
+    military = params.refinery_campaign * (1.0 - state.refinery_damage) + 0.2
+    return available, {"military": military, "cost": _cost(ctx)}
+
+
+def _strike_refineries(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    hit = ctx.world.economy.refinery_damage_per_strike_day * ctx.params.refinery_campaign
+    damage = state.refinery_damage
+    state.refinery_damage = np.where(mask, damage + hit * (1.0 - damage), damage)
+
+
+# --- supporters ----------------------------------------------------------------------------------
+
+
+def _surge_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Rush air defence when strikes on cities are intense.
+
+    Baunov: this is the pressure a strike moratorium would ease.
+    """
+    state = ctx.state
+    since = ctx.day - ctx.state.surge_day[:, ctx.me]
+    available = _active(ctx) & (since >= ctx.world.war.surge_cooldown_days)
+    if not available.any():
+        return available, NONE
+    urgency = 1.2 * state.strike_urgency - 0.4
+    return available, {"military": urgency, "cost": _cost(ctx)}
+
+
+def _surge(ctx: Context, mask: np.ndarray) -> None:
+    capacity = ctx.params.air_defense_capacity
+    ctx.state.air_defense_delivered[mask] += capacity[mask] if np.ndim(capacity) else capacity
+    ctx.state.surge_day[mask, ctx.me] = ctx.day
+
+
+def _own_sanctions_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    state, roles = ctx.state, ctx.roles
+    available = _active(ctx) & ~ctx.state.own_sanctions[:, ctx.me]
+    if not available.any():
+        return available, NONE
+    blame = _blame_weight(ctx) * 0.3 * (state.blame[:, roles.aggressor] - 0.5)
+    follow = 0.4 * (state.first_day["sanctions"] >= 0)
+    return available, {"blame": blame, "material": follow - 0.1, "cost": _cost(ctx)}
+
+
+def _own_sanctions(ctx: Context, mask: np.ndarray) -> None:
+    capacity = ctx.params.sanctions_capacity
+    add = capacity[mask] if np.ndim(capacity) else capacity
+    ctx.state.add_sanctions(mask, add, coercer=False)
+    ctx.state.own_sanctions[mask, ctx.me] = True
+
+
+def _oppose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Contest a proposal whose terms favour the aggressor, to blunt its blame-shifting."""
+    state = ctx.state
+    aggressors = state.proposal_by == ctx.roles.aggressor
+    available = _active(ctx) & aggressors & (state.proposal_kind == PROPOSAL_CEASEFIRE)
+    available &= ~state.proposal_opposed
+    if not available.any():
+        return available, NONE
+    material = 2.0 * (state.proposal_terms - 0.6)
+    return available, {"material": material, "cost": _cost(ctx)}
+
+
+def _oppose(ctx: Context, mask: np.ndarray) -> None:
+    ctx.state.proposal_opposed[mask] = True
+
+
+def _guarantees_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    state, params = ctx.state, ctx.params
+    available = _active(ctx) & (state.guarantees < params.guarantee_strength - 1e-9)
+    if not available.any():
+        return available, NONE
+    belief = 1.2 * state.belief + 0.5 * state.progress - 0.9
+    return available, {"belief": belief, "cost": _cost(ctx)}
+
+
+def _guarantees(ctx: Context, mask: np.ndarray) -> None:
+    strength = ctx.params.guarantee_strength
+    value = strength[mask] if np.ndim(strength) else strength
+    ctx.state.guarantees[mask] = np.maximum(ctx.state.guarantees[mask], value)
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+
+def _a(
+    name: str, role: str, words: str, utility: Utility, apply: Effect, signal: str | None = None
+):
+    return Action(name, role, words, utility, apply, signal)
+
+
+CATALOGUE: dict[str, tuple[Action, ...]] = {
+    "aggressor": (
+        WAIT,
+        _a(
+            "offer_summit",
+            "aggressor",
+            "offers a summit",
+            _offer_summit_utility,
+            _offer_summit,
+            "statement",
+        ),
+        _a(
+            "propose_ceasefire",
+            "aggressor",
+            "proposes a full ceasefire on its own terms",
+            _propose_ceasefire_utility,
+            lambda ctx, m: _propose(ctx, m, PROPOSAL_CEASEFIRE, ctx.state.aggressor_demand()),
+            "statement",
+        ),
+        _a(
+            "propose_moratorium",
+            "aggressor",
+            "proposes a moratorium on long-range strikes",
+            _propose_moratorium_utility,
+            lambda ctx, m: _propose(ctx, m, PROPOSAL_MORATORIUM, np.full(ctx.state.n, 0.5)),
+            "statement",
+        ),
+        _a("concede", "aggressor", "concedes a step on one issue", _concede_utility, _concede),
+        _a(
+            "escalate_strikes",
+            "aggressor",
+            "escalates long-range strikes",
+            _escalate_utility,
+            _escalate,
+        ),
+        ACCEPT_PROPOSAL,
+        REJECT_PROPOSAL,
+    ),
+    "coercer": (
+        WAIT,
+        _a(
+            "impose_sanctions",
+            "coercer",
+            "imposes sanctions and secondary tariffs",
+            _impose_utility,
+            _impose,
+        ),
+        _a(
+            "extend_deadline",
+            "coercer",
+            "lets the deadline pass and sets a new one",
+            _extend_utility,
+            _extend,
+        ),
+        _a("ease_sanctions", "coercer", "eases sanctions", _ease_utility, _ease),
+        _a(
+            "accept_summit", "coercer", "accepts the summit", _accept_summit_utility, _accept_summit
+        ),
+        _a(
+            "decline_summit",
+            "coercer",
+            "declines the summit",
+            _decline_summit_utility,
+            _decline_summit,
+        ),
+        _a(
+            "propose_terms",
+            "coercer",
+            "proposes a brokered settlement",
+            _propose_terms_utility,
+            _propose_terms,
+        ),
+        _a(
+            "pressure_defender",
+            "coercer",
+            "pauses aid to press the defender",
+            _pressure_defender_utility,
+            _pressure_defender,
+        ),
+        _a(
+            "increase_aid",
+            "coercer",
+            "increases aid to the defender",
+            _increase_aid_utility,
+            _increase_aid,
+        ),
+    ),
+    "defender": (
+        WAIT,
+        _a(
+            "counter_propose",
+            "defender",
+            "counter-proposes its own terms",
+            _counter_utility,
+            _counter,
+        ),
+        _a(
+            "strike_refineries",
+            "defender",
+            "strikes the aggressor's refineries",
+            _strike_refineries_utility,
+            _strike_refineries,
+        ),
+        _a("concede", "defender", "concedes a step on one issue", _concede_utility, _concede),
+        ACCEPT_PROPOSAL,
+        REJECT_PROPOSAL,
+    ),
+    "supporter": (
+        WAIT,
+        _a(
+            "surge_air_defense",
+            "supporter",
+            "rushes air defence to the defender",
+            _surge_utility,
+            _surge,
+        ),
+        _a(
+            "own_sanctions",
+            "supporter",
+            "adopts its own sanctions package",
+            _own_sanctions_utility,
+            _own_sanctions,
+        ),
+        _a(
+            "oppose_proposal",
+            "supporter",
+            "publicly opposes the aggressor's proposal",
+            _oppose_utility,
+            _oppose,
+        ),
+        _a(
+            "offer_guarantees",
+            "supporter",
+            "offers security guarantees",
+            _guarantees_utility,
+            _guarantees,
+        ),
+    ),
+}
+"""Every role's actions, in a fixed order (the order fixes the columns of decision noise).
+
+``accept_summit``/``decline_summit`` answer a summit offer; ``violate_moratorium`` is not a daily
+choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003)."""

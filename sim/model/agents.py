@@ -1,0 +1,105 @@
+"""ActorAgent: one Mesa agent per actor, whose state is a column of the model's world arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.model.actions import CATALOGUE, Action
+from sim.model.context import Context
+from sim.model.decision import Choice, choose
+from sim.model.state import SIGNAL_STATEMENT
+
+if TYPE_CHECKING:
+    from sim.model.model import NegotiationModel
+
+Policy = Callable[["ActorAgent", Context, Choice], np.ndarray]
+"""Replaces the logit draw: given the agent, its view and the model's choice (utilities and
+draw), return the chosen action index per world. ``sim play`` uses it for the student's actor."""
+
+
+class ActorAgent(mesa.Agent):
+    """An actor of the scenario (aggressor, defender, coercer or supporter) across all worlds.
+
+    The agent holds no copy of the rules: each day it asks the catalogue of its role for the
+    utility of every action, chooses by logit, and applies the chosen effects to the model's
+    arrays in the worlds that chose them.
+
+    Args:
+        model: the model that owns the world arrays.
+        name: the actor's key in the scenario file.
+        role: its role.
+        index: its column in per-actor arrays.
+        params: its drawn parameters.
+
+    """
+
+    def __init__(
+        self,
+        model: NegotiationModel,
+        name: str,
+        role: str,
+        index: int,
+        params: SimpleNamespace,
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.role = role
+        self.index = index
+        self.params = params
+        self.actions: tuple[Action, ...] = CATALOGUE[role]
+        disabled = set(params.disabled_actions)
+        self.enabled = np.array([a.name not in disabled for a in self.actions])
+        self.policy: Policy | None = None
+
+    @property
+    def face(self) -> np.ndarray:
+        """This actor's accumulated face across worlds (negative: face lost)."""
+        return self.model.state.face[:, self.index]
+
+    @property
+    def blame(self) -> np.ndarray:
+        """This actor's share of the blame across worlds."""
+        return self.model.state.blame[:, self.index]
+
+    def context(self) -> Context:
+        """This actor's view of today."""
+        model = self.model
+        return Context(
+            state=model.state,
+            world=model.world,
+            actors=model.actor_params,
+            roles=model.roles,
+            me=self.index,
+            derived=model.derived,
+            responding=model.responding(self.index),
+        )
+
+    def step(self) -> None:
+        """Decide and act in every world."""
+        model = self.model
+        ctx = self.context()
+        uniforms = model.streams.uniform(f"decide/{self.name}", len(self.actions))
+        choice = choose(ctx, self.actions, self.enabled, uniforms, model.world.decision.rationality)
+        columns = choice.considered
+        if self.policy is not None:
+            choice.index = self.policy(self, ctx, choice)
+            columns = list(range(len(self.actions)))
+        chosen = np.bincount(choice.index, minlength=len(self.actions))
+        for column in columns:
+            if column == 0 or not chosen[column]:
+                continue
+            mask = choice.index == column
+            action = self.actions[column]
+            action.apply(ctx, mask)
+            face = choice.components[column].get("face")
+            if face is not None:
+                rows = mask.nonzero()[0]
+                model.state.face[rows, self.index] += face[rows] if np.ndim(face) else face
+            if action.signal == "statement":
+                model.state.signals[mask] = SIGNAL_STATEMENT
+        model.note_choice(self, choice)

@@ -1,0 +1,387 @@
+"""What happens each day besides the actors' choices: calendar, answers, beliefs, war, economy.
+
+Each function updates the world arrays in place for every world at once. Sources are cited per
+function; the numbers themselves live in the scenario and ``docs/calibration.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim.model.actions import ACCEPT, REJECT, SUMMIT_LEAD_DAYS, rejection_blame
+from sim.model.context import Context, Roles
+from sim.model.state import (
+    PROPOSAL_CEASEFIRE,
+    PROPOSAL_MORATORIUM,
+    PROPOSAL_NONE,
+    SIGNAL_CORE,
+    SIGNAL_MINOR,
+    SIGNAL_NONE,
+    SIGNAL_STATEMENT,
+    SIGNAL_STRIKE_PAUSE,
+    SUMMIT_DECLINED,
+    SUMMIT_HELD,
+    SUMMIT_OFFERED,
+    SUMMIT_SCHEDULED,
+    WorldState,
+    per_world,
+)
+from sim.scenario.schema import (
+    AidPackageEvent,
+    DeadlineEvent,
+    MoratoriumEvent,
+    SanctionsEvent,
+    Scenario,
+    SummitEvent,
+    SummitOfferEvent,
+)
+
+Note = Callable[[np.ndarray, str], None]
+"""Callback that narrates an event in the traced world: ``note(mask, text)``."""
+
+SUMMIT_ANSWER_DAYS = 3
+"""Days a summit offer stays open before it lapses unanswered."""
+SUMMIT_FACE = 0.3
+"""Face a held summit gives each leader, per unit of weakness aversion (stylised)."""
+
+
+def _every(state: WorldState) -> np.ndarray:
+    return np.ones(state.n, dtype=bool)
+
+
+def _halflife_factor(days) -> np.ndarray:
+    return np.power(0.5, 1.0 / np.maximum(days, 1e-9))
+
+
+TREND_KEEP = 0.5 ** (1.0 / 30.0)
+"""Daily weight of yesterday's ground trend (a 30-day half-life)."""
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The parts of the daily dynamics that depend on drawn parameters only, not on the state.
+
+    Computed once per model (:meth:`of`) instead of every day; each is the same expression, so
+    the results are the same to the bit.
+    """
+
+    ground_casualties: np.ndarray | float
+    strike_casualties: np.ndarray | float
+    urgency_keep: np.ndarray | float
+    sanctions_effect: np.ndarray
+    pressure_lag: np.ndarray | float
+    refinery_keep: np.ndarray | float
+    progress_keep: np.ndarray | float
+    daily_lr: np.ndarray
+    minor_lr: np.ndarray | float
+    statement_lr: np.ndarray | float
+    aggressor_strike_weight: np.ndarray | float
+    truce_total_weight: np.ndarray | float
+    truce_willing: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        state: WorldState,
+        world: SimpleNamespace,
+        roles: Roles,
+        actors: list[SimpleNamespace],
+    ) -> Rates:
+        """The rates of a model's worlds (``state.sanctions_bite`` must be drawn already)."""
+        war, economy, beliefs = world.war, world.economy, world.beliefs
+        civilians = war.civilian_casualties_per_day
+        share = war.strike_share_of_civilian_casualties
+        boost = beliefs.credulity_boost * actors[roles.coercer].credulity
+        aggressor, defender = actors[roles.aggressor], actors[roles.defender]
+        can_a = "violate_moratorium" not in aggressor.disabled_actions
+        can_d = "violate_moratorium" not in defender.disabled_actions
+        weight_a = aggressor.strike_priority * can_a
+        weight_d = defender.refinery_campaign * can_d
+        return cls(
+            ground_casualties=war.casualties_per_day + civilians * (1 - share),
+            strike_casualties=civilians * share,
+            urgency_keep=_halflife_factor(world.air_defense.urgency_halflife_days),
+            sanctions_effect=np.where(
+                state.sanctions_bite, economy.strong_effect, economy.weak_effect
+            ),
+            pressure_lag=np.maximum(economy.pressure_lag_days, 1.0),
+            refinery_keep=1.0 - 1.0 / np.maximum(economy.refinery_repair_days, 1.0),
+            progress_keep=_halflife_factor(world.face.progress_halflife_days),
+            daily_lr=per_world(beliefs.daily_lr, state.n),
+            minor_lr=beliefs.minor_concession_lr + boost,
+            statement_lr=beliefs.statement_lr + boost,
+            aggressor_strike_weight=weight_a,
+            truce_total_weight=np.maximum(weight_a + weight_d, 1e-12),
+            truce_willing=(can_a or can_d) & (per_world(weight_a + weight_d, state.n) > 0),
+        )
+
+
+def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) -> None:
+    """Deadlines are public before they fall: the first one is known from day 0."""
+    deadlines = [e for e in spec.events if isinstance(e, DeadlineEvent)]
+    if deadlines:
+        first = min(deadlines, key=lambda e: e.day)
+        state.deadline_day[:] = first.day
+        cost = first.audience_cost if first.audience_cost is not None else world.face.audience_cost
+        state.deadline_cost[:] = cost
+        state.record("deadline", _every(state))
+
+
+def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note: Note) -> None:
+    """Apply the scenario's calendar events that fall today (DESIGN §2, 'Events')."""
+    everyone = _every(state)
+    live = ~state.settled
+    for event in spec.events:
+        if event.day != state.day:
+            continue
+        if isinstance(event, DeadlineEvent):
+            mask = live & np.isnan(state.first_day["sanctions"])
+            cost = (
+                event.audience_cost if event.audience_cost is not None else world.face.audience_cost
+            )
+            state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
+            state.deadline_cost[mask] = cost
+            note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
+        elif isinstance(event, SummitOfferEvent):
+            mask = live & (state.summit_status != SUMMIT_SCHEDULED)
+            state.summit_status[mask] = SUMMIT_OFFERED
+            state.summit_changed_day[mask] = state.day
+            held = event.held_on if event.held_on is not None else state.day + SUMMIT_LEAD_DAYS
+            state.summit_day[mask] = held
+            state.signals[mask] = SIGNAL_STATEMENT
+            state.record("summit_offer", mask)
+            note(mask, f"{event.by} offers {event.to} a summit on day {held}")
+        elif isinstance(event, SummitEvent):
+            state.summit_status[live] = SUMMIT_SCHEDULED
+            state.summit_day[live] = state.day
+        elif isinstance(event, MoratoriumEvent):
+            start_moratorium(state, live, event.monitored, event.length_days)
+            note(live, "a moratorium on long-range strikes takes effect")
+        elif isinstance(event, AidPackageEvent):
+            state.air_defense_delivered[everyone] += event.air_defense
+            note(everyone, f"{event.by} delivers {event.air_defense:g} interceptors to {event.to}")
+        elif isinstance(event, SanctionsEvent):
+            by_coercer = spec.actors[event.by].role == "coercer"
+            state.add_sanctions(live, event.level, coercer=by_coercer, floor=True)
+            state.deadline_day[live] = np.inf
+            state.record("sanctions", live)
+            note(live, f"{event.by} imposes sanctions on {event.against}")
+
+
+def start_moratorium(
+    state: WorldState, mask: np.ndarray, monitored: bool = False, length: int | None = None
+) -> None:
+    """Put a strike moratorium in force in the worlds of ``mask``."""
+    mask = mask & ~state.moratorium & ~state.settled
+    state.moratorium[mask] = True
+    state.monitored[mask] = monitored
+    # The last strike-free day: today is the first of length_days.
+    state.moratorium_expiry[mask] = np.inf if length is None else state.day + length - 1
+    state.record("moratorium_start", mask)
+    state.signals[mask & (state.signals == SIGNAL_NONE)] = SIGNAL_STRIKE_PAUSE
+
+
+def hold_summits(
+    state: WorldState, roles: Roles, actors: list[SimpleNamespace], note: Note
+) -> None:
+    """A scheduled summit is held: face for both leaders (Greene).
+
+    The coercer can claim its threats worked; the aggressor gains standing without conceding
+    anything -- "a better move for Russia than for anyone else".
+    """
+    due = (state.summit_status == SUMMIT_SCHEDULED) & (state.summit_day <= state.day)
+    if not due.any():
+        return
+    state.summit_status[due] = SUMMIT_HELD
+    state.summit_changed_day[due] = state.day
+    state.progress[due] = 1.0
+    state.signals[due] = SIGNAL_STATEMENT
+    for actor in (roles.coercer, roles.aggressor):
+        aversion = actors[actor].weakness_aversion
+        state.face[due, actor] += SUMMIT_FACE * (aversion[due] if np.ndim(aversion) else aversion)
+    state.record("summit", due)
+    note(due, "the summit is held: both sides speak of progress")
+
+
+def lapse_summit_offers(state: WorldState, note: Note) -> None:
+    """A summit offer left unanswered for ``SUMMIT_ANSWER_DAYS`` lapses, as if declined."""
+    offered = state.summit_status == SUMMIT_OFFERED
+    lapsed = offered & (state.day - state.summit_changed_day >= SUMMIT_ANSWER_DAYS)
+    if not lapsed.any():
+        return
+    state.summit_status[lapsed] = SUMMIT_DECLINED
+    state.summit_changed_day[lapsed] = state.day
+    state.summit_day[lapsed] = np.inf
+    note(lapsed, "the summit offer lapses unanswered")
+
+
+def responders(state: WorldState, roles: Roles, actor: int) -> np.ndarray:
+    """Worlds where ``actor`` must answer a proposal made on an earlier day."""
+    if actor not in (roles.aggressor, roles.defender):
+        return np.zeros(state.n, dtype=bool)
+    pending = state.proposal_kind != PROPOSAL_NONE
+    return pending & (state.proposal_day < state.day) & (state.proposal_by != actor)
+
+
+def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
+    """Settle today's answers.
+
+    A deal needs every veto player (Fearon 1995); a rejection moves blame onto the rejecter by
+    the proposal's reasonableness (Baunov; M4).
+    """
+    state, roles = ctx.state, ctx.roles
+    veto = (roles.aggressor, roles.defender)
+    due = np.zeros(state.n, dtype=bool)
+    accepted = np.ones(state.n, dtype=bool)
+    for actor in veto:
+        answering = responders(state, roles, actor)
+        due |= answering
+        rejected = answering & (state.answers[:, actor] == REJECT)
+        accepted &= ~answering | (state.answers[:, actor] == ACCEPT)
+        if rejected.any():
+            state.add_blame(actor, rejection_blame(ctx, actor), rejected)
+            state.last_rejection_day[rejected, actor] = state.day
+            state.rejections[rejected, actor] += 1
+            note(rejected, f"the rejection moves blame onto {names[actor]}")
+    deal = due & accepted
+    ceasefire = deal & (state.proposal_kind == PROPOSAL_CEASEFIRE)
+    if ceasefire.any():
+        state.settled[ceasefire] = True
+        state.record("moratorium_end", ceasefire & state.moratorium)
+        state.moratorium[ceasefire] = False
+        state.record("settlement", ceasefire)
+        by_other = ceasefire & (state.proposal_by != roles.aggressor)
+        state.signals[by_other] = SIGNAL_CORE
+        note(ceasefire, "a comprehensive ceasefire is agreed")
+    moratorium = deal & (state.proposal_kind == PROPOSAL_MORATORIUM)
+    if moratorium.any():
+        start_moratorium(state, moratorium)
+        note(moratorium, "a moratorium on long-range strikes is agreed")
+    state.proposal_kind[due] = PROPOSAL_NONE
+    state.proposal_by[due] = -1
+
+
+def update_beliefs(state: WorldState, beliefs: SimpleNamespace, rates: Rates) -> None:
+    """Bayes on the aggressor's type: ``π' = πL / (πL + 1 − π)`` (Kydd 2005; M3).
+
+    Statements carry a likelihood ratio near 1 — plus what a credulous coercer reads into them;
+    concessions on core issues are costly and informative; a day of fighting on without any costly
+    signal is weak evidence of stalling (Slantchev 2003).
+    """
+    signals = state.signals
+    ratio = np.where(signals == SIGNAL_MINOR, rates.minor_lr, rates.daily_lr)
+    ratio = np.where(signals == SIGNAL_CORE, beliefs.core_concession_lr, ratio)
+    ratio = np.where(signals == SIGNAL_STATEMENT, rates.statement_lr, ratio)
+    ratio = np.where(signals == SIGNAL_STRIKE_PAUSE, beliefs.strike_pause_lr, ratio)
+    prior = state.belief
+    state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), 1e-6, 1 - 1e-6)
+
+
+def wage_war(
+    state: WorldState, world: SimpleNamespace, roles: Roles, expected_pace: float, rates: Rates
+) -> None:
+    """The ground war, long-range strikes and air defence for one day (M5, M8).
+
+    Ground pace: the drawn 2025 rate, faster while long-range strikes pause (Baunov: the war moves
+    to where the aggressor has the upper hand) and when aid is paused, slower at high refinery
+    damage. Air-defence deliveries follow the urgency of the strike campaign.
+    """
+    war, air = world.war, world.air_defense
+    fighting = ~state.settled
+    pace = (
+        war.ground_gain_pct_per_day
+        * (1.0 + war.moratorium_ground_shift * state.moratorium)
+        * (1.0 + war.aid_effect * (1.0 - state.aid_level))
+        * (1.0 - war.fuel_effect * state.refinery_damage)
+        * fighting
+    )
+    state.territory = np.clip(state.territory + pace / 100.0, 0.0, 1.0)
+    state.ground_trend = TREND_KEEP * state.ground_trend + (1 - TREND_KEEP) * (
+        pace / expected_pace if expected_pace > 0 else 1.0
+    )
+    escalated = state.escalated_until >= state.day
+    strikes = fighting & ~state.moratorium
+    intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
+    state.casualties += rates.ground_casualties * fighting
+    state.casualties += rates.strike_casualties * intensity
+    state.strikes_launched += war.strikes_per_day * intensity
+    keep = rates.urgency_keep
+    state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
+    state.air_defense_delivered += air.base_deliveries_per_day * np.clip(state.strike_urgency, 0, 2)
+    state.add_blame(roles.aggressor, world.blame.strike_blame_per_day * intensity, strikes)
+
+
+def run_economy(state: WorldState, economy: SimpleNamespace, rates: Rates) -> None:
+    """Economic pressure on the aggressor moves toward its target with a lag (M6).
+
+    Sanctions bite fully only in worlds where they succeed (Hufbauer et al.: about a third of
+    episodes; far fewer against a major power); elsewhere they are largely evaded. Refineries
+    damaged by the defender's strikes add pressure and are repaired over weeks.
+    """
+    target = (
+        economy.baseline_pressure
+        + state.sanctions_level * rates.sanctions_effect
+        + economy.refinery_effect * state.refinery_damage
+    )
+    state.economic_pressure = np.clip(
+        state.economic_pressure + (target - state.economic_pressure) / rates.pressure_lag, 0.0, 1.0
+    )
+    state.refinery_damage = state.refinery_damage * rates.refinery_keep
+    state.pressure_sum += state.economic_pressure
+    state.sanctions_sum += state.sanctions_level
+
+
+def decay_progress(state: WorldState, rates: Rates) -> None:
+    """Visible progress fades after a summit unless something concrete follows."""
+    fading = state.summit_status != SUMMIT_SCHEDULED
+    state.progress = np.where(fading, state.progress * rates.progress_keep, state.progress)
+
+
+def truce_hazard(
+    state: WorldState,
+    truce: SimpleNamespace,
+    roles: Roles,
+    rates: Rates,
+    blame: SimpleNamespace,
+    draws: np.ndarray,
+    note: Note,
+) -> None:
+    """Truces break down at a daily hazard ``h = h0 · exp(Σ β_k m_k)`` (Fortna 2003, 2004; M5).
+
+    Monitoring and guarantees lower the hazard; an informal, unmonitored partial truce has a high
+    base hazard. The side that resumes fire is drawn in proportion to what it gains by striking
+    and takes the blame for the violation; a side with ``violate_moratorium`` disabled never does,
+    and with both disabled truces never break. Expired moratoria end without blame.
+    """
+    aggressor_breaks = draws[:, 1] * rates.truce_total_weight < rates.aggressor_strike_weight
+    willing = rates.truce_willing
+    scale = np.exp(
+        truce.monitoring_effect * state.monitored + truce.guarantee_effect * state.guarantees
+    )
+    moratorium_breaks = (
+        willing & state.moratorium & (draws[:, 0] < truce.moratorium_hazard_per_day * scale)
+    )
+    settlement_scale = np.exp(
+        truce.monitoring_effect * 0.5 + truce.guarantee_effect * state.guarantees
+    )
+    settlement_breaks = (
+        willing & state.settled & (draws[:, 0] < truce.settlement_hazard_per_day * settlement_scale)
+    )
+    expired = state.moratorium & (state.moratorium_expiry <= state.day) & ~moratorium_breaks
+    broken = moratorium_breaks | settlement_breaks
+    for actor, mask in (
+        (roles.aggressor, broken & aggressor_breaks),
+        (roles.defender, broken & ~aggressor_breaks),
+    ):
+        state.add_blame(actor, blame.violation_blame, mask)
+    ended = moratorium_breaks | expired
+    state.moratorium[ended] = False
+    state.record("moratorium_end", ended)
+    state.settled[settlement_breaks] = False
+    note(moratorium_breaks, "the strike moratorium breaks down")
+    note(settlement_breaks, "the ceasefire breaks down; the war resumes")
+    note(expired, "the strike moratorium expires")
