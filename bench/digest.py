@@ -20,8 +20,6 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,7 +28,7 @@ def scenario_digest(path: Path, runs: int, seed: int) -> str:
     import sim
 
     results = sim.run(sim.load_scenario(path), runs=runs, seed=seed)
-    daily = results.daily if isinstance(results.daily, pd.DataFrame) else results.daily.to_frame()
+    daily = results.daily.to_frame()
     digest = hashlib.sha256()
     digest.update(results.worlds.to_csv(index=False).encode())
     digest.update(json.dumps(results.summary(), sort_keys=True).encode())

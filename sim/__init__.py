@@ -1,7 +1,7 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
 Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`grid`,
-:class:`NegotiationModel`.
+:func:`save_results`, :func:`load_results`, :class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
 
@@ -23,6 +23,7 @@ __all__ = [
     "load_results",
     "load_scenario",
     "run",
+    "save_results",
     "sweep",
 ]
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from sim.experiments.sweeps import Sweep, sweep
     from sim.model.model import NegotiationModel
     from sim.output.saved import load_results
+    from sim.output.saving import save_results
     from sim.scenario.loading import ScenarioError, load_scenario
     from sim.scenario.schema import Scenario
 
@@ -45,6 +47,7 @@ _LAZY = {
     "compare": "sim.experiments.comparison",
     "Comparison": "sim.experiments.comparison",
     "load_results": "sim.output.saved",
+    "save_results": "sim.output.saving",
     "NegotiationModel": "sim.model.model",
     "Results": "sim.engine.results",
     "sweep": "sim.experiments.sweeps",

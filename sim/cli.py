@@ -288,10 +288,13 @@ def _save(
     results, folder: Path, force: bool, formats: tuple[str, ...], workers: int | None
 ) -> None:
     from sim.output.folders import FolderExistsError, FolderNotWritableError
+    from sim.output.saving import save_results
 
     command = shlex.join(["sim", *sys.argv[1:]])  # quoted, so that it can be pasted back
     try:
-        path = results.save(folder, command, overwrite=force, formats=formats, workers=workers)
+        path = save_results(
+            results, folder, command, overwrite=force, formats=formats, workers=workers
+        )
     except (FolderExistsError, FolderNotWritableError) as err:
         _fail(f"--out: {err}")
     typer.echo(f"Results written to {path} (report: {path / 'report.md'})")
@@ -553,16 +556,17 @@ def rerun(
 
     Example: sim rerun results/summit-seed0 --out results/summit-again
     """
+    from sim.engine.results import Results
     from sim.output.saved import ResultsFolderError, load_results
+    from sim.output.saving import kind_of
 
     _check_options(1, 0, workers, "png")
     try:
         saved = load_results(folder)
     except ResultsFolderError as err:
         _fail(str(err))
-    if hasattr(saved, "labels"):
-        kind = "sweep" if hasattr(saved, "swept") else "comparison"
-        _fail(f"{folder}: a {kind}; rerun takes a folder written by sim run")
+    if not isinstance(saved, Results):
+        _fail(f"{folder}: {kind_of(saved)}; rerun takes a folder written by sim run")
     here = Path(os.path.abspath(folder))  # '.' and '..' have no name to add '-rerun' to
     target = _output_folder(out, force, here.with_name(here.name + "-rerun"))
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pydantic
 import pytest
 
 import sim
 from sim.classroom.trace import trace_world
 from sim.model.model import NegotiationModel
+from sim.output.saving import save_results
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -65,11 +67,14 @@ def test_a_path_is_a_scenario_everywhere_and_a_dict_is_not(scenario):
         sim.run({"name": "x"}, runs=50)
 
 
-def test_a_scenario_edited_after_loading_is_checked_again():
-    edited = sim.load_scenario(BASELINE)
-    edited.horizon_days = 0  # assignment is not validated
-    with pytest.raises(ValueError, match=r"horizon_days: .*changed since it was loaded"):
-        sim.run(edited, runs=50)
+def test_a_loaded_scenario_cannot_be_changed_only_overridden_into_a_new_one():
+    loaded = sim.load_scenario(BASELINE)
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        loaded.horizon_days = 0
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        loaded.actors["usa"].credulity = 0.9
+    changed = sim.load_scenario(BASELINE, overrides=["actors.usa.credulity=0.9"])
+    assert changed.actors["usa"].credulity == 0.9 and loaded.actors["usa"].credulity != 0.9
 
 
 @pytest.mark.parametrize(
@@ -98,13 +103,13 @@ def test_overrides_must_be_a_list_of_texts():
 def test_save_checks_formats_and_workers_and_names_overwrite(scenario, tmp_path):
     results = sim.run(scenario, runs=50, workers=1)
     with pytest.raises(TypeError, match="formats must be a tuple"):
-        results.save(tmp_path / "a", formats="png")
+        save_results(results, tmp_path / "a", formats="png")
     with pytest.raises(ValueError, match="workers must be >= 1"):
-        results.save(tmp_path / "b", workers=0)
+        save_results(results, tmp_path / "b", workers=0)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
-    results.save(tmp_path / "c", workers=1)
+    save_results(results, tmp_path / "c", workers=1)
     with pytest.raises(FileExistsError, match="pass overwrite=True"):
-        results.save(tmp_path / "c", workers=1)
+        save_results(results, tmp_path / "c", workers=1)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sim.experiments.comparison import compare
+from sim.output.saving import save_results
 from sim.scenario.changes import ABSENT, Change, changes, no_change
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
@@ -62,7 +63,7 @@ def test_the_report_summary_and_terminal_name_the_changes(tmp_path):
         labels=["summit", "sceptic"],
     )
     assert "  sceptic: actors.usa.credulity" in compared.summary_text()
-    folder = compared.save(tmp_path / "out")
+    folder = save_results(compared, tmp_path / "out")
     report = (folder / "report.md").read_text()
     assert "## What each scenario changes against summit" in report
     assert "| sceptic | `actors.usa.credulity` | 0.5 | 0.1 |" in report

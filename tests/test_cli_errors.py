@@ -280,19 +280,20 @@ def test_help_keeps_the_placeholders_of_default_folders(runner):
 
 
 class FakeResults:
-    """What the command needs of ``Results``: a summary and a folder to save into."""
+    """What the command needs of ``Results``: a summary (saved by the stand-in saver)."""
 
     def summary_text(self) -> str:
         return "SUMMARY"
 
-    def save(self, folder: Path, command: str, **options) -> Path:
-        folder.mkdir(parents=True)
-        return folder
+
+def fake_save(results: FakeResults, folder: Path, command: str, **options) -> Path:
+    folder.mkdir(parents=True)
+    return folder
 
 
 @pytest.fixture
 def ensemble_calls(monkeypatch) -> list[tuple]:
-    """Replace ``sim.engine.ensemble`` by a stand-in; the list records each ``run`` call."""
+    """Replace the ensemble and the saver by stand-ins; the list records each ``run`` call."""
     calls = []
 
     def fake_run(scenario, *, runs, seed, workers, progress):
@@ -301,6 +302,8 @@ def ensemble_calls(monkeypatch) -> list[tuple]:
         return FakeResults()
 
     monkeypatch.setitem(sys.modules, "sim.engine.ensemble", types.SimpleNamespace(run=fake_run))
+    saving = types.SimpleNamespace(save_results=fake_save)
+    monkeypatch.setitem(sys.modules, "sim.output.saving", saving)
     return calls
 
 

@@ -19,6 +19,7 @@ from sim.classroom.trace import format_trace, trace_world
 from sim.cli import app
 from sim.engine.ensemble import run
 from sim.experiments.comparison import compare, unpaired_difference
+from sim.output.saving import save_results
 from sim.scenario.loading import load_scenario
 from tests.conftest import ROOT, SCENARIOS
 
@@ -429,16 +430,16 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_the_run(tmp_path
 
 
 def test_a_crash_while_saving_leaves_no_folder(tmp_path, monkeypatch):
-    import sim.output.plots
+    import sim.output.saving
 
     results = run(load_scenario(SCENARIOS / "summit.yaml"), runs=50, seed=1, workers=1)
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.output.plots, "figure_tasks", crash)
+    monkeypatch.setattr(sim.output.saving, "figure_tasks", crash)
     with pytest.raises(KeyboardInterrupt):
-        results.save(tmp_path / "out")
+        save_results(results, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -107,6 +107,10 @@ def test_the_command_writes_a_grid_folder_that_plot_redraws(tmp_path):
     assert redrawn.exit_code == 0, redrawn.output
     assert (out / "figures" / "grid_paralysis.png").exists()
     assert (out / "report.md").read_text() == report
+    rerun = runner.invoke(app, ["rerun", str(out)])
+    assert (
+        rerun.exit_code == 2 and "a grid; rerun takes a folder written by sim run" in rerun.output
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pytest
 
 from sim.engine.results import Results
 from sim.experiments.comparison import Comparison
+from sim.experiments.palette import OUTCOME_COLOURS
 from sim.model.outcomes import OUTCOMES
 from sim.output import plots
 from sim.scenario.loading import load_scenario
@@ -69,7 +70,7 @@ def test_outcome_bars_widths_are_the_outcome_shares(ax):
     widths = [patch.get_width() for patch in ax.patches]
     assert widths == pytest.approx([0.1, 0.2, 0.3, 0.4])
     colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
-    assert colours == [plots.OUTCOME_COLOURS[o] for o in OUTCOMES]
+    assert colours == [OUTCOME_COLOURS[o] for o in OUTCOMES]
     assert ax.get_xlabel() and ax.get_title()
 
 

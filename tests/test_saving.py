@@ -12,6 +12,7 @@ from sim.engine import forking
 from sim.engine.ensemble import run
 from sim.engine.results import Results
 from sim.output import tables
+from sim.output.saving import save_results
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -39,10 +40,10 @@ def two_cores(monkeypatch):
 
 def test_files_written_with_a_helper_are_the_files_written_alone(tmp_path, monkeypatch, two_cores):
     monkeypatch.setattr(tables, "PART_ROWS", 70)  # worlds.csv in five parts
-    results().save(tmp_path / "shared", command="sim run")
+    save_results(results(), tmp_path / "shared", command="sim run")
     assert two_cores == [5 + 1 + 7]  # five parts of worlds.csv, daily.csv, seven figures
     monkeypatch.setattr(forking, "fork_context", lambda: None)
-    results().save(tmp_path / "alone", command="sim run")
+    save_results(results(), tmp_path / "alone", command="sim run")
     shared, alone = files(tmp_path / "shared"), files(tmp_path / "alone")
     assert shared == alone
     assert shared[Path("worlds.csv")] == results().worlds.to_csv(index=False).encode()
@@ -63,13 +64,13 @@ def test_a_task_failing_in_the_helper_fails_the_save_and_leaves_no_folder(
 
     monkeypatch.setattr(tables.CsvInParts, "_write", write_or_fail)
     with pytest.raises(RuntimeError, match="disk full"):
-        results().save(tmp_path / "run")
+        save_results(results(), tmp_path / "run")
     assert two_cores
     assert list(tmp_path.iterdir()) == []
 
 
 def test_one_worker_writes_everything_itself(tmp_path, two_cores):
-    results().save(tmp_path / "run", workers=1)
+    save_results(results(), tmp_path / "run", workers=1)
     assert two_cores == []
     assert (tmp_path / "run" / "worlds.csv").read_bytes() == (
         results().worlds.to_csv(index=False).encode()
@@ -86,7 +87,7 @@ def test_a_comparison_written_in_parts_with_a_helper_has_every_row_once(
     monkeypatch.setattr(tables, "PART_ROWS", 70)
     scenarios = [load_scenario(SCENARIOS / f"{name}.yaml") for name in ("baseline", "summit")]
     comparison = compare(scenarios, runs=150, seed=2, workers=1, labels=["baseline", "summit"])
-    comparison.save(tmp_path / "compare")
+    save_results(comparison, tmp_path / "compare")
     assert two_cores and two_cores[0] > 5  # five parts of worlds.csv, the rest
     saved = pd.read_csv(tmp_path / "compare" / "worlds.csv")
     assert list(saved["scenario"]) == ["baseline"] * 150 + ["summit"] * 150

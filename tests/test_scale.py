@@ -13,7 +13,10 @@ import random
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -36,10 +39,30 @@ def summit():
     return load_scenario(SCENARIOS / "summit.yaml")
 
 
+@contextmanager
+def work_in_random_order(seed: int) -> Iterator[list[tuple[list, list]]]:
+    """Run and submit the chunks of every run inside in a random order; yields (planned, run)."""
+    from sim.engine import ensemble
+
+    planned, orders = ensemble.plan, []
+
+    def shuffled(*args, **kwargs):
+        work = planned(*args, **kwargs)
+        orders.append((work, random.Random(seed).sample(work, len(work))))
+        return orders[-1][1]
+
+    with mock.patch.object(ensemble, "plan", shuffled):
+        yield orders
+    assert any(work != order for work, order in orders)  # the order really changed
+
+
 @lru_cache(maxsize=8)
 def _run(workers: int, chunk_size: int = 16_384, shuffled: bool = False) -> Results:
-    order = (lambda chunks: random.Random(5).sample(chunks, len(chunks))) if shuffled else None
-    return run(summit(), runs=RUNS, seed=3, workers=workers, chunk_size=chunk_size, _order=order)
+    """A run whose chunks, when ``shuffled``, are run and submitted in a random order."""
+    if not shuffled:
+        return run(summit(), runs=RUNS, seed=3, workers=workers, chunk_size=chunk_size)
+    with work_in_random_order(5):
+        return run(summit(), runs=RUNS, seed=3, workers=workers, chunk_size=chunk_size)
 
 
 @pytest.mark.parametrize(
@@ -116,9 +139,9 @@ def test_scenarios_run_together_are_cut_as_one_run_into_shares_per_worker():
     assert sizes == [(0, 10_000), (1, 5_000), (1, 5_000), (2, 10_000)]  # 15,000 worlds a worker
 
 
-def _together(order=None, **options) -> list[Results]:
+def _together(**options) -> list[Results]:
     scenarios = [summit(), load_scenario(SCENARIOS / "sanctions.yaml")]
-    return run_all(scenarios, runs=BLOCK_SIZE + 500, seed=4, _order=order, **options)
+    return run_all(scenarios, runs=BLOCK_SIZE + 500, seed=4, **options)
 
 
 @pytest.mark.parametrize(
@@ -126,8 +149,11 @@ def _together(order=None, **options) -> list[Results]:
     [(1, 16_384, False), (2, 16_384, False), (3, 1_500, True)],
 )
 def test_scenarios_run_together_get_the_results_each_gets_alone(workers, chunk_size, shuffled):
-    order = (lambda work: random.Random(2).sample(work, len(work))) if shuffled else None
-    together = _together(order, workers=workers, chunk_size=chunk_size)
+    if shuffled:
+        with work_in_random_order(2):
+            together = _together(workers=workers, chunk_size=chunk_size)
+    else:
+        together = _together(workers=workers, chunk_size=chunk_size)
     for results in together:
         alone = run(results.scenario, runs=BLOCK_SIZE + 500, seed=4, workers=1)
         pd.testing.assert_frame_equal(alone.worlds, results.worlds)

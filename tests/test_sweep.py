@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.experiments.sweeps import Sweep, SweepError, _yaml, parse_vary, value_labels
+from sim.experiments.sweeps import Sweep, SweepError, parse_vary, value_labels
 from sim.output.saved import load_results
+from sim.output.saving import save_results
+from sim.scenario.values import as_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMIT = ROOT / "scenarios" / "summit.yaml"
@@ -112,12 +114,12 @@ def test_numbers_in_exponent_form_are_numbers_as_in_yaml_1_2():
     assert parse_vary("a.b=1e,e5")[1] == ["1e", "e5"]  # not numbers: text, as before
 
 
-def test_values_read_as_yaml_and_written_back_as_yaml():
+def test_values_read_as_yaml_and_written_back_asas_yaml():
     assert parse_vary("a.b=[0.1, 0.2]") == ("a.b", [0.1, 0.2])
     assert parse_vary(" a.b = 1, 2.5 ,x") == ("a.b", [1, 2.5, "x"])
     assert parse_vary("a={dist: beta, a: 2, b: 5},0.3")[1][0] == {"dist": "beta", "a": 2, "b": 5}
     for value in (1e20, 0.1, 3, True, "text", {"dist": "uniform", "low": 0, "high": 1}):
-        assert yaml.safe_load(_yaml(value)) == value
+        assert yaml.safe_load(as_yaml(value)) == value
     labels = value_labels(FEAR, [0.1, {"dist": "uniform", "low": 0, "high": 1}])
     assert labels == ["weakness_aversion=0.1", "weakness_aversion-value2"]
 
@@ -205,11 +207,11 @@ def test_numpy_dates_and_many_values_are_swept_and_saved(tmp_path):
 
     dated = sim.sweep(SUMMIT, "start_date", [dt.date(2025, 8, 7), dt.date(2025, 9, 1)], runs=100)
     assert dated.values == ["2025-08-07", "2025-09-01"]
-    dated.save(tmp_path / "dated")
+    save_results(dated, tmp_path / "dated")
     assert load_results(tmp_path / "dated").values == ["2025-08-07", "2025-09-01"]
     many = sim.sweep(SUMMIT, "horizon_days", np.arange(20, 100, 10, dtype=np.int64), runs=100)
     assert many.numeric() and many.values == [20, 30, 40, 50, 60, 70, 80, 90]
-    many.save(tmp_path / "many")
+    save_results(many, tmp_path / "many")
     assert sorted(p.name for p in (tmp_path / "many" / "figures").iterdir()) == ["sweep.png"]
     assert "left out" in (tmp_path / "many" / "report.md").read_text()
 
@@ -244,8 +246,9 @@ def test_a_sweep_knows_the_files_own_value_and_marks_it(fear_sweep):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.experiments.sweeps import plan, value_at
+    from sim.experiments.sweeps import plan
     from sim.output.plots import sweep_lines
+    from sim.scenario.values import value_at
 
     summit = sim.load_scenario(SUMMIT)
     assert value_at(summit, FEAR) == 0.7

@@ -165,7 +165,6 @@ def run(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
-    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
 ) -> Results:
     """Run ``runs`` worlds of ``scenario`` and collect one summary row per world.
 
@@ -177,12 +176,9 @@ def run(
             not depend on it.
         progress: called as ``progress(done_worlds, total_worlds)`` as chunks finish.
         chunk_size: most worlds one model simulates at once; results do not depend on it.
-        _order: testing hook: reorders the work (:func:`plan`) before it is run or submitted.
 
     """
-    (results,) = run_all(
-        [scenario], runs, seed, workers, progress, chunk_size=chunk_size, _order=_order
-    )
+    (results,) = run_all([scenario], runs, seed, workers, progress, chunk_size=chunk_size)
     return results
 
 
@@ -194,7 +190,6 @@ def run_all(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
-    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
 ) -> list[Results]:
     """Run several scenarios on the same worlds (same seed, same draws) in one pass.
 
@@ -205,20 +200,17 @@ def run_all(
     half as often (see ``docs/performance.md``).
 
     Args:
-        scenarios: scenarios (:func:`sim.load_scenario`) or paths of scenario files; each is
-            checked again (:func:`sim.scenario.options.scenario`).
+        scenarios: scenarios (:func:`sim.load_scenario`) or paths of scenario files
+            (:func:`sim.scenario.options.scenario`).
         runs: worlds per scenario.
         seed: root of every scenario's random-number tree.
         workers: processes to use (default: one per core this process may run on).
         progress: called as ``progress(done_worlds, total_worlds)`` over all scenarios.
         chunk_size: most worlds one model simulates at once; results do not depend on it.
-        _order: testing hook: reorders the work before it is run or submitted.
 
     """
     scenarios = [arguments.scenario(scenario) for scenario in scenarios]
-    return run_checked(
-        scenarios, runs, seed, workers, progress, chunk_size=chunk_size, _order=_order
-    )
+    return run_checked(scenarios, runs, seed, workers, progress, chunk_size=chunk_size)
 
 
 def run_checked(
@@ -229,16 +221,13 @@ def run_checked(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
-    _order: Callable[[list[Work]], Sequence[Work]] | None = None,
 ) -> list[Results]:
-    """:func:`run_all` of scenarios already checked by :func:`sim.scenario.options.scenario`."""
+    """:func:`run_all` of loaded scenarios (:func:`sim.scenario.options.scenario`)."""
     runs, seed, workers = _check(runs, seed, workers)
     chunk_size = arguments.whole("chunk_size", chunk_size, 1)
     if not scenarios:
         return []
     work = plan(runs, workers, chunk_size, len(scenarios))
-    if _order is not None:
-        work = list(_order(work))
     workers = min(workers, len(work))
     assemblies = [_Assembly(runs) for _ in scenarios]
     total = runs * len(scenarios)

@@ -1,12 +1,13 @@
-"""Results of an ensemble run: the per-world frame, its summary, and saving to a folder."""
+"""Results of an ensemble run: the per-world frame, its summary and per-day aggregates.
+
+Saving them to a folder is :func:`sim.output.saving.save_results`.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 from dataclasses import dataclass
-from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,6 @@ import pandas as pd
 from sim.engine.stats import wilson_interval
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
-from sim.output.folders import TOOL, strict_json, write_folder, write_shared
-from sim.scenario import options as arguments
 from sim.scenario.schema import Scenario
 
 EVENT_COLUMNS = ("day_summit", "day_sanctions", "day_moratorium_start", "day_settlement")
@@ -29,7 +28,8 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """The versions of Python and of the packages a run depends on, for its manifest."""
     versions = {"python": platform.python_version()}
     for package in ("negotiation-sim", "mesa", "numpy", "pandas", "pydantic"):
         try:
@@ -155,79 +155,7 @@ class Results:
         ]
         return "\n".join(lines)
 
-    def manifest(self, command: str | None = None) -> dict[str, Any]:
-        """What ``manifest.json`` holds: enough to repeat the run exactly (``sim rerun``)."""
-        return {
-            "tool": TOOL,
-            "kind": "run",
-            "scenario_name": self.scenario.name,
-            "scenario_hash": scenario_hash(self.scenario),
-            "scenario": json.loads(self.scenario.model_dump_json()),
-            "seed": self.seed,
-            "runs": self.runs,
-            "command": command,
-            "versions": _versions(),
-        }
-
-    def write_files(
-        self,
-        folder: Path,
-        command: str | None = None,
-        formats: tuple[str, ...] = ("png",),
-        workers: int | None = None,
-    ) -> None:
-        """Write the run's files into an existing ``folder`` (see :meth:`save`).
-
-        The CSV files and the figures are shared with a forked helper where one can run
-        (:func:`sim.output.folders.write_shared`).
-        """
-        from sim.output.plots import figure_tasks
-        from sim.output.report import write_report
-        from sim.output.tables import CsvInParts
-
-        figures = write_shared(
-            CsvInParts(self.worlds, folder / "worlds.csv"),
-            [partial(self.write_daily, folder)],
-            figure_tasks(self, folder / "figures", formats),
-            workers,
-        )
-        (folder / "summary.json").write_text(strict_json(self.summary()))
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(command), indent=2))
-        write_report(self, folder, figures, command)
-
     def write_daily(self, folder: Path) -> None:
         """Write the per-day aggregates as ``daily.csv``."""
-        if isinstance(self.daily, pd.DataFrame):
-            self.daily.to_csv(folder / "daily.csv")
-        elif self.daily is not None:
+        if self.daily is not None:
             self.daily.to_frame().to_csv(folder / "daily.csv", index=False)
-
-    def save(
-        self,
-        directory: str | Path,
-        command: str | None = None,
-        overwrite: bool = False,
-        formats: tuple[str, ...] = ("png",),
-        workers: int | None = None,
-    ) -> Path:
-        """Write the run's folder atomically.
-
-        It holds ``worlds.csv``, ``summary.json``, ``manifest.json``, ``daily.csv``,
-        ``report.md`` and ``figures/``, written by ``workers`` processes (default: all cores).
-
-        The folder is written under a temporary name and renamed at the end, so an interrupted
-        save leaves nothing behind; an existing non-empty folder is replaced only with
-        ``overwrite``.
-
-        Raises:
-            FolderExistsError: ``directory`` may not be replaced
-                (:func:`sim.output.folders.check_target`).
-            FolderNotWritableError: ``directory`` cannot be created.
-
-        """
-        formats, workers = arguments.formats(formats), arguments.workers(workers)
-        return write_folder(
-            directory,
-            lambda folder: self.write_files(folder, command, formats, workers),
-            overwrite,
-        )

@@ -7,11 +7,9 @@ differences, which is far narrower than treating the scenarios as independent sa
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,6 @@ import pandas as pd
 from sim.engine.results import Results
 from sim.engine.stats import Z95
 from sim.model.outcomes import OUTCOMES
-from sim.output.folders import write_shared
 from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
@@ -213,22 +210,6 @@ class Comparison:
         """Files of a kind of comparison written into ``folder``; what its summary adds."""
         return {}
 
-    def save(
-        self,
-        directory: str | Path,
-        command: str | None = None,
-        overwrite: bool = False,
-        formats: tuple[str, ...] = ("png",),
-        workers: int | None = None,
-    ) -> Path:
-        """Write the comparison folder atomically.
-
-        It holds ``worlds.csv`` (with a ``scenario`` column), ``summary.json``,
-        ``manifest.json``, per-scenario ``daily.csv``, ``report.md`` and ``figures/``, written
-        by ``workers`` processes (default: all cores).
-        """
-        return save_comparison(self, directory, command, overwrite, formats, workers)
-
     def summary_text(self) -> str:
         """A plain-text report for the terminal, its columns as wide as the longest label."""
         column = max(24, 2 + max(len(label) for label in self.labels))
@@ -312,91 +293,3 @@ def compare(
     check_comparable(scenarios, labels)
     results = run_checked(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
     return Comparison(results=results, labels=labels)
-
-
-def _comparison_files(
-    comparison: Comparison,
-    folder: Path,
-    command: str | None,
-    formats: tuple[str, ...],
-    workers: int | None = None,
-) -> None:
-    """Write a comparison's files into an existing folder (the layout of ``sim run``)."""
-    from sim.engine.results import TOOL, _versions, scenario_hash
-    from sim.output.folders import strict_json
-    from sim.output.plots import figure_tasks
-    from sim.output.report import write_report
-    from sim.output.tables import CsvInParts
-    from sim.scenario.changes import changes
-
-    pairs = list(zip(comparison.results, comparison.labels, strict=True))
-    worlds = pd.concat([r.worlds.assign(scenario=label) for r, label in pairs], ignore_index=True)
-    worlds = worlds[["scenario", *[c for c in worlds.columns if c != "scenario"]]]
-    dailies = []
-    for r, label in pairs:
-        sub = folder / "scenarios" / label
-        sub.mkdir(parents=True)
-        dailies.append(partial(r.write_daily, sub))
-    figures = write_shared(
-        CsvInParts(worlds, folder / "worlds.csv"),
-        dailies,
-        figure_tasks(comparison, folder / "figures", formats),
-        workers,
-    )
-    summary = {
-        "labels": comparison.labels,
-        "runs": comparison.runs,
-        "seed": comparison.seed,
-        "scenarios": {label: r.summary() for r, label in pairs},
-        "differences": comparison.differences().reset_index().to_dict(orient="records"),
-        "changes": {
-            label: [
-                asdict(change) for change in changes(comparison.results[0].scenario, r.scenario)
-            ]
-            for r, label in pairs[1:]
-        },
-    }
-    summary.update(comparison.extra_summary(folder))
-    (folder / "summary.json").write_text(strict_json(summary))
-    manifest = {
-        "tool": TOOL,
-        "kind": "compare",
-        **comparison.extra_manifest(),
-        "labels": comparison.labels,
-        "seed": comparison.seed,
-        "runs": comparison.runs,
-        "scenarios": [
-            {
-                "label": label,
-                "scenario_name": r.scenario.name,
-                "scenario_hash": scenario_hash(r.scenario),
-                "scenario": json.loads(r.scenario.model_dump_json()),
-            }
-            for r, label in pairs
-        ],
-        "command": command,
-        "versions": _versions(),
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    write_report(comparison, folder, figures, command)
-
-
-def save_comparison(
-    comparison: Comparison,
-    directory: str | Path,
-    command: str | None = None,
-    overwrite: bool = False,
-    formats: tuple[str, ...] = ("png",),
-    workers: int | None = None,
-) -> Path:
-    """Write a comparison folder atomically (see :func:`sim.output.folders.write_folder`)."""
-    from sim.output.folders import write_folder
-    from sim.scenario import options as arguments
-
-    formats, workers = arguments.formats(formats), arguments.workers(workers)
-
-    return write_folder(
-        directory,
-        lambda folder: _comparison_files(comparison, folder, command, formats, workers),
-        overwrite,
-    )

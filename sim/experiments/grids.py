@@ -24,18 +24,15 @@ from sim.experiments.sweeps import (
     VARY,
     Progress,
     SweepError,
-    _brief,
-    _yaml,
     check_path,
     check_total,
     check_values,
     load_variants,
     outcome_row,
     run_variants,
-    shown,
-    value_at,
 )
 from sim.model.outcomes import OUTCOMES
+from sim.scenario.values import as_yaml, brief, shown, value_at
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -199,7 +196,7 @@ def grid(
 
     """
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a function or None, got {_brief(progress)}")
+        raise TypeError(f"progress must be a function or None, got {brief(progress)}")
     planned = plan(scenario, rows, row_values, columns, column_values, runs, overrides)
     return run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
 
@@ -283,14 +280,14 @@ def _pair(
     """The scenario at one pair of values; a pair that only fails together is named as one."""
     from sim.scenario.loading import OVERRIDE, ScenarioError, load_scenario
 
-    texts = [f"{path}={_yaml(value)}" for path, value in (row, column)]
+    texts = [f"{path}={as_yaml(value)}" for path, value in (row, column)]
     try:
         return load_scenario(scenario, [*overrides, *texts])
     except ScenarioError as err:
         message = err.message
         for path, _ in (row, column):
             message = message.replace(f" (after {OVERRIDE} {path}=...)", "")
-        both = ", ".join(f"{path}={_yaml(value)}" for path, value in (row, column))
+        both = ", ".join(f"{path}={as_yaml(value)}" for path, value in (row, column))
         raise ScenarioError(
             f"{message} (with the pair {both})", file=VARY, line=None, field=err.field
         ) from None
@@ -352,7 +349,7 @@ def from_manifest(comparison: Comparison, entry: Any) -> Grid:
         row_values = check_values(row_field, rows["values"])
         column_values = check_values(column_field, columns["values"])
     except (TypeError, KeyError, SweepError) as err:
-        raise ValueError(f"grid: expected two fields with their values, got {_brief(entry)}") from (
+        raise ValueError(f"grid: expected two fields with their values, got {brief(entry)}") from (
             err
         )
     if len(row_values) * len(column_values) != len(comparison.labels):

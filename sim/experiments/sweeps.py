@@ -10,7 +10,6 @@ noise, and many small variants run about as fast per world as one large run
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import textwrap
@@ -19,12 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from sim.experiments.comparison import Comparison
+from sim.experiments.palette import OUTCOME_COLOURS, OUTCOME_LABELS, differing_parts, new_axes
 from sim.model.outcomes import OUTCOMES
 from sim.scenario.loading import OVERRIDE, ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
+from sim.scenario.values import as_yaml, brief, same_key, shown, value_at
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -96,16 +98,20 @@ def check_values(path: str, values: Any) -> list[Any]:
     if hasattr(values, "tolist") and not isinstance(values, str | bytes):
         values = values.tolist()  # a numpy array
     if isinstance(values, str | bytes | dict) or not isinstance(values, Sequence | range):
-        raise SweepError(f"{VARY}: {path}: expected a list of values, got {_brief(values)}")
+        raise SweepError(f"{VARY}: {path}: expected a list of values, got {brief(values)}")
     values = [_plain(path, value) for value in values]
     if not 2 <= len(values) <= MAX_VALUES:
         raise SweepError(f"{VARY}: {path}: expected 2 to {MAX_VALUES} values, got {len(values)}")
-    keys = [_same(value) for value in values]
+    keys = [same_key(value) for value in values]
     for index, key in enumerate(keys):
         if key in keys[:index]:
             first = values[keys.index(key)]
-            also = "" if _yaml(first) == _yaml(values[index]) else f" (as {_yaml(values[index])})"
-            raise SweepError(f"{VARY}: {path}: the value {_yaml(first)} is given twice{also}")
+            also = (
+                ""
+                if as_yaml(first) == as_yaml(values[index])
+                else f" (as {as_yaml(values[index])})"
+            )
+            raise SweepError(f"{VARY}: {path}: the value {as_yaml(first)} is given twice{also}")
     return values
 
 
@@ -131,47 +137,6 @@ def _plain(path: str, value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(path, item) for item in value]
     raise SweepError(f"{VARY}: {path}: cannot sweep a value of type {type(value).__name__}")
-
-
-def _same(value: Any) -> str:
-    """A key equal for values a scenario reads alike: 1 and 1.0, 0.0 and -0.0, 30 and "30"."""
-    if isinstance(value, str):
-        try:
-            return repr(float(value) + 0.0)
-        except ValueError:
-            return _yaml(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return repr(float(value) + 0.0)
-        except OverflowError:  # an integer beyond float's range
-            return repr(value)
-    return _yaml(value)
-
-
-def _brief(value: Any) -> str:
-    """A short description of an argument, for error messages."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"a {type(value).__name__}"
-
-
-def _yaml(value: Any) -> str:
-    """A value as one line of YAML (JSON is YAML), for an override and for labels."""
-    text = json.dumps(value, sort_keys=True)
-    if isinstance(value, float) and "e" in text and "." not in text:
-        mantissa, exponent = text.split("e")  # YAML 1.1 reads 1e+20 as text, 1.0e+20 as a number
-        text = f"{mantissa}.0e{exponent}"
-    return text
-
-
-def shown(value: Any) -> str:
-    """A value as a reader would write it in a scenario file (``{stalling: 1, sincere: 0}``)."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict | list):
-        import yaml
-
-        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6).strip()
-    return str(value)
 
 
 SAFE = re.compile(r"[A-Za-z0-9_.+-]+")
@@ -208,7 +173,7 @@ def load_variants(
 
     """
     if isinstance(overrides, str) or not all(isinstance(text, str) for text in overrides):
-        raise TypeError(f"overrides must be a list of 'PATH=VALUE' texts, got {_brief(overrides)}")
+        raise TypeError(f"overrides must be a list of 'PATH=VALUE' texts, got {brief(overrides)}")
     for text in overrides:
         dotted = text.partition("=")[0].strip()
         if dotted == swept or dotted.startswith(swept + "."):
@@ -218,7 +183,7 @@ def load_variants(
             )
     variants = []
     for value in values:
-        text = f"{swept}={_yaml(value)}"
+        text = f"{swept}={as_yaml(value)}"
         try:
             variants.append(load_scenario(path, [*overrides, text]))
         except ScenarioError as err:
@@ -240,10 +205,10 @@ def _blamed(
         return without
     if err.file == OVERRIDE and err.field == swept:
         return ScenarioError(
-            f"{err.message} (with the value {_yaml(value)})", file=VARY, field=err.field
+            f"{err.message} (with the value {as_yaml(value)})", file=VARY, field=err.field
         )
     after = f" (after {OVERRIDE} {swept}=...)"
-    message = err.message.replace(after, "") + f" (with {VARY} {swept}={_yaml(value)})"
+    message = err.message.replace(after, "") + f" (with {VARY} {swept}={as_yaml(value)})"
     return ScenarioError(message, file=err.file, line=err.line, field=err.field)
 
 
@@ -339,10 +304,47 @@ class Sweep(Comparison):
         return self.table()
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """The outcome shares against the swept value (``figures/sweep.png``)."""
-        from sim.output.plots import sweep_lines
+        """Each outcome's share against the swept value, 95% intervals shaded (``sweep.png``)."""
+        ax = new_axes(ax, (9, 5))
+        table = self.table()
+        numeric = self.numeric()
+        x = np.asarray(self.values, dtype=float) if numeric else np.arange(len(table))
+        for outcome in OUTCOMES:
+            colour = OUTCOME_COLOURS[outcome]
+            ax.fill_between(
+                x, table[f"{outcome}_low"], table[f"{outcome}_high"], color=colour, alpha=0.2, lw=0
+            )
+            ax.plot(x, table[outcome], color=colour, marker="o", label=OUTCOME_LABELS[outcome])
+        axis_label = self.swept
+        if not numeric:
+            import textwrap
 
-        return sweep_lines(self, ax=ax)
+            ticks, frame = differing_parts([str(value) for value in table.index])
+            if frame:
+                axis_label = f"{self.swept}: {frame}"
+            if len(ticks) > 4 and max(len(tick) for tick in ticks) > 6:  # slanted, one line each
+                ticks = [textwrap.shorten(tick, 28, placeholder="...") for tick in ticks]
+                ax.set_xticks(x, ticks, rotation=30, ha="right")
+            else:
+                ax.set_xticks(x, [textwrap.fill(tick, 16) for tick in ticks])
+        default = self.numeric_default()
+        if default is not None:
+            ax.axvline(
+                default, color="grey", linestyle=":", linewidth=1.2, label="the file's value"
+            )
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(axis_label)
+        ax.set_ylabel("share of worlds")
+        horizons = {result.scenario.horizon_days for result in self.results}
+        when = f"day {horizons.pop()}" if len(horizons) == 1 else "the horizon"
+        ax.set_title(f"Outcome at {when} as {self.swept} varies")
+        ax.legend(
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+            frameon=False,
+            title="shaded: 95%\ninterval",
+        )
+        return ax
 
     def summary_text(self) -> str:
         """A plain-text table for the terminal: outcome shares and means by value."""
@@ -405,7 +407,7 @@ def sweep(
 
     """
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a function or None, got {_brief(progress)}")
+        raise TypeError(f"progress must be a function or None, got {brief(progress)}")
     planned = plan(scenario, swept, values, runs, overrides)
     return run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
 
@@ -452,33 +454,6 @@ def plan(
     check_comparable(variants, labels)
     default = value_at(load_scenario(scenario, overrides), swept)
     return Plan(swept=swept, values=values, variants=variants, labels=labels, default=default)
-
-
-def value_at(scenario: Scenario, path: str) -> Any:
-    """The value of a dotted path (``actors.usa.credulity``, ``events.0.day``), or None.
-
-    A mapping (a distribution, an event) comes without its unset keys, as a file writes it.
-    """
-    value: Any = json.loads(scenario.model_dump_json())
-    for part in path.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return as_written(value)
-
-
-def as_written(value: Any) -> Any:
-    """A scenario's value as a file writes it: unset keys left out, ``2`` rather than ``2.0``."""
-    if isinstance(value, dict):
-        return {key: as_written(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [as_written(item) for item in value]
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return int(value)
-    return value
 
 
 def run_plan(
@@ -536,7 +511,7 @@ def from_manifest(comparison: Comparison, entry: Any) -> Comparison:
     if entry is None:
         return comparison
     if not isinstance(entry, dict) or not isinstance(entry.get("values"), list):
-        raise ValueError(f"sweep: expected a field and a list of values, got {_brief(entry)}")
+        raise ValueError(f"sweep: expected a field and a list of values, got {brief(entry)}")
     try:
         swept = check_path(entry.get("field"))
         values = check_values(swept, entry["values"])
@@ -546,7 +521,7 @@ def from_manifest(comparison: Comparison, entry: Any) -> Comparison:
     if len(values) != len(comparison.labels) or not all(_drawable(v) for v in numbers):
         raise ValueError(
             f"sweep: expected one finite value per label ({len(comparison.labels)}), "
-            f"got {_brief(entry['values'])}"
+            f"got {brief(entry['values'])}"
         )
     return Sweep(
         results=comparison.results,

@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.forking import run_tasks
+from sim.engine.results import Results
+from sim.experiments.comparison import Comparison
+from sim.experiments.grids import Grid
+from sim.experiments.palette import OUTCOME_COLOURS, OUTCOME_LABELS, new_axes
+from sim.experiments.sweeps import Sweep
 from sim.model.outcomes import OUTCOMES
 from sim.scenario import options as arguments
 
@@ -26,23 +31,7 @@ if TYPE_CHECKING:
 
     from matplotlib.axes import Axes
 
-    from sim.engine.results import Results
-    from sim.experiments.comparison import Comparison
-    from sim.experiments.grids import Grid
-    from sim.experiments.sweeps import Sweep
 
-OUTCOME_COLOURS = {
-    "settlement": "#1b9e77",
-    "partial_ceasefire": "#7570b3",
-    "sanctions": "#d95f02",
-    "paralysis": "#7f7f7f",
-}
-OUTCOME_LABELS = {
-    "settlement": "settlement",
-    "partial_ceasefire": "partial ceasefire",
-    "sanctions": "sanctions",
-    "paralysis": "paralysis",
-}
 EVENT_LABELS = {
     "day_summit": "summit held",
     "day_sanctions": "sanctions imposed",
@@ -108,23 +97,14 @@ PROJECTOR_STYLE = {
 
 def series(source: Results | Comparison) -> list[tuple[str, Results]]:
     """``(label, results)`` pairs of a run (one pair) or a comparison (one per scenario)."""
-    if hasattr(source, "labels"):
+    if isinstance(source, Comparison):
         return list(zip(source.labels, source.results, strict=True))
-    if not hasattr(source, "worlds"):
+    if not isinstance(source, Results):
         raise TypeError(
             f"expected the Results of sim.run or the Comparison of sim.compare, got "
             f"{type(source).__name__}"
         )
     return [(source.scenario.name, source)]
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _title(source: Results | Comparison, text: str) -> str:
@@ -137,7 +117,7 @@ def _title(source: Results | Comparison, text: str) -> str:
 def outcome_bars(source: Results | Comparison, ax: Axes | None = None) -> Axes:
     """Outcome classes as stacked bars, one per scenario, with 95% interval whiskers."""
     pairs = series(source)
-    ax = _axes(ax, (9, 1.6 + 1.1 * len(pairs)))
+    ax = new_axes(ax, (9, 1.6 + 1.1 * len(pairs)))
     rows = np.arange(len(pairs))[::-1]
     for row, (_, results) in zip(rows, pairs, strict=True):
         table = results.outcome_table()
@@ -187,77 +167,9 @@ def outcome_bars(source: Results | Comparison, ax: Axes | None = None) -> Axes:
 
 def sweep_lines(source: Sweep, ax: Axes | None = None) -> Axes:
     """Each outcome's share against the swept value, with its 95% interval shaded."""
-    if not hasattr(source, "swept"):
+    if not isinstance(source, Sweep):
         raise TypeError(f"sweep_lines draws a Sweep (sim.sweep), got {type(source).__name__}")
-    ax = _axes(ax, (9, 5))
-    table = source.table()
-    numeric = source.numeric()
-    x = np.asarray(source.values, dtype=float) if numeric else np.arange(len(table))
-    for outcome in OUTCOMES:
-        colour = OUTCOME_COLOURS[outcome]
-        ax.fill_between(
-            x, table[f"{outcome}_low"], table[f"{outcome}_high"], color=colour, alpha=0.2, lw=0
-        )
-        ax.plot(x, table[outcome], color=colour, marker="o", label=OUTCOME_LABELS[outcome])
-    axis_label = source.swept
-    if not numeric:
-        import textwrap
-
-        ticks, frame = _differing_parts([str(value) for value in table.index])
-        if frame:
-            axis_label = f"{source.swept}: {frame}"
-        if len(ticks) > 4 and max(len(tick) for tick in ticks) > 6:  # slanted, one line each
-            ticks = [textwrap.shorten(tick, 28, placeholder="...") for tick in ticks]
-            ax.set_xticks(x, ticks, rotation=30, ha="right")
-        else:
-            ax.set_xticks(x, [textwrap.fill(tick, 16) for tick in ticks])
-    default = source.numeric_default()
-    if default is not None:
-        ax.axvline(default, color="grey", linestyle=":", linewidth=1.2, label="the file's value")
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(axis_label)
-    ax.set_ylabel("share of worlds")
-    horizons = {result.scenario.horizon_days for result in source.results}
-    when = f"day {horizons.pop()}" if len(horizons) == 1 else "the horizon"
-    ax.set_title(f"Outcome at {when} as {source.swept} varies")
-    ax.legend(
-        loc="center left",
-        bbox_to_anchor=(1.01, 0.5),
-        frameon=False,
-        title="shaded: 95%\ninterval",
-    )
-    return ax
-
-
-def _differing_parts(texts: list[str]) -> tuple[list[str], str]:
-    """The parts of ``texts`` that differ, and the frame they share (``{a: 1, b: …}``).
-
-    Values such as ``{dist: uniform, low: 0, high: 1}`` and ``{..., high: 2}`` are told apart by
-    ``1`` and ``2`` only; the common start and end are cut at a separator, never inside a word
-    or number, and given once, with ``…`` for the part that varies. Without a useful frame,
-    the texts themselves and "".
-    """
-    import re
-
-    start = _common_start(texts)
-    end = _common_start([text[::-1] for text in texts])[::-1]
-    cut = max((m.end() for m in re.finditer(r"[\s,:\[{]", start)), default=0)
-    start = start[:cut]
-    tail = re.search(r"[\s,\]}]", end)
-    end = end[tail.start() :] if tail else ""
-    middles = [text[len(start) : len(text) - len(end)] for text in texts]
-    if len(start) + len(end) < 4 or not all(middles) or len(set(middles)) < len(middles):
-        return texts, ""
-    return middles, f"{start}…{end}"
-
-
-def _common_start(texts: list[str]) -> str:
-    """The longest text every one of ``texts`` starts with, character by character."""
-    first, last = min(texts), max(texts)
-    length = 0
-    while length < len(first) and first[length] == last[length]:
-        length += 1
-    return first[:length]
+    return source.plot(ax=ax)
 
 
 def _cumulative(values: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +187,7 @@ def event_days(
     For one run all four events share the axes; for a comparison pass ``event`` (e.g.
     ``"day_sanctions"``) to draw that event for every scenario.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     pairs = series(source)
     horizon = max(results.scenario.horizon_days for _, results in pairs)  # the longest one's
     if event is None and len(pairs) == 1:
@@ -341,7 +253,7 @@ def distribution(
     bins: int = 40,
 ) -> Axes:
     """Distribution over worlds of one per-world column, one outline per scenario."""
-    ax = _axes(ax)
+    ax = new_axes(ax)
     pairs = series(source)
     for _, results in pairs:
         arguments.numeric_column(results.worlds, column)
@@ -404,7 +316,7 @@ def _histogram_range(finite: np.ndarray) -> tuple[float, float]:
 def blame_shares(source: Results | Comparison, ax: Axes | None = None) -> Axes:
     """Mean blame share of each actor at the horizon, with 5-95% ranges, per scenario."""
     pairs = series(source)
-    ax = _axes(ax)
+    ax = new_axes(ax)
     actors = pairs[0][1].actors
     width = 0.8 / len(pairs)
     x = np.arange(len(actors))
@@ -442,7 +354,7 @@ def fan_chart(
     With more than :data:`FAN_BANDS` scenarios only the medians are drawn: their bands would
     cover one another.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     pairs = series(source)
     bands = len(pairs) <= FAN_BANDS
     for (name, results), (colour, style) in zip(pairs, scenario_styles(len(pairs)), strict=True):
@@ -481,11 +393,11 @@ def grid_heatmap(source: Grid, ax: Axes | None = None, outcome: str = "paralysis
     Rows run top to bottom in the order given, as in the grid's tables. The cell of the scenario
     file's own pair of values, where the grid has it, is outlined.
     """
-    from sim.experiments.sweeps import shown
+    from sim.scenario.values import shown
 
-    if not hasattr(source, "row_values"):
+    if not isinstance(source, Grid):
         raise TypeError(f"grid_heatmap draws a Grid (sim.grid), got {type(source).__name__}")
-    ax = _axes(ax, grid_size(source))
+    ax = new_axes(ax, grid_size(source))
     matrix = source.shares(outcome).to_numpy(float)
     image = ax.imshow(matrix, cmap="Greys", vmin=0, vmax=1, aspect="auto")
     size = 12 if matrix.shape[1] <= 6 else 9
@@ -543,13 +455,13 @@ FigureSpec = tuple[str, Callable[..., Any], dict[str, Any], tuple[float, float]]
 
 def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
     """The figures a run or comparison folder holds: file stem, function, arguments, size."""
-    if hasattr(source, "row_values"):  # a grid: one heat map per outcome, no overlays
+    if isinstance(source, Grid):  # a grid: one heat map per outcome, no overlays
         return [(f"grid_{o}", grid_heatmap, {"outcome": o}, grid_size(source)) for o in OUTCOMES]
     compared = len(series(source)) > 1
     specs: list[FigureSpec] = [
         ("outcomes", outcome_bars, {}, (10, 2.2 + 1.0 * len(series(source))))
     ]
-    if hasattr(source, "swept"):
+    if isinstance(source, Sweep):
         sweep_spec: FigureSpec = ("sweep", sweep_lines, {}, (9, 5.5))
         if len(series(source)) > SWEEP_OVERLAYS:
             return [sweep_spec]  # one line per value would crowd every other figure
@@ -581,7 +493,7 @@ def figure_specs(source: Results | Comparison) -> list[FigureSpec]:
         ),
         ("blame", blame_shares, {}, (9, 5)),
     ]
-    if all(r.daily is not None and hasattr(r.daily, "quantiles") for _, r in series(source)):
+    if all(r.daily is not None for _, r in series(source)):
         specs += [
             ("fan_territory", fan_chart, {"variable": "territory_change"}, (9, 5)),
             ("fan_pressure", fan_chart, {"variable": "economic_pressure"}, (9, 5)),

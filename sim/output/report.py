@@ -7,19 +7,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sim
-from sim.experiments.comparison import format_difference, measure_name
-from sim.experiments.sweeps import shown
+from sim import __version__
+from sim.engine.results import Results
+from sim.experiments.comparison import Comparison, format_difference, measure_name
+from sim.experiments.grids import Grid
+from sim.experiments.sweeps import Sweep
 from sim.model.outcomes import OUTCOMES
 from sim.output.plots import FAN_BANDS, SWEEP_OVERLAYS
+from sim.scenario.values import shown
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.engine.results import Results
-    from sim.experiments.comparison import Comparison
-    from sim.experiments.grids import Grid
-    from sim.experiments.sweeps import Sweep
 
 FIGURE_CAPTIONS = {
     **{
@@ -105,7 +104,7 @@ def _footer(seed: int, runs: int, command: str | None) -> list[str]:
     lines = [
         "## How this was made",
         "",
-        f"- negotiation-sim {sim.__version__}, {dt.date.today().isoformat()}",
+        f"- negotiation-sim {__version__}, {dt.date.today().isoformat()}",
         f"- {runs:,} worlds per scenario, seed {seed}",
     ]
     if command:
@@ -218,9 +217,9 @@ def comparison_report(
         markdown_table(["event", *labels], event_rows),
         "",
     ]
-    if hasattr(comparison, "row_values"):  # a grid: its matrices, no differences per pair
+    if isinstance(comparison, Grid):  # a grid: its matrices, no differences per pair
         lines = _grid_section(comparison)
-    elif hasattr(comparison, "swept"):  # its own table replaces the introduction and outcomes
+    elif isinstance(comparison, Sweep):  # its own table replaces the introduction and outcomes
         few = len(labels) <= SWEEP_OVERLAYS
         lines = [*_sweep_section(comparison), "", *paired, *(timing if few else [])]
     else:
@@ -330,7 +329,7 @@ def write_report(
     source: Results | Comparison, folder: Path, figures: Sequence[Path], command: str | None
 ) -> Path:
     """Write ``report.md`` into ``folder``."""
-    if hasattr(source, "labels"):
+    if isinstance(source, Comparison):
         text = comparison_report(source, figures, folder, command)
     else:
         text = run_report(source, figures, folder, command)

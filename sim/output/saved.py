@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.engine.results import TOOL, Results
+from sim.engine.results import Results
 from sim.experiments.comparison import Comparison
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
+from sim.output.folders import TOOL
 from sim.scenario.options import InvalidScenarioError, validated
 from sim.scenario.schema import MAX_RUNS, Scenario
 

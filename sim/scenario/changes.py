@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.schema import Scenario
+from sim.scenario.values import as_written, shown
 
 UNCOMPARED = ("name", "description")
 """Fields that tell scenarios apart rather than change the model."""
@@ -123,8 +124,6 @@ def _items(items: list[Any]) -> str:
 
 def _text(value: Any) -> str:
     """A value as a file writes it (``2`` not ``2.0``; an event's unset fields left out)."""
-    from sim.experiments.sweeps import as_written, shown
-
     if value is None:
         return ABSENT
     return shown(as_written(value))

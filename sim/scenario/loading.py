@@ -612,7 +612,7 @@ def _override_target(
                 )
             if not last:
                 child = _resolve(_child(_resolve(annotation, container), part))
-                container[part] = [] if get_origin(child) is list else {}
+                container[part] = [] if get_origin(child) in SEQUENCES else {}
         path.append(key)
         if last:
             return container, key, tuple(path)
@@ -622,6 +622,9 @@ def _override_target(
 
 
 # --- walking the schema --------------------------------------------------------------------------
+
+SEQUENCES = (list, tuple)
+"""Origins of the schema's sequences: a file's lists are tuples once loaded (immutable)."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, str | None]:
@@ -683,7 +686,7 @@ def _shape(annotation: Any) -> type | None:
     inner, discriminator = _unwrap(annotation)
     if discriminator or _is_model(inner) or get_origin(inner) is dict:
         return dict
-    return list if get_origin(inner) is list else None
+    return list if get_origin(inner) in SEQUENCES else None
 
 
 def _is_model(annotation: Any) -> bool:
@@ -699,8 +702,8 @@ def _child(annotation: Any, key: Key) -> Any:
         return Annotated[info.annotation, info] if info.discriminator else info.annotation
     if get_origin(annotation) is dict:
         return get_args(annotation)[1]
-    if get_origin(annotation) is list:
-        return get_args(annotation)[0]
+    if get_origin(annotation) in SEQUENCES:
+        return get_args(annotation)[0]  # list[X], or tuple[X, ...] (a loaded scenario's lists)
     return None
 
 
@@ -784,6 +787,7 @@ _EXPECTED = {
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
     "list_type": "a list",
+    "tuple_type": "a list",  # a file's lists are tuples once loaded
 }
 _BOUNDS = {
     "greater_than": ">",

@@ -50,7 +50,9 @@ class _Strict(BaseModel):
     ``yes``, ``no``, ``on`` and ``off`` as booleans, so ``horizon_days: yes`` became one day.
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, validate_default=True, frozen=True
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -209,7 +211,6 @@ NonNegativeValue = Annotated[
     float | Dist, AfterValidator(_constant), _bounded(0.0, LARGEST, "a number >= 0 and at most 1e9")
 ]
 """An event's non-negative quantity: a number, never a distribution."""
-Weight = Annotated[float | Dist, _bounded(0.0, 10.0, "a weight in [0, 10]")]
 
 
 # --- actors --------------------------------------------------------------------------------------
@@ -261,13 +262,13 @@ class _ActorBase(_Strict):
     initial_blame: NonNegative = Field(
         0.1, description="relative share of blame for the war at day 0 (renormalised over actors)"
     )
-    disabled_actions: list[str] = Field(
-        default_factory=list, description="actions this actor may not take in this scenario"
+    disabled_actions: tuple[str, ...] = Field(
+        default_factory=tuple, description="actions this actor may not take in this scenario"
     )
 
     @field_validator("disabled_actions")
     @classmethod
-    def _known_actions(cls, value: list[str]) -> list[str]:
+    def _known_actions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         role = cls.model_fields["role"].default
         allowed = ACTIONS_BY_ROLE[role]
         for name in value:
@@ -391,7 +392,7 @@ class SummitEvent(_EventBase):
     """A summit already agreed, held on ``day``."""
 
     kind: Literal["summit"]
-    between: list[str] = Field(min_length=2)
+    between: tuple[str, ...] = Field(min_length=2)
 
 
 class MoratoriumEvent(_EventBase):
@@ -628,7 +629,7 @@ class Scenario(_Strict):
     start_date: dt.date
     horizon_days: int = Field(ge=1, le=3650)
     actors: dict[str, Actor]
-    events: list[Event] = Field(default_factory=list)
+    events: tuple[Event, ...] = Field(default_factory=tuple)
     decision: Decision = Field(default_factory=Decision)
     war: War = Field(default_factory=War)
     air_defense: AirDefense = Field(default_factory=AirDefense)
@@ -703,7 +704,7 @@ class Scenario(_Strict):
                 )
             for field in ("by", "to", "against", "between"):
                 value = getattr(event, field, None)
-                for name in value if isinstance(value, list) else [value]:
+                for name in value if isinstance(value, tuple) else [value]:
                     if name is not None and name not in self.actors:
                         errors.append(
                             ((*where, field), f"unknown actor {name!r}; expected one of {names}")
@@ -737,7 +738,3 @@ class Scenario(_Strict):
                         )
                     )
         return errors
-
-    def actor_of_role(self, role: str) -> str:
-        """Name of the (first) actor with ``role``."""
-        return next(name for name, actor in self.actors.items() if actor.role == role)
