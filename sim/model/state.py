@@ -27,6 +27,12 @@ EVENT_DAYS = (
 )
 """Events whose first day is recorded per world (NaN where it never happened)."""
 
+PERCENT = 100.0
+"""Percentage points in a whole (territory is a share; paces and ``territory_start_pct`` are in
+percent of the defender's territory)."""
+SURE = 1e-6
+"""Beliefs stay this far from 0 and 1: Bayes' rule could not move a belief of exactly 0 or 1."""
+
 # Summit status codes.
 SUMMIT_NONE, SUMMIT_OFFERED, SUMMIT_SCHEDULED, SUMMIT_HELD, SUMMIT_DECLINED = range(5)
 # Levels of the coercer's aid to the defender (``WorldState.aid_level``).
