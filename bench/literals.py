@@ -56,7 +56,7 @@ def main() -> int:
     for module, line, function, literal in found:
         source = (ROOT / "sim" / "model" / f"{module}.py").read_text().splitlines()[line - 1]
         print(f"sim/model/{module}.py:{line} {function}: {literal}    {source.strip()}")
-    print(f"{len(found)} bare numeric literals (other than 0 and 1) in the rules; at most {ALLOWED}")
+    print(f"{len(found)} bare numeric literals (not 0 or 1) in the rules; at most {ALLOWED}")
     return 0 if len(found) <= ALLOWED else 1
 
 

@@ -460,6 +460,7 @@ class Supporter(_ActorBase):
 
 
 Actor = Annotated[Aggressor | Coercer | Defender | Supporter, Field(discriminator="role")]
+ACTOR_MODELS = (Aggressor, Coercer, Defender, Supporter)
 
 
 # --- events --------------------------------------------------------------------------------------
