@@ -1,6 +1,10 @@
-"""The action catalogue: who may act, when an action is available, its utility, its effects.
+"""What each action does: when it is available, its utility and its effects (its :class:`Rule`).
 
-Each :class:`Action` has a ``utility`` function returning ``(available, components)``: a mask
+What an action *is* -- its name, roles, words and the consequence ``sim play`` shows -- is
+declared once in :mod:`sim.scenario.catalogue`; :data:`RULES` gives each declared action its rule
+under the same name, and :data:`CATALOGUE` joins the two per role.
+
+Each rule has a ``utility`` function returning ``(available, components)``: a mask
 over worlds and a dict of named utility components (arrays over worlds) whose sum is the
 action's utility. Naming the components is what makes every choice explainable in ``sim trace``.
 Waiting has utility 0; every other action pays ``decision.action_cost`` except forced answers.
@@ -13,7 +17,7 @@ Kydd 2005), ``threat`` (an imminent deadline), ``standing`` (the face a summit w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +38,8 @@ from sim.model.state import (
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
 )
+from sim.scenario import catalogue
+from sim.scenario.catalogue import ActionSpec
 
 Components = dict[str, np.ndarray]
 Utility = Callable[[Context], tuple[np.ndarray, Components]]
@@ -48,27 +54,60 @@ model parameter: the model's numbers are scenario parameters, ``sim.scenario.sch
 
 
 @dataclass(frozen=True)
-class Action:
-    """One entry of the catalogue.
+class Rule:
+    """What an action does.
 
     Attributes:
-        name: the name used in scenario files (``disabled_actions``), traces and ``sim play``.
-        role: the role that may take it.
-        words: what it means, in plain words, for traces and ``sim play``.
         utility: availability mask and utility components.
         apply: its effects on the state, in the worlds where it was chosen.
-        signal: what the coercer reads into it (a ``beliefs`` likelihood ratio), if anything.
-        answer: True for accepting or rejecting a pending proposal (never disabled).
 
     """
 
-    name: str
-    role: str
-    words: str
     utility: Utility
     apply: Effect
-    signal: str | None = None
-    answer: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """One role's action: its declaration (:mod:`sim.scenario.catalogue`) joined with its rule.
+
+    Attributes:
+        spec: what the action is: name, roles, words, consequence, signal.
+        role: the role taking it.
+        utility: availability mask and utility components.
+        apply: its effects on the state, in the worlds where it was chosen.
+
+    """
+
+    spec: ActionSpec
+    role: str
+    utility: Utility
+    apply: Effect
+
+    @property
+    def name(self) -> str:
+        """The name used in scenario files (``disabled_actions``), traces and ``sim play``."""
+        return self.spec.name
+
+    @property
+    def words(self) -> str:
+        """What the actor does, in plain words, for traces."""
+        return self.spec.words
+
+    @property
+    def consequence(self) -> str:
+        """Its likely consequences, for the menu of ``sim play``."""
+        return self.spec.consequence
+
+    @property
+    def signal(self) -> str | None:
+        """What the coercer reads into it (a ``beliefs`` likelihood ratio), if anything."""
+        return self.spec.signal
+
+    @property
+    def answer(self) -> bool:
+        """True for accepting or rejecting a pending proposal (never disabled)."""
+        return self.spec.answer
 
 
 # --- shared pieces -----------------------------------------------------------------------------
@@ -206,25 +245,6 @@ def _answer(code: int) -> Effect:
     return apply
 
 
-WAIT = Action("wait", "any", "waits", _wait_utility, _nothing)
-ACCEPT_PROPOSAL = Action(
-    "accept",
-    "any",
-    "accepts the proposal on the table",
-    _accept_utility,
-    _answer(ACCEPT),
-    answer=True,
-)
-REJECT_PROPOSAL = Action(
-    "reject",
-    "any",
-    "rejects the proposal on the table",
-    _reject_utility,
-    _answer(REJECT),
-    answer=True,
-)
-
-
 # --- aggressor -----------------------------------------------------------------------------------
 
 
@@ -247,6 +267,10 @@ def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     threat = ctx.world.economy.sanctions_harm * pressure * state.credibility * harm
     standing = summit.standing_share * summit.face * ctx.params.weakness_aversion * np.ones(_n(ctx))
     return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
+
+
+def _propose_ceasefire(ctx: Context, mask: np.ndarray) -> None:
+    _propose(ctx, mask, PROPOSAL_CEASEFIRE, ctx.state.aggressor_demand())
 
 
 def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -731,152 +755,78 @@ def _guarantees(ctx: Context, mask: np.ndarray) -> None:
 # --- the catalogue -------------------------------------------------------------------------------
 
 
-def _a(
-    name: str, role: str, words: str, utility: Utility, apply: Effect, signal: str | None = None
-):
-    return Action(name, role, words, utility, apply, signal)
-
-
-CATALOGUE: dict[str, tuple[Action, ...]] = {
-    "aggressor": (
-        WAIT,
-        _a(
-            "offer_summit",
-            "aggressor",
-            "offers a summit",
-            _offer_summit_utility,
-            _offer_summit,
-            "statement",
-        ),
-        _a(
-            "propose_ceasefire",
-            "aggressor",
-            "proposes a full ceasefire on its own terms",
-            _propose_ceasefire_utility,
-            lambda ctx, m: _propose(ctx, m, PROPOSAL_CEASEFIRE, ctx.state.aggressor_demand()),
-            "statement",
-        ),
-        _a(
-            "propose_moratorium",
-            "aggressor",
-            "proposes a moratorium on long-range strikes",
-            _propose_moratorium_utility,
-            _propose_moratorium,
-            "statement",
-        ),
-        _a("concede", "aggressor", "concedes a step on one issue", _concede_utility, _concede),
-        _a(
-            "escalate_strikes",
-            "aggressor",
-            "escalates long-range strikes",
-            _escalate_utility,
-            _escalate,
-        ),
-        ACCEPT_PROPOSAL,
-        REJECT_PROPOSAL,
-    ),
-    "coercer": (
-        WAIT,
-        _a(
-            "impose_sanctions",
-            "coercer",
-            "imposes sanctions and secondary tariffs",
-            _impose_utility,
-            _impose,
-        ),
-        _a(
-            "extend_deadline",
-            "coercer",
-            "lets the deadline pass and sets a new one",
-            _extend_utility,
-            _extend,
-        ),
-        _a("ease_sanctions", "coercer", "eases sanctions", _ease_utility, _ease),
-        _a(
-            "accept_summit", "coercer", "accepts the summit", _accept_summit_utility, _accept_summit
-        ),
-        _a(
-            "decline_summit",
-            "coercer",
-            "declines the summit",
-            _decline_summit_utility,
-            _decline_summit,
-        ),
-        _a(
-            "propose_terms",
-            "coercer",
-            "proposes a brokered settlement",
-            _propose_terms_utility,
-            _propose_terms,
-        ),
-        _a(
-            "pressure_defender",
-            "coercer",
-            "pauses aid to press the defender",
-            _pressure_defender_utility,
-            _pressure_defender,
-        ),
-        _a(
-            "increase_aid",
-            "coercer",
-            "increases aid to the defender",
-            _increase_aid_utility,
-            _increase_aid,
-        ),
-    ),
-    "defender": (
-        WAIT,
-        _a(
-            "counter_propose",
-            "defender",
-            "counter-proposes its own terms",
-            _counter_utility,
-            _counter,
-        ),
-        _a(
-            "strike_refineries",
-            "defender",
-            "strikes the aggressor's refineries",
-            _strike_refineries_utility,
-            _strike_refineries,
-        ),
-        _a("concede", "defender", "concedes a step on one issue", _concede_utility, _concede),
-        ACCEPT_PROPOSAL,
-        REJECT_PROPOSAL,
-    ),
-    "supporter": (
-        WAIT,
-        _a(
-            "surge_air_defense",
-            "supporter",
-            "rushes air defence to the defender",
-            _surge_utility,
-            _surge,
-        ),
-        _a(
-            "own_sanctions",
-            "supporter",
-            "adopts its own sanctions package",
-            _own_sanctions_utility,
-            _own_sanctions,
-        ),
-        _a(
-            "oppose_proposal",
-            "supporter",
-            "publicly opposes the aggressor's proposal",
-            _oppose_utility,
-            _oppose,
-        ),
-        _a(
-            "offer_guarantees",
-            "supporter",
-            "offers security guarantees",
-            _guarantees_utility,
-            _guarantees,
-        ),
-    ),
+RULES: dict[str, Rule] = {
+    "wait": Rule(_wait_utility, _nothing),
+    "accept": Rule(_accept_utility, _answer(ACCEPT)),
+    "reject": Rule(_reject_utility, _answer(REJECT)),
+    "concede": Rule(_concede_utility, _concede),
+    # the aggressor
+    "offer_summit": Rule(_offer_summit_utility, _offer_summit),
+    "propose_ceasefire": Rule(_propose_ceasefire_utility, _propose_ceasefire),
+    "propose_moratorium": Rule(_propose_moratorium_utility, _propose_moratorium),
+    "escalate_strikes": Rule(_escalate_utility, _escalate),
+    # the coercer
+    "impose_sanctions": Rule(_impose_utility, _impose),
+    "extend_deadline": Rule(_extend_utility, _extend),
+    "ease_sanctions": Rule(_ease_utility, _ease),
+    "accept_summit": Rule(_accept_summit_utility, _accept_summit),
+    "decline_summit": Rule(_decline_summit_utility, _decline_summit),
+    "propose_terms": Rule(_propose_terms_utility, _propose_terms),
+    "pressure_defender": Rule(_pressure_defender_utility, _pressure_defender),
+    "increase_aid": Rule(_increase_aid_utility, _increase_aid),
+    # the defender
+    "counter_propose": Rule(_counter_utility, _counter),
+    "strike_refineries": Rule(_strike_refineries_utility, _strike_refineries),
+    # supporters
+    "surge_air_defense": Rule(_surge_utility, _surge),
+    "own_sanctions": Rule(_own_sanctions_utility, _own_sanctions),
+    "oppose_proposal": Rule(_oppose_utility, _oppose),
+    "offer_guarantees": Rule(_guarantees_utility, _guarantees),
 }
-"""Every role's actions, in a fixed order (the order fixes the columns of decision noise).
+"""What each daily action of :data:`sim.scenario.catalogue.ACTIONS` does, by its name.
 
 ``accept_summit``/``decline_summit`` answer a summit offer; ``violate_moratorium`` is not a daily
-choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003)."""
+choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003),
+so it has no rule here."""
+
+
+def actions_of(role: str) -> tuple[Action, ...]:
+    """A role's daily actions, in the order of :data:`sim.scenario.catalogue.ACTIONS`.
+
+    Raises:
+        LookupError: a declared daily action has no rule, or a rule no declared action.
+
+    """
+    specs = catalogue.ACTIONS
+    daily = {spec.name for spec in specs if spec.daily}
+    missing = [name for name in daily if name not in RULES]
+    extra = [name for name in RULES if name not in daily]
+    if missing or extra:
+        raise LookupError(
+            f"actions declared without a rule in sim/model/actions.py RULES: {missing}; rules "
+            f"without a declaration in sim/scenario/catalogue.py ACTIONS: {extra}"
+        )
+    return tuple(
+        Action(spec, role, RULES[spec.name].utility, RULES[spec.name].apply)
+        for spec in catalogue.of_role(role)
+        if spec.daily
+    )
+
+
+class _Catalogue(Mapping[str, tuple[Action, ...]]):
+    """Per role, :func:`actions_of` (built on each look-up: a new action is seen at once)."""
+
+    def __getitem__(self, role: str) -> tuple[Action, ...]:
+        if role not in catalogue.EVERY_ROLE:
+            raise KeyError(role)
+        return actions_of(role)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(catalogue.EVERY_ROLE)
+
+    def __len__(self) -> int:
+        return len(catalogue.EVERY_ROLE)
+
+
+CATALOGUE: Mapping[str, tuple[Action, ...]] = _Catalogue()
+"""Every role's actions, in a fixed order: waiting first, then the declared order."""

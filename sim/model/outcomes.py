@@ -36,24 +36,23 @@ INT16_COLUMNS = frozenset({"deadline_extensions", "rejections_aggressor", "rejec
 """At most one a day over at most 3650 days: exact in int16."""
 
 
-def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
-    """Outcome class per world, by the contract's precedence."""
-    return np.select(
-        [settled, moratorium, sanctioned],
-        ["settlement", "partial_ceasefire", "sanctions"],
-        default="paralysis",
-    )
-
-
 def outcome_codes(
     settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray
 ) -> np.ndarray:
-    """:func:`classify` as int8 codes into :data:`OUTCOMES`."""
+    """Outcome class per world, by the contract's precedence, as int8 codes into :data:`OUTCOMES`.
+
+    The one place the precedence is written: each later line overrides the ones before it.
+    """
     codes = np.full(settled.shape, OUTCOMES.index("paralysis"), dtype=np.int8)
     codes[sanctioned] = OUTCOMES.index("sanctions")
     codes[moratorium] = OUTCOMES.index("partial_ceasefire")
     codes[settled] = OUTCOMES.index("settlement")
     return codes
+
+
+def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
+    """:func:`outcome_codes` as the outcome names."""
+    return np.asarray(OUTCOMES)[outcome_codes(settled, moratorium, sanctioned)]
 
 
 def compact(columns: dict[str, np.ndarray], world_dtype: type = np.int64) -> dict[str, np.ndarray]:

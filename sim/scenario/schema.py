@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.scenario.catalogue import DISABLEABLE
+
 ROLES = ("aggressor", "defender", "coercer", "supporter")
 MAX_RUNS = 10_000_000
 """The most worlds one run may have (``--runs``, and the ``runs`` of a saved manifest)."""
@@ -251,40 +253,10 @@ Weight = Annotated[float | Dist, _bounded(0.0, 10.0, "a weight in [0, 10]")]
 
 # --- actors --------------------------------------------------------------------------------------
 
-ACTIONS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "aggressor": (
-        "offer_summit",
-        "propose_ceasefire",
-        "propose_moratorium",
-        "concede",
-        "escalate_strikes",
-        "violate_moratorium",
-    ),
-    "coercer": (
-        "extend_deadline",
-        "impose_sanctions",
-        "ease_sanctions",
-        "accept_summit",
-        "decline_summit",
-        "propose_terms",
-        "pressure_defender",
-        "increase_aid",
-    ),
-    "defender": (
-        "counter_propose",
-        "strike_refineries",
-        "concede",
-        "violate_moratorium",
-    ),
-    "supporter": (
-        "surge_air_defense",
-        "own_sanctions",
-        "oppose_proposal",
-        "offer_guarantees",
-    ),
-}
-"""Actions a scenario may switch off per actor (``disabled_actions``). Waiting, and answering a
-proposal put to the actor, are always possible."""
+ACTIONS_BY_ROLE = DISABLEABLE
+"""Actions a scenario may switch off per actor (``disabled_actions``), read from the one list of
+actions, :data:`sim.scenario.catalogue.ACTIONS`. Waiting, and answering a proposal put to the
+actor, are always possible."""
 
 
 class _ActorBase(_Strict):
