@@ -37,6 +37,8 @@ from sim.model.state import (
     SUMMIT_NONE,
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
+    at,
+    per_world,
 )
 from sim.scenario import catalogue
 from sim.scenario.catalogue import ActionSpec
@@ -391,7 +393,7 @@ def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _propose_moratorium(ctx: Context, mask: np.ndarray) -> None:
     # A strike-only proposal has no terms on the issues; it is recorded as looking even-handed.
-    terms = np.full(ctx.state.n, ctx.world.blame.moratorium_fairness)
+    terms = per_world(ctx.world.blame.moratorium_fairness, ctx.state.n)
     _propose(ctx, mask, PROPOSAL_MORATORIUM, terms)
 
 
@@ -400,7 +402,7 @@ def _concede(ctx: Context, mask: np.ndarray) -> None:
     positions, room, issue = _concession_gap(ctx)
     rows = mask.nonzero()[0]
     step = ctx.world.bargaining.concession_step
-    step = step[rows] if np.ndim(step) else step
+    step = at(step, rows)
     moved = np.minimum(step, room[rows])
     direction = -1.0 if ctx.me == ctx.roles.aggressor else 1.0
     positions[rows, issue[rows]] += direction * moved
@@ -476,9 +478,9 @@ def _impose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _impose(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
-    state.add_sanctions(mask, ctx.world.economy.sanctions_step, coercer=True)
+    state.add_sanctions(mask, at(ctx.world.economy.sanctions_step, mask), coercer=True)
     state.deadline_day[mask] = np.inf
-    gain = ctx.world.face.credibility_gain
+    gain = at(ctx.world.face.credibility_gain, mask)
     state.credibility[mask] = np.minimum(1.0, state.credibility[mask] + gain)
     state.record("sanctions", mask)
 
@@ -508,7 +510,7 @@ def _extend(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
     state.deadline_day[mask] = ctx.day + ctx.params.deadline_extension_days
     state.extensions[mask] += 1
-    state.credibility[mask] *= ctx.world.face.credibility_keep
+    state.credibility[mask] *= at(ctx.world.face.credibility_keep, mask)
 
 
 def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -523,7 +525,7 @@ def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 
 def _ease(ctx: Context, mask: np.ndarray) -> None:
-    ctx.state.ease_sanctions(mask, ctx.world.economy.sanctions_step)
+    ctx.state.ease_sanctions(mask, at(ctx.world.economy.sanctions_step, mask))
 
 
 def _summit_answer_components(ctx: Context) -> Components:
@@ -554,7 +556,8 @@ def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
     state.summit_status[mask] = SUMMIT_SCHEDULED
     state.summit_changed_day[mask] = ctx.day
     state.summit_day[mask] = np.maximum(state.summit_day[mask], ctx.day + 1)
-    state.progress[mask] = np.maximum(state.progress[mask], ctx.world.summit.accepted_progress)
+    accepted = at(ctx.world.summit.accepted_progress, mask)
+    state.progress[mask] = np.maximum(state.progress[mask], accepted)
 
 
 def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -688,7 +691,7 @@ def _surge_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _surge(ctx: Context, mask: np.ndarray) -> None:
     capacity = ctx.params.air_defense_capacity
-    ctx.state.air_defense_delivered[mask] += capacity[mask] if np.ndim(capacity) else capacity
+    ctx.state.air_defense_delivered[mask] += at(capacity, mask)
     ctx.state.surge_day[mask, ctx.me] = ctx.day
 
 
@@ -710,7 +713,7 @@ def _own_sanctions_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _own_sanctions(ctx: Context, mask: np.ndarray) -> None:
     capacity = ctx.params.sanctions_capacity
-    add = capacity[mask] if np.ndim(capacity) else capacity
+    add = at(capacity, mask)
     ctx.state.add_sanctions(mask, add, coercer=False)
     ctx.state.own_sanctions[mask, ctx.me] = True
 
@@ -748,7 +751,7 @@ def _guarantees_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _guarantees(ctx: Context, mask: np.ndarray) -> None:
     strength = ctx.params.guarantee_strength
-    value = strength[mask] if np.ndim(strength) else strength
+    value = at(strength, mask)
     ctx.state.guarantees[mask] = np.maximum(ctx.state.guarantees[mask], value)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from sim.model.actions import CATALOGUE, Action
 from sim.model.context import Context
 from sim.model.decision import Choice, choose
-from sim.model.state import SIGNAL_STATEMENT
+from sim.model.state import SIGNAL_STATEMENT, at
 
 if TYPE_CHECKING:
     from sim.model.model import NegotiationModel
@@ -115,7 +115,7 @@ class ActorAgent(mesa.Agent):
             face = choice.components[column].get("face")
             if face is not None:
                 rows = mask.nonzero()[0]
-                model.state.face[rows, self.index] += face[rows] if np.ndim(face) else face
+                model.state.face[rows, self.index] += at(face, rows)
             if action.signal == "statement":
                 model.state.signals[mask] = SIGNAL_STATEMENT
         model.note_choice(self, choice)

@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.state import WorldState, per_world
+from sim.model.state import WorldState, at, per_world
+
+SHORTEST_DAYS = 1e-9
+"""A deadline's threat scale is at least this many days (no division by 0)."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class Context:
         return self.actors[index]
 
 
-def _threat(days_left: np.ndarray, scale: float) -> np.ndarray:
+def _threat(days_left: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
     """``exp(-max(days_left, 0) / scale)``, with ``scale`` = ``face.threat_days`` (M1).
 
     0 where no deadline is set (``exp(-inf)``, not computed).
@@ -105,7 +108,7 @@ def _threat(days_left: np.ndarray, scale: float) -> np.ndarray:
         return np.exp(-np.maximum(days_left, 0.0) / scale)
     threat = np.zeros(days_left.shape[0])
     if count:
-        threat[pending] = np.exp(-np.maximum(days_left[pending], 0.0) / scale)
+        threat[pending] = np.exp(-np.maximum(days_left[pending], 0.0) / at(scale, pending))
     return threat
 
 
@@ -144,7 +147,7 @@ def derive(
     renewed = bargaining.renewed_attack_risk * (1.0 - state.guarantees)
     defender_max = 1.0 - defender_war - renewed * bargaining.renewed_attack_damage
     days_left = state.deadline_day - state.day
-    threat = _threat(days_left, world.face.threat_days)
+    threat = _threat(days_left, np.maximum(world.face.threat_days, SHORTEST_DAYS))
     success = world.economy.sanctions_success
     insight = world.economy.success_insight
     # At insight 0.5, the same floats as 0.5 * expected + 0.5 * success (1 - 0.5 is exact).

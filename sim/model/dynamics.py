@@ -30,6 +30,7 @@ from sim.model.state import (
     SUMMIT_SCHEDULED,
     SURE,
     WorldState,
+    at,
     per_world,
 )
 from sim.scenario.schema import (
@@ -83,7 +84,7 @@ class Rates:
     aggressor_strike_weight: np.ndarray | float
     truce_total_weight: np.ndarray | float
     truce_willing: np.ndarray
-    trend_keep: float
+    trend_keep: np.ndarray | float
     """Daily weight of yesterday's ground trend (``bargaining.trend_halflife_days``)."""
 
     @classmethod
@@ -120,7 +121,7 @@ class Rates:
             aggressor_strike_weight=weight_a,
             truce_total_weight=np.maximum(weight_a + weight_d, NO_WEIGHT),
             truce_willing=(can_a or can_d) & (per_world(weight_a + weight_d, state.n) > 0),
-            trend_keep=HALF ** (1.0 / world.bargaining.trend_halflife_days),
+            trend_keep=HALF ** (1.0 / np.maximum(world.bargaining.trend_halflife_days, SHORTEST)),
         )
 
 
@@ -211,7 +212,7 @@ def hold_summits(
     state.signals[due] = SIGNAL_STATEMENT
     for actor in (roles.coercer, roles.aggressor):
         aversion = actors[actor].weakness_aversion
-        state.face[due, actor] += summit.face * (aversion[due] if np.ndim(aversion) else aversion)
+        state.face[due, actor] += at(summit.face, due) * at(aversion, due)
     state.record("summit", due)
     note(due, "the summit is held: both sides speak of progress")
 

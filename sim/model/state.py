@@ -54,6 +54,11 @@ def per_world(value: float | np.ndarray, n: int) -> np.ndarray:
     return np.asarray(value, dtype=float) * 1.0
 
 
+def at(value: float | np.ndarray, mask: np.ndarray) -> float | np.ndarray:
+    """A constant or per-world parameter at the worlds of ``mask`` (a constant stays one)."""
+    return value[mask] if np.ndim(value) else value
+
+
 def row_sum(matrix: np.ndarray) -> np.ndarray:
     """``matrix.sum(axis=1)``, bit for bit, but column by column when there are few columns.
 
@@ -266,7 +271,7 @@ class WorldState:
         if count * 8 < self.n:
             rows = mask.nonzero()[0]
             blame = self.blame[rows]
-            blame[:, actor] += amount[rows] if np.ndim(amount) else amount
+            blame[:, actor] += at(amount, rows)
             blame /= blame.sum(axis=1, keepdims=True)
             self.blame[rows] = blame
             return

@@ -618,36 +618,36 @@ class War(_Strict):
         ge=0,
         le=3650,
     )
-    escalation_base: float = parameter(
+    escalation_base: NonNegative = parameter(
         0.3, 0.1, 0.5, "military value of escalating, per unit of strike_priority (M5)"
     )
-    escalation_provoked: float = parameter(
+    escalation_provoked: NonNegative = parameter(
         0.6, 0.3, 1.0, "extra military value of escalating when provoked, per strike_priority"
     )
-    refinery_strike_value: float = parameter(
+    refinery_strike_value: NonNegative = parameter(
         0.2, 0.0, 0.4, "military value of a refinery strike beyond the campaign's will (M5)"
     )
-    moratorium_refinery_weight: float = parameter(
+    moratorium_refinery_weight: NonNegative = parameter(
         1.5,
         0.5,
         2.5,
         "aggressor's gain from a strike pause per unit of refinery damage (M5)",
         BAUNOV,
     )
-    moratorium_urgency_weight: float = parameter(
+    moratorium_urgency_weight: NonNegative = parameter(
         0.3,
         0.1,
         0.6,
         "aggressor's gain from a strike pause per unit of air-defence urgency",
         BAUNOV,
     )
-    defender_moratorium_value: float = parameter(
+    defender_moratorium_value: NonNegative = parameter(
         0.2, 0.0, 0.4, "defender's value of accepting a strike moratorium before its costs (M5)"
     )
-    defender_moratorium_campaign: float = parameter(
+    defender_moratorium_campaign: NonNegative = parameter(
         0.6, 0.3, 1.0, "defender's loss from a moratorium per unit of refinery_campaign (M5)"
     )
-    defender_moratorium_urgency: float = parameter(
+    defender_moratorium_urgency: NonNegative = parameter(
         0.3, 0.0, 0.6, "defender's loss from a moratorium per unit of strike urgency (M5)"
     )
 
@@ -661,13 +661,13 @@ class AirDefense(_Strict):
     urgency_halflife_days: NonNegative = parameter(
         10.0, 5.0, 20.0, "memory of strike intensity, in days"
     )
-    urgency_cap: float = parameter(
-        2.0, 1.5, 3.0, "the strike urgency above which daily deliveries no longer grow", ge=0
+    urgency_cap: NonNegative = parameter(
+        2.0, 1.5, 3.0, "the strike urgency above which daily deliveries no longer grow"
     )
-    surge_weight: float = parameter(
+    surge_weight: NonNegative = parameter(
         1.2, 0.8, 1.6, "a supporter's value of a surge per unit of strike urgency", BAUNOV
     )
-    surge_threshold: float = parameter(
+    surge_threshold: NonNegative = parameter(
         0.4, 0.2, 0.6, "the value a surge must overcome, before the action cost"
     )
 
@@ -707,34 +707,32 @@ class Economy(_Strict):
     refinery_repair_days: NonNegative = parameter(
         30.0, 15.0, 60.0, "time constant of refinery repair, in days"
     )
-    sanctions_harm: float = parameter(
-        1.3, 0.8, 2.0, "value the aggressor's leaders place on avoiding full sanctions", ge=0
+    sanctions_harm: NonNegative = parameter(
+        1.3, 0.8, 2.0, "value the aggressor's leaders place on avoiding full sanctions"
     )
-    sanctions_step: float = parameter(
-        0.5, 0.25, 1.0, "sanctions level one imposition adds and one easing lifts", gt=0, le=1
+    sanctions_step: Probability = parameter(
+        0.5, 0.25, 1.0, "sanctions level one imposition adds and one easing lifts"
     )
-    success_insight: float = parameter(
+    success_insight: Probability = parameter(
         0.5,
         0.0,
         1.0,
         "weight of the world's true success probability in the coercer's expectation "
         "(the rest: the mean)",
-        ge=0,
-        le=1,
     )
-    sanctions_material_weight: float = parameter(
+    sanctions_material_weight: NonNegative = parameter(
         1.5, 1.0, 2.5, "coercer's value of sanctions per unit of expected success"
     )
-    sanctions_material_bias: float = parameter(
+    sanctions_material_bias: NonNegative = parameter(
         0.1, 0.0, 0.3, "coercer's value of sanctions besides success and cost"
     )
-    own_sanctions_follow: float = parameter(
+    own_sanctions_follow: NonNegative = parameter(
         0.4, 0.2, 0.6, "a supporter's value of its own package once the coercer has sanctioned"
     )
-    own_sanctions_cost: float = parameter(
+    own_sanctions_cost: NonNegative = parameter(
         0.1, 0.0, 0.3, "a supporter's own cost of a sanctions package"
     )
-    payoff_pressure_scale: float = parameter(
+    payoff_pressure_scale: NonNegative = parameter(
         4.0,
         2.0,
         6.0,
@@ -778,34 +776,34 @@ class Beliefs(_Strict):
     sanctions_threshold: Probability = parameter(
         0.3, 0.2, 0.4, "belief below which pressure is preferred over patience"
     )
-    sanctions_weight: float = parameter(
+    sanctions_weight: NonNegative = parameter(
         1.5, 1.0, 2.5, "coercer's value of sanctions per unit of belief below the threshold"
     )
-    sanctions_bias: float = parameter(
+    sanctions_bias: NonNegative = parameter(
         0.1, 0.0, 0.3, "coercer's belief-term value of sanctions at the threshold"
     )
-    ease_weight: float = parameter(
+    ease_weight: NonNegative = parameter(
         2.0, 1.0, 3.0, "coercer's value of easing per unit of belief above ease_threshold"
     )
-    ease_threshold: float = parameter(
-        0.65, 0.5, 0.8, "belief above which easing sanctions rewards progress", ge=0, le=1
+    ease_threshold: Probability = parameter(
+        0.65, 0.5, 0.8, "belief above which easing sanctions rewards progress"
     )
-    pause_aid_weight: float = parameter(
+    pause_aid_weight: NonNegative = parameter(
         0.5, 0.2, 1.0, "coercer's value of pausing aid per unit of belief above the threshold"
     )
-    pause_aid_threshold: float = parameter(
-        0.5, 0.3, 0.7, "belief above which pausing aid to press the defender pays", ge=0, le=1
+    pause_aid_threshold: Probability = parameter(
+        0.5, 0.3, 0.7, "belief above which pausing aid to press the defender pays"
     )
-    aid_weight: float = parameter(
+    aid_weight: NonNegative = parameter(
         1.0, 0.5, 1.5, "coercer's value of more aid per unit of belief below sanctions_threshold"
     )
-    guarantee_belief_weight: float = parameter(
+    guarantee_belief_weight: NonNegative = parameter(
         1.2, 0.8, 1.6, "a supporter's value of guarantees per unit of the coercer's belief"
     )
-    guarantee_progress_weight: float = parameter(
+    guarantee_progress_weight: NonNegative = parameter(
         0.5, 0.2, 0.8, "a supporter's value of guarantees per unit of visible progress"
     )
-    guarantee_threshold: float = parameter(
+    guarantee_threshold: NonNegative = parameter(
         0.9, 0.6, 1.2, "the value guarantees must overcome, before the action cost"
     )
 
@@ -833,57 +831,53 @@ class Blame(_Strict):
     violation_blame: NonNegative = parameter(
         0.1, 0.05, 0.2, "blame added to the side that breaks a truce"
     )
-    moratorium_fairness: float = parameter(
+    moratorium_fairness: Probability = parameter(
         0.5,
         0.3,
         0.7,
         "how fair a strike moratorium's terms look to the side that rejects it",
-        ge=0,
-        le=1,
     )
-    opposition_damping: float = parameter(
+    opposition_damping: Probability = parameter(
         0.5,
         0.2,
         0.8,
         "share of a rejection's blame a supporter's opposition takes away",
-        ge=0,
-        le=1,
     )
-    accepted_proposal_blame: float = parameter(
+    accepted_proposal_blame: NonNegative = parameter(
         0.3,
         0.0,
         0.6,
         "share of the blame gain an aggressor counts on when its proposal would be accepted",
     )
-    escalation_blame_days: float = parameter(
-        20.0, 10.0, 40.0, "days of strike blame an aggressor weighs when it escalates", ge=0
+    escalation_blame_days: NonNegative = parameter(
+        20.0, 10.0, 40.0, "days of strike blame an aggressor weighs when it escalates"
     )
-    counter_blame_share: float = parameter(
+    counter_blame_share: NonNegative = parameter(
         0.5, 0.2, 0.8, "share of a rejection's blame a counter-proposal sends back"
     )
     counter_window_days: int = parameter(
         5, 2, 10, "days after its rejection that a counter-proposal pays", ge=0, le=3650
     )
-    sanctions_weight: float = parameter(
+    sanctions_weight: NonNegative = parameter(
         0.1,
         0.0,
         0.3,
         "coercer's value of sanctions per unit of blame gap (aggressor's less defender's)",
     )
-    aid_weight: float = parameter(
+    aid_weight: NonNegative = parameter(
         0.5, 0.2, 1.0, "coercer's value of more aid per unit of blame gap"
     )
     aid_offset: float = parameter(0.5, 0.3, 0.7, "blame gap below which more aid does not pay")
-    own_sanctions_weight: float = parameter(
+    own_sanctions_weight: NonNegative = parameter(
         0.3, 0.1, 0.6, "a supporter's value of its own package per unit of the aggressor's blame"
     )
-    own_sanctions_offset: float = parameter(
+    own_sanctions_offset: NonNegative = parameter(
         0.5, 0.3, 0.7, "the aggressor's blame above which a supporter's package pays in blame"
     )
-    opposition_weight: float = parameter(
+    opposition_weight: NonNegative = parameter(
         2.0, 1.0, 3.0, "a supporter's value of opposing a proposal per unit of its terms"
     )
-    opposition_threshold: float = parameter(
+    opposition_threshold: NonNegative = parameter(
         0.6, 0.4, 0.8, "terms above which a supporter opposes the aggressor's proposal"
     )
 
@@ -904,31 +898,29 @@ class Face(_Strict):
     progress_halflife_days: NonNegative = parameter(
         45.0, 20.0, 90.0, "half-life of a summit's visible progress, in days"
     )
-    threat_days: float = parameter(
-        5.0, 2.0, 14.0, "time scale of a deadline's threat: exp(-days left / this)", gt=0
+    threat_days: NonNegative = parameter(
+        5.0, 2.0, 14.0, "time scale of a deadline's threat: exp(-days left / this)"
     )
-    credibility_gain: float = parameter(
-        0.2, 0.05, 0.5, "the coercer's credibility restored by imposing sanctions", ge=0, le=1
+    credibility_gain: Probability = parameter(
+        0.2, 0.05, 0.5, "the coercer's credibility restored by imposing sanctions"
     )
-    credibility_keep: float = parameter(
-        0.85, 0.6, 1.0, "factor on the coercer's credibility at each extension", ge=0, le=1
+    credibility_keep: Probability = parameter(
+        0.85, 0.6, 1.0, "factor on the coercer's credibility at each extension"
     )
-    ease_cost: float = parameter(
+    ease_cost: NonNegative = parameter(
         0.5, 0.2, 1.0, "face cost of easing sanctions, per unit of weakness_aversion"
     )
-    non_core_share: float = parameter(
+    non_core_share: Probability = parameter(
         0.3,
         0.1,
         0.6,
         "share of the caving cost a concession on a non-core issue carries",
         "Greene (stylised share)",
-        ge=0,
-        le=1,
     )
-    concession_weight: float = parameter(
+    concession_weight: NonNegative = parameter(
         3.0, 1.5, 5.0, "face cost of a concession per unit of concession_step and caving_cost"
     )
-    acceptance_weight: float = parameter(
+    acceptance_weight: NonNegative = parameter(
         2.0, 1.0, 4.0, "face cost of accepting terms per unit of distance from its position"
     )
 
@@ -950,44 +942,39 @@ class Summit(_Strict):
     reoffer_days: int = parameter(
         30, 14, 60, "days after a held or declined summit before the next offer", ge=0, le=3650
     )
-    face: float = parameter(
+    face: NonNegative = parameter(
         0.3,
         0.1,
         0.6,
         "face a held summit gives each leader, per unit of weakness_aversion",
         GREENE,
-        ge=0,
     )
-    standing_share: float = parameter(
+    standing_share: Probability = parameter(
         0.5,
         0.2,
         1.0,
         "share of a held summit's face the aggressor counts when it offers one",
-        ge=0,
-        le=1,
     )
-    pressure_without_deadline: float = parameter(
+    pressure_without_deadline: NonNegative = parameter(
         0.1, 0.0, 0.3, "threat the aggressor feels with no deadline pending, per unit of doubt"
     )
-    accepted_progress: float = parameter(
+    accepted_progress: Probability = parameter(
         0.8,
         0.5,
         1.0,
         "visible progress an accepted summit brings before it is held",
         GREENE,
-        ge=0,
-        le=1,
     )
-    stake_without_deadline: float = parameter(
-        0.3, 0.1, 0.6, "audience cost a summit offsets when no deadline is pending", ge=0
+    stake_without_deadline: NonNegative = parameter(
+        0.3, 0.1, 0.6, "audience cost a summit offsets when no deadline is pending"
     )
-    belief_weight: float = parameter(
+    belief_weight: NonNegative = parameter(
         1.5, 1.0, 2.5, "coercer's value of a summit per unit of belief above the threshold"
     )
-    credulity_weight: float = parameter(
+    credulity_weight: NonNegative = parameter(
         0.3, 0.0, 0.6, "belief a fully credulous coercer adds when it weighs a summit"
     )
-    decline_face: float = parameter(
+    decline_face: NonNegative = parameter(
         0.3, 0.1, 0.6, "face of declining a summit (standing firm), per weakness_aversion"
     )
 
@@ -1033,61 +1020,56 @@ class Bargaining(_Strict):
     proposal_cooldown_days: int = parameter(
         30, 14, 60, "days between one actor's proposals", ge=1, le=3650
     )
-    trend_halflife_days: float = parameter(
-        30.0, 15.0, 60.0, "half-life of the ground trend's memory, in days", gt=0
+    trend_halflife_days: NonNegative = parameter(
+        30.0, 15.0, 60.0, "half-life of the ground trend's memory, in days"
     )
-    aid_war_value: float = parameter(
+    aid_war_value: NonNegative = parameter(
         0.1, 0.05, 0.2, "defender's war value per aid level above normal (and below)"
     )
-    aid_urgency: float = parameter(
+    aid_urgency: NonNegative = parameter(
         0.6, 0.3, 0.9, "defender's urge to concede per aid level below normal (and above)"
     )
-    blame_urgency: float = parameter(
+    blame_urgency: NonNegative = parameter(
         0.3, 0.1, 0.5, "defender's urge to concede per unit of its own blame"
     )
-    concession_weight: float = parameter(
+    concession_weight: NonNegative = parameter(
         3.0, 1.5, 5.0, "value of a concession per unit of urgency and room"
     )
-    concession_room_cap: float = parameter(
+    concession_room_cap: NonNegative = parameter(
         0.3,
         0.1,
         0.5,
         "room to concede beyond which a concession's value no longer grows",
-        ge=0,
     )
-    framing_room: float = parameter(
+    framing_room: Probability = parameter(
         0.2,
         0.1,
         0.3,
         "how far a stalling aggressor moves on non-core issues to look open",
         STANOVAYA,
-        ge=0,
-        le=1,
     )
-    acceptance_weight: float = parameter(
+    acceptance_weight: NonNegative = parameter(
         2.0, 1.0, 3.0, "value of accepting a ceasefire per unit of surplus over fighting on"
     )
-    proposal_weight: float = parameter(
+    proposal_weight: NonNegative = parameter(
         0.7,
         0.3,
         1.0,
         "aggressor's value of proposing terms the defender could accept, "
         "per unit above its reservation",
     )
-    broker_weight: float = parameter(
+    broker_weight: NonNegative = parameter(
         1.5, 1.0, 2.5, "coercer's value of brokering terms, at no gap and full belief"
     )
-    broker_gap_weight: float = parameter(
+    broker_gap_weight: NonNegative = parameter(
         2.0, 1.0, 3.0, "fall in that value per unit of gap between the public positions"
     )
-    broker_split: float = parameter(
+    broker_split: Probability = parameter(
         0.5,
         0.3,
         0.7,
         "where the coercer's brokered terms lie: the aggressor's demand's weight "
         "against the defender's offer",
-        ge=0,
-        le=1,
     )
 
 
@@ -1119,8 +1101,8 @@ class Truce(_Strict):
         "Fortna (2003)",
         le=0,
     )
-    settlement_monitoring: float = parameter(
-        0.5, 0.0, 1.0, "monitoring credited to a comprehensive settlement", ge=0, le=1
+    settlement_monitoring: Probability = parameter(
+        0.5, 0.0, 1.0, "monitoring credited to a comprehensive settlement"
     )
 
 
