@@ -112,3 +112,19 @@ def test_the_literal_count_sees_a_coefficient(tmp_path):
     rule = tmp_path / "rule.py"
     rule.write_text("def utility(x):\n    return 1.5 * x - 1 + 0\n")
     assert [literal for *_, literal in _literals().bare_literals(rule)] == ["1.5"]
+
+
+def test_sim_schema_shows_each_fields_range_and_source_and_prints_the_table():
+    import json
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    runner = CliRunner()
+    schema = json.loads(runner.invoke(app, ["schema"]).stdout)
+    summit = schema["$defs"]["Summit"]["properties"]["face"]
+    assert summit["range"] == [0.1, 0.6] and "Greene" in summit["source"]
+    table = runner.invoke(app, ["schema", "--table"])
+    assert table.exit_code == 0
+    assert table.stdout == parameters.table(sim.load_scenario(SCENARIOS / "article.yaml"))
