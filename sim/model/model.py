@@ -21,20 +21,8 @@ from sim.model.draws import draw_section, mean_of
 from sim.model.state import CORE_ISSUES, ISSUES, PERCENT, SIGNAL_NONE, SURE, WorldState
 from sim.model.streams import BLOCK_SIZE, WorldStreams, seed_from
 from sim.scenario import options as arguments
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import WORLD_SECTIONS, Scenario
 
-WORLD_SECTIONS = (
-    "decision",
-    "war",
-    "air_defense",
-    "economy",
-    "beliefs",
-    "blame",
-    "face",
-    "summit",
-    "bargaining",
-    "truce",
-)
 ROLE_ORDER = ("aggressor", "coercer", "defender", "supporter")
 """Who moves first each day: the aggressor sets the agenda, the coercer answers, then the rest."""
 

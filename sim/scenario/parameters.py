@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from sim.scenario.schema import (
     ACTOR_MODELS,
+    WORLD_SECTIONS,
     BetaDist,
     Dist,
     NormalDist,
@@ -29,19 +30,8 @@ from sim.scenario.schema import (
     _numeric,
 )
 
-SECTIONS = (
-    "decision",
-    "war",
-    "air_defense",
-    "economy",
-    "beliefs",
-    "blame",
-    "face",
-    "summit",
-    "bargaining",
-    "truce",
-)
-"""The scenario's world sections, in the order of ``docs/model.md`` (M1-M8)."""
+SECTIONS = WORLD_SECTIONS
+"""The scenario's world sections, in the file's order."""
 DISTRIBUTIONS = (BetaDist, UniformDist, NormalDist, TriangularDist)
 
 

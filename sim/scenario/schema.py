@@ -1238,3 +1238,12 @@ class Scenario(_Strict):
     def actor_of_role(self, role: str) -> str:
         """Name of the (first) actor with ``role``."""
         return next(name for name, actor in self.actors.items() if actor.role == role)
+
+
+WORLD_SECTIONS: tuple[str, ...] = tuple(
+    name
+    for name, field in Scenario.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, _Strict)
+)
+"""The scenario's world sections (``decision``, ``war``, … ``truce``): every field of
+:class:`Scenario` that is a section of parameters, in the file's order."""
