@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from sim.classroom.trace import format_trace, trace_world
 from sim.cli import app
 from sim.engine.ensemble import run
-from sim.experiments.comparison import compare, unpaired_difference
+from sim.experiments.comparison import _share_of_worlds, compare, unpaired_difference
 from sim.output.saving import save_results
 from sim.scenario.loading import load_scenario
 from tests.conftest import ROOT, SCENARIOS
@@ -89,7 +90,9 @@ def test_the_terminal_tables_keep_long_labels_apart():
     assert lines[2].split() == ["outcome", "base", long]
     assert any(line.split()[:2] == [long, "P(settlement)"] for line in lines)
     settlement = next(line for line in lines if line.startswith("settlement") and " in " in line)
-    assert "day 84 in 0.1%" in settlement  # one world in 1,000 does not read as 0 %
+    assert len(re.findall(r"(?:day \d+|never) in \d", settlement)) == 2  # a cell per scenario
+    assert _share_of_worlds(0.001) == "0.1%"  # one world in 1,000 does not read as 0 %
+    assert _share_of_worlds(0.0) == "0%" and _share_of_worlds(0.08) == "8%"
 
 
 def test_compare_writes_tables_figures_and_report(tmp_path):

@@ -269,10 +269,10 @@ def format_trace(trace: Trace) -> str:
             lines.append(f"    moves: {moves}")
     flush()
     o = trace.outcome
-    lines += [
-        "",
+    outcome = (
         f"Outcome at day {trace.scenario.horizon_days}: {o['outcome']} "
         f"(aggressor {o['aggressor_type']}; territory {o['territory_change']:+.2f} pp; "
-        f"casualties {o['casualties']:,.0f})",
-    ]
+        f"casualties {o['casualties']:,.0f})"
+    )
+    lines += ["", *textwrap.wrap(outcome, TRACE_WIDTH, subsequent_indent=" " * 4)]
     return "\n".join(lines)
