@@ -1,9 +1,9 @@
 """The classroom app: one world of a scenario, played a day at a time in the browser.
 
-Built on Mesa's SolaraViz (DESIGN §4: one world is the same model at ``worlds=1``). The sidebar has
-Mesa's Reset / Play / Step and sliders for the knobs of :mod:`sim.classroom.watch`; the first page
-shows the world's situation, what each actor did and why, and its path so far; the second places it
-among 2,000 worlds run with the same settings.
+Built on Mesa's SolaraViz (one world is the same model at ``worlds=1``, ``docs/model.md`` §2). The
+sidebar has Mesa's Reset / Play / Step and sliders for the knobs of :mod:`sim.classroom.watch`; the
+first page shows the world's situation, what each actor did and why, and its path so far; the second
+places it among 2,000 worlds run with the same settings.
 
 Start it with ``sim viz scenarios/summit.yaml`` (which runs ``solara run sim.classroom.app``). In a
 notebook, ``page("scenarios/summit.yaml")`` as the last line of a cell shows it inline. Needs the

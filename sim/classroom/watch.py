@@ -5,10 +5,10 @@ a handful of plain keyword settings, which is what Mesa's SolaraViz needs to reb
 student moves a slider and presses Reset. With every knob where the file puts it, the world is world
 ``world`` of ``sim run --seed S`` and of ``sim trace``, day for day.
 
-The knobs are the parameters the article's experts argued about (DESIGN §2): how much each leader
-fears looking weak (Greene, M1), how far the coercer believes statements (Stanovaya, M3), how much
-a summit forgives an unenforced deadline (Greene; Levendusky & Horowitz 2012, M2), how much a
-proposal's headline counts for blame (Baunov, M4), and the aggressor's private type (M3).
+The knobs are the parameters the article's experts argued about (``docs/model.md`` §7): how much
+each leader fears looking weak (Greene, M1), how far the coercer believes statements (Stanovaya,
+M3), how much a summit forgives an unenforced deadline (Greene; Levendusky & Horowitz 2012, M2), how
+much a proposal's headline counts for blame (Baunov, M4), and the aggressor's private type (M3).
 """
 
 from __future__ import annotations

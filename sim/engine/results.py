@@ -45,7 +45,7 @@ class Results:
 
     Attributes:
         scenario: the validated scenario that was run.
-        worlds: one row per world (columns: DESIGN §3 contract, then documented extras).
+        worlds: one row per world (columns: the contract of ``docs/model.md`` §9, then its extras).
         daily: per-day aggregates over the worlds (event incidence, means, quantiles), or None.
         seed: the run's seed.
         runs: number of worlds.

@@ -1,8 +1,8 @@
 """Per-day aggregates over worlds that merge exactly: event incidence, means and quantiles.
 
-An ensemble keeps one summary row per world, not whole trajectories (DESIGN §5). What happens
-*between* day 0 and the horizon is kept as per-day aggregates, computed inside each chunk of worlds
-and merged, so their memory does not grow with the number of worlds:
+An ensemble keeps one summary row per world, not whole trajectories (``docs/model.md`` §9). What
+happens *between* day 0 and the horizon is kept as per-day aggregates, computed inside each chunk of
+worlds and merged, so their memory does not grow with the number of worlds:
 
 - **incidence**: the number of worlds in which each event has happened by the end of each day
   (cumulative incidence), as a share of worlds;

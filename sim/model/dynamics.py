@@ -137,7 +137,7 @@ def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) ->
 
 
 def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note: Note) -> None:
-    """Apply the scenario's calendar events that fall today (DESIGN §2, 'Events')."""
+    """Apply the scenario's calendar events that fall today (``docs/model.md`` §6, *Events*)."""
     everyone = _every(state)
     live = ~state.settled
     for event in spec.events:

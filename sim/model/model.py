@@ -1,8 +1,8 @@
 """NegotiationModel: the Mesa model that steps many simulated worlds at once, one day per step.
 
-One model, two scales (DESIGN §4): ``worlds=1`` is an ordinary Mesa model for ``sim trace``,
-``DataCollector`` and ``mesa.batch_run``; ``worlds=16384`` is a chunk of an ensemble. The rules are
-the same code either way.
+One model, two scales (``docs/model.md`` §2, *Worlds*): ``worlds=1`` is an ordinary Mesa model for
+``sim trace``, ``DataCollector`` and ``mesa.batch_run``; ``worlds=16384`` is a chunk of an ensemble.
+The rules are the same code either way.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
 
 
 class NegotiationModel(mesa.Model):
-    """A wartime negotiation (DESIGN §2) simulated in ``worlds`` parallel worlds.
+    """A wartime negotiation (``docs/model.md`` §7, M1–M8) simulated in ``worlds`` parallel worlds.
 
     Args:
         scenario: a validated :class:`~sim.scenario.schema.Scenario` or the path of a scenario file.
@@ -207,7 +207,7 @@ class NegotiationModel(mesa.Model):
     # --- one day -----------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance every world by one day (DESIGN §2 order: events, choices, answers, dynamics)."""
+        """Advance every world one day (docs/model.md §3: events, choices, answers, dynamics)."""
         state = self.state
         if state.day >= self.horizon:
             self.running = False

@@ -1,4 +1,4 @@
-"""Per-world summary rows at the horizon, and the outcome classes (DESIGN §2, contract).
+"""Per-world summary rows at the horizon, and the outcome classes (``docs/model.md`` §9).
 
 Outcome precedence: ``settlement`` (a comprehensive ceasefire in force) > ``partial_ceasefire``
 (a strike moratorium in force) > ``sanctions`` (the coercer imposed sanctions; the war goes on)
@@ -125,7 +125,8 @@ def summarise(
 ) -> dict[str, np.ndarray]:
     """The per-world summary columns.
 
-    DESIGN §3 contract columns come first, then the extras documented in ``docs/model.md``.
+    The contract columns (``docs/model.md`` §9) come first, then the extras documented in
+    ``docs/model.md``.
 
     Args:
         model: a model stepped to its horizon.
