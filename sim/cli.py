@@ -128,8 +128,8 @@ def _check_arguments_are_text(arguments: list[str]) -> None:
             option = arguments[index - 1] if index and arguments[index - 1][:2] == "--" else ""
             where = f"{option}: " if option else ""
             typer.echo(
-                f"error: {where}the path {shown} holds bytes that are not UTF-8 text, which a "
-                "results folder cannot record; rename it",
+                f"error: {where}{shown} holds bytes that are not UTF-8 text, which a results "
+                "folder cannot record; rename the file (or retype the text)",
                 err=True,
             )
             sys.exit(2)

@@ -247,7 +247,7 @@ def test_a_uniform_with_a_spread_beyond_float64_is_refused():
 
     from sim.scenario.schema import UniformDist
 
-    with pytest.raises(ValidationError, match="not finite numbers.*spread high - low = inf"):
+    with pytest.raises(ValidationError, match=r"not finite numbers.*spread high - low = inf"):
         UniformDist.model_validate({"dist": "uniform", "low": -1.0e308, "high": 1.0e308})
 
 

@@ -1,4 +1,4 @@
-"""A full disk: a small tmpfs filled by a run (Linux, as root; skipped with the reason otherwise)."""
+"""A full disk: a small tmpfs filled by a run (Linux, as root; else skipped with the reason)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -6,18 +6,18 @@ so a hang fails the test. The process table is read from ``/proc`` (Linux only).
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)"
@@ -26,9 +26,17 @@ TIMEOUT = 240
 """Seconds any one command may take before the test calls it hung."""
 
 
-def start(*args: str, cwd: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "sim.cli", *args]
-    return subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _bench() -> ModuleType:
+    """``bench/faults.py``: its helpers start runs, read the process table and kill at points."""
+    spec = importlib.util.spec_from_file_location("bench_faults", ROOT / "bench" / "faults.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+start, alive, descendants = bench.start, bench.alive, bench.descendants
+POINTS = bench.POINTS
 
 
 @pytest.fixture
@@ -41,8 +49,7 @@ def place(tmp_path) -> Path:
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
-    out, err = process.communicate(timeout=TIMEOUT)
-    return process.returncode, out.decode(), err.decode()
+    return bench.finish(process, TIMEOUT)
 
 
 # --- concurrent writers ---------------------------------------------------------------------------
@@ -102,75 +109,9 @@ def test_runs_racing_for_the_default_folder_each_get_their_own(place):
 # --- hard kills -------------------------------------------------------------------------------
 
 
-def process_table() -> dict[int, tuple[int, str]]:
-    """Every live process: pid -> (parent pid, state letter), from /proc."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            table[int(entry)] = (int(fields[1]), fields[0])
-    return table
-
-
-def descendants(pid: int) -> set[int]:
-    table = process_table()
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, (parent, _) in table.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    table = process_table()
-    return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
-
-
-def wait_until(condition: Callable[[], bool], process: subprocess.Popen, limit: float) -> bool:
-    """Poll ``condition`` every 5 ms for ``limit`` seconds; False if the run ended first."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        if condition():
-            return True
-        time.sleep(0.005)
-    raise AssertionError(f"the point was not reached within {limit} s")
-
-
-def staging(place: Path) -> list[Path]:
-    return [p for p in place.iterdir() if p.name.startswith(".out-partial-")]
-
-
-POINTS: dict[str, Callable[[Path, subprocess.Popen], bool]] = {
-    "loading": lambda place, process: True,
-    "helpers started": lambda place, process: bool(descendants(process.pid)),
-    "simulating": lambda place, process: bool(descendants(process.pid)) and time.sleep(1.0) is None,
-    "writing tables": lambda place, process: (
-        bool(staging(place)) and bool(descendants(process.pid))
-    ),
-    "drawing figures": lambda place, process: any(
-        (s / "figures").is_dir() and any((s / "figures").iterdir()) for s in staging(place)
-    ),
-}
-"""Five points in a run, each recognised by what can be seen of it from outside."""
-
-
 def kill_at(place: Path, point: str, signum: int) -> tuple[subprocess.Popen, set[int]]:
-    """Start a run, send ``signum`` to its main process at ``point``; the run and its helpers."""
-    process = start(
-        "run", "in/summit.yaml", "--runs", "40000", "--workers", "2", "--out", "out", cwd=place
-    )
-    reached = wait_until(lambda: POINTS[point](place, process), process, TIMEOUT)
-    assert reached, f"the run ended before {point}: {process.communicate()}"
-    family = descendants(process.pid)
-    os.kill(process.pid, signum)
-    process.communicate(timeout=TIMEOUT)
-    return process, family
+    """A run of 40,000 worlds (2 workers) sent ``signum`` at ``point``; it and its helpers."""
+    return bench.kill_at(place, point, signum, runs=40_000, limit=TIMEOUT)
 
 
 @pytest.mark.parametrize("point", list(POINTS))
