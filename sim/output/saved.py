@@ -14,6 +14,8 @@ accepts an edited one; and every file read must match the SHA-256 listed in ``SH
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
 from pathlib import Path
@@ -337,7 +339,12 @@ def check_redrawable(folder: Path) -> None:
 def _check_scenario_hashes(
     manifest: dict, scenarios: list[Scenario], path: Path, accept_edited: bool
 ) -> None:
-    """Each stored scenario must be the one that was run: its recorded hash, unless accepted."""
+    """Each stored scenario must be the one that was run: its recorded hash, unless accepted.
+
+    The hash was taken of the scenario's JSON as stored; it is compared with the hash of the
+    stored JSON written the same way (so a folder of an earlier version, whose schema had fewer
+    fields, still matches), and failing that with the hash of the scenario as validated now.
+    """
     if accept_edited:
         return
     entries = manifest["scenarios"] if manifest.get("kind") == "compare" else [manifest]
@@ -345,13 +352,18 @@ def _check_scenario_hashes(
         recorded = entry.get("scenario_hash")
         if recorded is None:
             continue  # folders written before hashes were recorded
-        if scenario_hash(scenario) != recorded:
+        stored = json.dumps(entry["scenario"], separators=(",", ":"), ensure_ascii=False)
+        if recorded not in (_sha256(stored), scenario_hash(scenario)):
             which = f" {entry['label']!r}" if "label" in entry else ""
             raise ResultsFolderError(
                 f"{path}: the stored scenario{which} was edited after the run (it no longer "
-                f"matches its recorded scenario_hash {str(recorded)[:12]}...), or written by "
-                f"another version; add {ACCEPT_EDITED} to use it as it now is"
+                f"matches its recorded scenario_hash {str(recorded)[:12]}...); add "
+                f"{ACCEPT_EDITED} to use it as it now is"
             )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_sums(folder: Path, names: list[str]) -> None:
