@@ -8,7 +8,7 @@ would run them:
 2. four runs at once to one folder: how many are kept and reported, and what the others print;
 3. a run killed with SIGKILL at five points (loading, helpers started, simulating, writing the
    tables, drawing the figures): the processes of the run alive 5 s later, and the hidden
-   folders left after the next run.
+   files left after the next run (to another folder next to it).
 
 Usage: python bench/faults.py [--runs 20000] [--work /tmp/faults]   (Linux: reads /proc)
 """
@@ -178,14 +178,14 @@ def kills(place: Path, runs: int) -> None:
         survivors = alive(family)
         left_by_kill = len(staging(place))
         code, _, _ = finish(
-            start("run", "in/summit.yaml", "--runs", "50", "--out", "out2", cwd=place)
+            start("run", "in/summit.yaml", "--runs", "50", "--out", "next", cwd=place)
         )
         hidden = [p.name for p in place.iterdir() if p.name.startswith(".")]
         print(
             f"  {point:<16} helpers {len(family)}, alive 5 s later {len(survivors)}; "
             f"staging left {left_by_kill}, after the next run {len(hidden)} (exit {code})"
         )
-        shutil.rmtree(place / "out2", ignore_errors=True)
+        shutil.rmtree(place / "next", ignore_errors=True)
 
 
 def main() -> None:

@@ -649,7 +649,7 @@ def plot(
 
     Example: sim plot results/summit-seed0 --format svg
     """
-    from sim.output.folders import FolderBusyError, claim
+    from sim.output.folders import claim
     from sim.output.plots import save_figures
     from sim.output.report import write_report
     from sim.output.saved import (
@@ -675,8 +675,8 @@ def plot(
             _fail(f"{path}: exists and is not a {kind}; move it away to redraw")
     try:
         claim(folder)  # no run may replace the folder while its figures are redrawn
-    except FolderBusyError as err:
-        _fail(str(err))
+    except OSError as err:  # another run writes it, or no lock file can be made next to it
+        _fail_on_folder(err, None)
     command = load_json(folder / "manifest.json", MAX_MANIFEST_BYTES).get("command")
     figures = save_figures(results, folder / "figures", formats)
     write_report(results, folder, figures, command)

@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,9 @@ CHECKSUMS = "SHA256SUMS"
 """The file of a results folder listing the SHA-256 of the files it is read back from."""
 REDRAWN = ("figures", "report.md")
 """What ``sim plot`` writes again in a results folder: left out of :data:`CHECKSUMS`."""
-_STALE = re.compile(r"^\.(?P<name>.+)-(?:partial|old)-[a-z0-9_]{8}$")
-"""A staging folder (``.<name>-partial-XXXXXXXX``) or a retired one (``.<name>-old-...``)."""
+_STALE = re.compile(r"^\.(?P<name>.+)(?:-(?:partial|old)-[a-z0-9_]{8}|(?P<lock>\.lock))$")
+"""A staging folder (``.<name>-partial-XXXXXXXX``), a retired one (``.<name>-old-...``), or the
+lock file of a claim (``.<name>.lock``), left behind if their writer was killed."""
 
 
 def strict_json(data: Any) -> str:
@@ -334,11 +336,17 @@ def claim(target: str | Path, *, sweeping: bool = False) -> Claim:
     return held
 
 
+SWEEP_WAIT = 2.0
+"""Seconds a claim waits for a brief holder: one removing stale staging folders, or one that has
+just locked the file and not yet written its process id in it."""
+
+
 def _lock(target: Path, wait_for_sweeps: bool) -> int:
     """Open and lock ``target``'s lock file; its descriptor (see :func:`claim`)."""
-    import fcntl
+    import fcntl  # POSIX only
 
     lock = target.parent / f".{target.name}.lock"
+    deadline = time.monotonic() + SWEEP_WAIT
     while True:
         try:
             handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -348,19 +356,32 @@ def _lock(target: Path, wait_for_sweeps: bool) -> int:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _holder(handle)
-            if not (wait_for_sweeps and holder.endswith("sweeping")):
-                os.close(handle)
-                shown = f" (process {holder.split()[0]})" if holder else ""
-                raise FolderBusyError(
-                    f"{target} is being written by another run{shown}; wait for it to finish, "
-                    "or choose another folder"
-                ) from None
-            fcntl.flock(handle, fcntl.LOCK_EX)  # a sweep of stale staging folders: brief
+            os.close(handle)
+            brief = holder.endswith("sweeping") or not _alive(holder)
+            if wait_for_sweeps and brief and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            shown = f" (process {holder.split()[0]})" if holder else ""
+            raise FolderBusyError(
+                f"{target} is being written by another run{shown}; wait for it to finish, "
+                "or choose another folder"
+            ) from None
         # The last holder removes the lock file as it releases it: lock the file at that name.
         with contextlib.suppress(OSError):
             if os.stat(lock).st_ino == os.fstat(handle).st_ino:
                 return handle
         os.close(handle)
+
+
+def _alive(holder: str) -> bool:
+    """Whether the process a lock file names (``<pid>[ sweeping]``) is running."""
+    try:
+        os.kill(int(holder.split()[0]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _holder(handle: int) -> str:
@@ -426,9 +447,10 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     """Remove the staging folders in ``parent`` that no live writer owns; the ones removed.
 
     A writer killed by a signal it cannot catch (SIGKILL, a power cut) leaves its hidden staging
-    folder (``.<name>-partial-XXXXXXXX``, or ``.<name>-old-...`` while replacing). Each is
-    removed only under the claim on ``<name>``: whoever writes a folder holds its claim, so a
-    staging folder whose name this process holds or can claim has no writer.
+    folder (``.<name>-partial-XXXXXXXX``, or ``.<name>-old-...`` while replacing) and its lock
+    file (``.<name>.lock``). Each is removed only under the claim on ``<name>``: whoever writes
+    a folder holds its claim, so a staging folder whose name this process holds or can claim has
+    no writer (and releasing a claim removes its lock file).
     """
     try:
         entries = list(os.scandir(parent))
@@ -437,18 +459,22 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     removed = []
     for entry in entries:
         found = _STALE.match(entry.name)
-        if found is None or not entry.is_dir(follow_symlinks=False):
+        is_lock = found is not None and found["lock"] is not None
+        if found is None or not (entry.is_file if is_lock else entry.is_dir)(follow_symlinks=False):
             continue
         name = parent / found["name"]
+        ours = Path(os.path.abspath(name)) in _claims
+        if is_lock and ours:
+            continue  # this process's own claim
         try:
-            if Path(os.path.abspath(name)) in _claims:
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
+            if not ours:
                 claim(name, sweeping=True)
-                try:
+            try:
+                if not is_lock:
                     shutil.rmtree(entry.path, ignore_errors=True)
-                finally:
-                    release(name)
+            finally:
+                if not ours:
+                    release(name)  # which removes the lock file
         except (FolderBusyError, FolderNotWritableError):
             continue  # being written now: not stale
         removed.append(Path(entry.path))
