@@ -308,3 +308,41 @@ def test_force_never_replaces_the_folder_holding_the_scenario_being_run(tmp_path
     assert (out / "summit.yaml").read_text() == (SCENARIOS / "summit.yaml").read_text()
     result = invoke("run", SUMMIT, "--runs", "50", "--set", "name=x", "--out", str(out), "--force")
     assert result.exit_code == 0, result.output  # the same folder, when it holds no input
+
+
+# --- stale staging folders: removed only when no live writer owns them ---------------------------
+
+
+def test_a_claim_removes_stale_staging_and_locks_but_not_those_of_a_live_writer(tmp_path):
+    from sim.output.folders import claim, release
+
+    for name in ("dead", "live"):
+        (tmp_path / f".{name}-partial-abcd_123").mkdir()
+        (tmp_path / f".{name}-partial-abcd_123" / "worlds.csv").write_text("half")
+        (tmp_path / f".{name}.lock").write_text("12345\n")
+    (tmp_path / ".notes-partial-draft").mkdir()  # not a staging folder's name: kept
+    holder = subprocess.Popen(  # a live writer of "live": holds its lock
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "handle = os.open(sys.argv[1], os.O_RDWR)\n"
+            "fcntl.flock(handle, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n",
+            str(tmp_path / ".live.lock"),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline() == b"locked\n"
+        claim(tmp_path / "mine")
+        release(tmp_path / "mine")
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".live-partial-abcd_123",
+        ".live.lock",
+        ".notes-partial-draft",
+    ]

@@ -328,8 +328,9 @@ def claim(target: str | Path, *, sweeping: bool = False) -> Claim:
     except BaseException:
         _remove_empty(made)
         raise
-    os.ftruncate(handle, 0)
-    os.write(handle, f"{os.getpid()}{' sweeping' if sweeping else ''}\n".encode())
+    with contextlib.suppress(OSError):  # not if the lock file is another user's
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}{' sweeping' if sweeping else ''}\n".encode())
     held = _claims[key] = Claim(target, target.parent / f".{target.name}.lock", handle, made)
     if not sweeping:
         remove_stale_staging(target.parent)
@@ -350,6 +351,8 @@ def _lock(target: Path, wait_for_sweeps: bool) -> int:
     while True:
         try:
             handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except PermissionError:  # another user's lock file: a read-only one locks as well
+            handle = _open_read_only(lock, target)
         except OSError as err:
             raise FolderNotWritableError(f"cannot create {target}: {err.strerror}") from None
         try:
@@ -371,6 +374,13 @@ def _lock(target: Path, wait_for_sweeps: bool) -> int:
             if os.stat(lock).st_ino == os.fstat(handle).st_ino:
                 return handle
         os.close(handle)
+
+
+def _open_read_only(lock: Path, target: Path) -> int:
+    try:
+        return os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as err:
+        raise FolderNotWritableError(f"cannot create {target}: {err.strerror}") from None
 
 
 def _alive(holder: str) -> bool:
