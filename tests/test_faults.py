@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -321,6 +322,9 @@ def test_a_claim_removes_stale_staging_and_locks_but_not_those_of_a_live_writer(
         (tmp_path / f".{name}-partial-abcd_123" / "worlds.csv").write_text("half")
         (tmp_path / f".{name}.lock").write_text("12345\n")
     (tmp_path / ".notes-partial-draft").mkdir()  # not a staging folder's name: kept
+    (tmp_path / ".old-partial-abcd_123").mkdir()  # no lock: an earlier version's, perhaps live
+    (tmp_path / ".older-partial-abcd_123").mkdir()  # ... but two days old: stale
+    os.utime(tmp_path / ".older-partial-abcd_123", (0, time.time() - 2 * 86400))
     holder = subprocess.Popen(  # a live writer of "live": holds its lock
         [
             sys.executable,
@@ -345,4 +349,5 @@ def test_a_claim_removes_stale_staging_and_locks_but_not_those_of_a_live_writer(
         ".live-partial-abcd_123",
         ".live.lock",
         ".notes-partial-draft",
+        ".old-partial-abcd_123",
     ]

@@ -460,12 +460,15 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     folder (``.<name>-partial-XXXXXXXX``, or ``.<name>-old-...`` while replacing) and its lock
     file (``.<name>.lock``). Each is removed only under the claim on ``<name>``: whoever writes
     a folder holds its claim, so a staging folder whose name this process holds or can claim has
-    no writer (and releasing a claim removes its lock file).
+    no writer (and releasing a claim removes its lock file). A staging folder without a lock file
+    beside it was written by a version of the toolkit without claims, which may still be
+    writing it: it is removed only once :data:`UNCLAIMED_AGE` old.
     """
     try:
         entries = list(os.scandir(parent))
     except OSError:
         return []
+    locked = {entry.name for entry in entries if entry.name.endswith(".lock")}
     removed = []
     for entry in entries:
         found = _STALE.match(entry.name)
@@ -476,6 +479,8 @@ def remove_stale_staging(parent: Path) -> list[Path]:
         ours = Path(os.path.abspath(name)) in _claims
         if is_lock and ours:
             continue  # this process's own claim
+        if not (is_lock or ours or f".{name.name}.lock" in locked or _older(entry, UNCLAIMED_AGE)):
+            continue  # perhaps an earlier version's writer, still at work
         try:
             if not ours:
                 claim(name, sweeping=True)
@@ -489,6 +494,18 @@ def remove_stale_staging(parent: Path) -> list[Path]:
             continue  # being written now: not stale
         removed.append(Path(entry.path))
     return removed
+
+
+UNCLAIMED_AGE = 24 * 3600.0
+"""Seconds after which a staging folder with no lock file beside it is taken to be stale."""
+
+
+def _older(entry: os.DirEntry, seconds: float) -> bool:
+    """Whether ``entry`` was last changed more than ``seconds`` ago."""
+    try:
+        return time.time() - entry.stat(follow_symlinks=False).st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _umask() -> int:
