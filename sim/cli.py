@@ -2,11 +2,14 @@
 
 This is the only module that prints or exits. Bad input (a scenario file, an override, an option)
 prints one line, ``error: <file>:<line>: <field>: <what was expected>``, on stderr and exits with
-status 2, without a traceback. Anything else that goes wrong is a bug and propagates.
+status 2, without a traceback. So does a bad environment: a full disk, a name too long for the
+file system, a path that is not UTF-8, a folder another run is writing (:func:`_environment_error`,
+``docs/reliability.md``). Anything else that goes wrong is a bug and propagates.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -60,9 +63,15 @@ def main() -> None:
     from sim.engine.forking import tune_allocator
 
     tune_allocator()  # this process is the command's own
-    stop_cleanly_on_sigterm()
+    stop_cleanly_on_signals()
+    _check_arguments_are_text(sys.argv[1:])
     try:
         code = app(prog_name="sim", standalone_mode=False)
+    except OSError as err:
+        if err.errno not in ENVIRONMENT_ERRORS:
+            raise
+        typer.echo(f"error: {_environment_error(err)}", err=True)
+        sys.exit(2)
     except ClickException as err:
         where = f"{err.ctx.command_path}: " if getattr(err, "ctx", None) else ""
         hint = " (see --help)" if isinstance(err, UsageError) else ""
@@ -75,12 +84,18 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def stop_cleanly_on_sigterm() -> None:
-    """Let SIGTERM (``kill``, a scheduler's time limit) stop the command as Ctrl-C does.
+STOPPING_SIGNALS = {signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
+"""Signals that stop a command as Ctrl-C does, and the word the command ends with."""
+
+
+def stop_cleanly_on_signals() -> None:
+    """Let SIGTERM (``kill``, a scheduler's time limit) and SIGHUP stop the command as Ctrl-C does.
 
     Python's default is to die at once, which would leave a half-written results folder behind
-    (its hidden staging copy). Here the signal raises ``SystemExit(143)`` in this process, so the
-    folder is removed on the way out; a forked helper still dies at once, as its pool expects.
+    (its hidden staging copy). Here the signal raises ``SystemExit(128 + signal)`` in this
+    process, so the folder is removed on the way out; a forked helper still dies at once, as its
+    pool expects. SIGKILL cannot be caught: then the helpers die with this process
+    (:func:`sim.engine.forking.die_with_parent`) and the next run removes the staging folder.
     """
     command = os.getpid()
 
@@ -89,10 +104,58 @@ def stop_cleanly_on_sigterm() -> None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        typer.echo("error: terminated", err=True)
+        typer.echo(f"error: {STOPPING_SIGNALS[signal.Signals(signum)]}", err=True)
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, stop)
+    for signum in STOPPING_SIGNALS:
+        signal.signal(signum, stop)
+
+
+stop_cleanly_on_sigterm = stop_cleanly_on_signals
+"""The former name of :func:`stop_cleanly_on_signals`."""
+
+
+def _check_arguments_are_text(arguments: list[str]) -> None:
+    """Refuse, before any work, an argument holding bytes that are not UTF-8 (exit 2).
+
+    A file name on Linux may hold any bytes, but a results folder records its paths as UTF-8
+    text (the manifest, the report), so such a path would fail only once the run is simulated.
+    """
+    for index, argument in enumerate(arguments):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = repr(os.fsencode(argument))[2:-1]
+            option = arguments[index - 1] if index and arguments[index - 1][:2] == "--" else ""
+            where = f"{option}: " if option else ""
+            typer.echo(
+                f"error: {where}{shown} holds bytes that are not UTF-8 text, which a results "
+                "folder cannot record; rename the file (or retype the text)",
+                err=True,
+            )
+            sys.exit(2)
+
+
+ENVIRONMENT_ERRORS = {
+    errno.ENOSPC: "the disk is full; nothing was kept: free some space or choose another --out",
+    errno.EDQUOT: "the disk quota is used up; nothing was kept: free some space",
+    errno.ENAMETOOLONG: "a name or path too long for the file system; choose a shorter one",
+    errno.EROFS: "a read-only file system; choose another folder",
+    errno.EACCES: "permission denied; choose another folder",
+    errno.EPERM: "not permitted; choose another folder",
+    errno.EIO: "an input/output error of the disk; nothing was kept",
+    errno.EFBIG: "a file too large for the file system; nothing was kept",
+    errno.EMFILE: "too many open files; close some programs and try again",
+    errno.ENFILE: "too many open files on the system; try again later",
+}
+"""Errors of the environment, not of the toolkit: each ends a command with one line and exit 2."""
+
+
+def _environment_error(err: OSError) -> str:
+    """One line for an error of the environment: the file, the system's words, what to do."""
+    where = f"{err.filename}: " if err.filename else ""
+    advice = ENVIRONMENT_ERRORS.get(err.errno or 0, "")
+    return f"{where}{err.strerror or err}" + (f" ({advice})" if advice else "")
 
 
 def _fail(message: str) -> NoReturn:
@@ -115,10 +178,16 @@ def _load(path: Path, overrides: list[str] | None = None, among: int = 1) -> Sce
         _fail(str(err))
 
 
-def _free_folder(base: Path) -> Path:
-    """Return ``base``, or ``base-2``, ``base-3``, ... : the first that does not exist yet."""
-    candidate, number = base, 1
-    while candidate.exists():
+def _free_folder(base: Path, after: Path | None = None) -> Path:
+    """Return ``base``, or ``base-2``, ``base-3``, ... : the first that does not exist yet.
+
+    ``after``: a name of that list already tried (another run took it); start past it.
+    """
+    number = 1
+    if after is not None and after != base:
+        number = int(after.name.rsplit("-", 1)[1])
+    candidate = base if number == 1 else base.with_name(f"{base.name}-{number}")
+    while candidate.exists() or candidate == after:
         number += 1
         candidate = base.with_name(f"{base.name}-{number}")
     return candidate
@@ -256,13 +325,20 @@ def _warn_about_extra_workers(workers: int | None) -> None:
         )
 
 
-def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool = True) -> Path:
+def _output_folder(
+    out: Path | None,
+    force: bool,
+    default: Path,
+    forceable: bool = True,
+    inputs: list[Path] | None = None,
+) -> Path:
     """The folder to write: ``--out`` if free (or forced), else the default, fresh or forced.
 
     Checked before any simulation (:func:`sim.output.folders.check_target`), so that a folder
-    that cannot be written is said at once, not after the run.
+    that cannot be written is said at once, not after the run; ``--force`` never replaces a
+    folder holding one of ``inputs``.
     """
-    from sim.output.folders import FolderExistsError, FolderNotWritableError, check_target
+    from sim.output.folders import check_target
 
     # --force alone replaces the default folder itself (an earlier run's), not a new -2
     target = out if out is not None else default if force else _free_folder(default)
@@ -271,16 +347,87 @@ def _output_folder(out: Path | None, force: bool, default: Path, forceable: bool
             target,
             force,
             how_to_replace="add --force" if forceable else None,
+            inputs=inputs or (),
         )
-    except (FolderExistsError, FolderNotWritableError) as err:
-        _fail(f"--out: {err}" if out is not None else f"results folder: {err}")
+    except OSError as err:
+        _fail_on_folder(err, out)
+
+
+def _fail_on_folder(err: OSError, out: Path | None, writing: Path | None = None) -> NoReturn:
+    """Exit 2 with one line about the results folder (``--out`` if given) and ``err``.
+
+    ``writing``: the folder being written when ``err`` came (a full disk, say), named instead of
+    the hidden staging file the system names.
+    """
+    from sim.output.folders import FolderExistsError, FolderNotWritableError
+
+    if not isinstance(err, FolderExistsError | FolderNotWritableError):
+        if err.errno not in ENVIRONMENT_ERRORS:
+            raise err
+        if writing is not None:
+            err.filename = None
+            message = f"cannot write {writing}: {_environment_error(err)}"
+        else:
+            message = _environment_error(err)
+        err = FolderNotWritableError(message)
+    _fail(f"--out: {err}" if out is not None else f"results folder: {err}")
+
+
+def _claim_output(
+    folder: Path,
+    out: Path | None,
+    force: bool,
+    default: Path,
+    forceable: bool = True,
+    inputs: list[Path] | None = None,
+) -> Path:
+    """Claim the folder to write until the command ends, so that no other run writes it meanwhile.
+
+    Called once the input is known to be good, just before the work. Another run writing
+    ``--out`` (or the forced default) ends this one with exit 2; a default folder moves on to the
+    next free name instead. The folder is checked again once claimed: another run may have
+    written it since (:func:`sim.output.folders.claim`).
+    """
+    from sim.output.folders import FolderExistsError, check_target, claim, release
+
+    while True:
+        try:
+            claim(folder)
+            return check_target(
+                folder,
+                force,
+                how_to_replace="add --force" if forceable else None,
+                inputs=inputs or (),
+            )
+        except OSError as err:
+            release(folder)
+            if out is None and not force and isinstance(err, FolderExistsError):
+                folder = _free_folder(default, after=folder)  # taken by a run started with us
+                continue
+            _fail_on_folder(err, out)
+
+
+@app.callback()
+def _each_command(context: typer.Context) -> None:
+    # Whatever way a command ends, the folders it claimed are released (and lock files removed).
+    from sim.output.folders import release_all
+
+    context.call_on_close(release_all)
 
 
 def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
-    """Run ``call(progress_bar)``, closing the bar however the call ends."""
+    """Run ``call(progress_bar)``, closing the bar however the call ends.
+
+    A distribution that draws a value that is not a finite number ends the command with one
+    line (the schema's checks should have refused its parameters already).
+    """
+    from sim.model.draws import DrawError
+
     progress = _ProgressBar()
     try:
         return call(progress)
+    except DrawError as err:
+        _fail(str(err))
     finally:
         progress.close()
 
@@ -288,7 +435,6 @@ def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
 def _save(
     results, folder: Path, force: bool, formats: tuple[str, ...], workers: int | None
 ) -> None:
-    from sim.output.folders import FolderExistsError, FolderNotWritableError
     from sim.output.saving import save_results
 
     command = shlex.join(["sim", *sys.argv[1:]])  # quoted, so that it can be pasted back
@@ -296,8 +442,8 @@ def _save(
         path = save_results(
             results, folder, command, overwrite=force, formats=formats, workers=workers
         )
-    except (FolderExistsError, FolderNotWritableError) as err:
-        _fail(f"--out: {err}")
+    except OSError as err:  # a full disk, a folder taken meanwhile: nothing was kept
+        _fail_on_folder(err, folder, writing=folder)
     typer.echo(f"Results written to {path} (report: {path / 'report.md'})")
 
 
@@ -317,8 +463,10 @@ def run(
     Example: sim run scenarios/summit.yaml --runs 20000 --seed 1 --set actors.usa.credulity=0.8
     """
     formats = _check_options(runs, seed, workers, fmt)
-    folder = _output_folder(out, force, Path("results") / f"{scenario.stem}-seed{seed}")
+    default = Path("results") / f"{scenario.stem}-seed{seed}"
+    folder = _output_folder(out, force, default, inputs=[scenario])
     loaded = _load(scenario, overrides)
+    folder = _claim_output(folder, out, force, default, inputs=[scenario])
 
     from sim.engine.ensemble import run as run_ensemble
 
@@ -362,13 +510,14 @@ def compare(
     labels = _labels(scenarios)
     stem = "-vs-".join(labels)
     default = Path("results") / f"compare-{stem[:80]}-seed{seed}"
-    folder = _output_folder(out, force, default)
+    folder = _output_folder(out, force, default, inputs=scenarios)
     loaded = [_load(path, overrides, among=len(scenarios)) for path in scenarios]
     _warn_about_repeats(scenarios)
     try:
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:
         _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=scenarios)
     _warn_about_extra_workers(workers)
     comparison = _with_progress(
         lambda progress: compare_scenarios(
@@ -437,7 +586,8 @@ def sweep(
         name = "sweep-" + fields[0][0].rsplit(".", 1)[-1][:40]
     else:
         name = "grid-" + "-".join(n[:30] for n in grids.field_names(fields[0][0], fields[1][0]))
-    folder = _output_folder(out, force, Path("results") / f"{scenario.stem}-{name}-seed{seed}")
+    default = Path("results") / f"{scenario.stem}-{name}-seed{seed}"
+    folder = _output_folder(out, force, default, inputs=[scenario])
     try:
         if len(fields) == 1:
             planned: Any = sweeps.plan(scenario, *fields[0], runs, overrides or ())
@@ -445,6 +595,7 @@ def sweep(
             planned = grids.plan(scenario, *fields[0], *fields[1], runs, overrides or ())
     except (ScenarioError, ComparisonError, SweepError) as err:
         _fail(f"{VARY}: {err}" if isinstance(err, ComparisonError) else str(err))
+    folder = _claim_output(folder, out, force, default, inputs=[scenario])
     _warn_about_extra_workers(workers)
     run_plan = sweeps.run_plan if len(fields) == 1 else grids.run_plan
     result = _with_progress(
@@ -479,6 +630,15 @@ def _labels(paths: list[Path]) -> list[str]:
     return labels
 
 
+AcceptEditedOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-edited",
+        help="Use a stored scenario edited since the run (it no longer matches its recorded hash).",
+    ),
+]
+
+
 @app.command()
 def plot(
     folder: Annotated[
@@ -488,18 +648,27 @@ def plot(
         ),
     ],
     fmt: FormatOption = "png",
+    accept_edited: AcceptEditedOption = False,
 ) -> None:
     """Redraw the figures and report of a saved run or comparison, without rerunning it.
 
     Example: sim plot results/summit-seed0 --format svg
     """
+    from sim.output.folders import claim
     from sim.output.plots import save_figures
     from sim.output.report import write_report
-    from sim.output.saved import ResultsFolderError, load_results
+    from sim.output.saved import (
+        MAX_MANIFEST_BYTES,
+        ResultsFolderError,
+        check_redrawable,
+        load_results,
+    )
+    from sim.scenario.inputs import load_json
 
     formats = _check_options(1, 0, None, fmt)
     try:
-        results = load_results(folder)
+        results = load_results(folder, accept_edited=accept_edited)
+        check_redrawable(folder)
     except ResultsFolderError as err:
         _fail(str(err))
     for name, is_kind, kind in (
@@ -509,7 +678,11 @@ def plot(
         path = folder / name
         if path.exists() and not is_kind(path):
             _fail(f"{path}: exists and is not a {kind}; move it away to redraw")
-    command = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("command")
+    try:
+        claim(folder)  # no run may replace the folder while its figures are redrawn
+    except OSError as err:  # another run writes it, or no lock file can be made next to it
+        _fail_on_folder(err, None)
+    command = load_json(folder / "manifest.json", MAX_MANIFEST_BYTES).get("command")
     figures = save_figures(results, folder / "figures", formats)
     write_report(results, folder, figures, command)
     typer.echo(f"Redrew {len(figures)} figures in {folder / 'figures'} and {folder / 'report.md'}")
@@ -552,6 +725,7 @@ def rerun(
     out: RerunOutOption = None,
     workers: WorkersOption = None,
     force: ForceOption = False,
+    accept_edited: AcceptEditedOption = False,
 ) -> None:
     """Repeat a saved run exactly, from its manifest (scenario, seed and runs).
 
@@ -563,13 +737,15 @@ def rerun(
 
     _check_options(1, 0, workers, "png")
     try:
-        saved = load_results(folder)
+        saved = load_results(folder, accept_edited=accept_edited)
     except ResultsFolderError as err:
         _fail(str(err))
     if not isinstance(saved, Results):
         _fail(f"{folder}: {kind_of(saved)}; rerun takes a folder written by sim run")
     here = Path(os.path.abspath(folder))  # '.' and '..' have no name to add '-rerun' to
-    target = _output_folder(out, force, here.with_name(here.name + "-rerun"))
+    default = here.with_name(here.name + "-rerun")
+    target = _output_folder(out, force, default)
+    target = _claim_output(target, out, force, default)
 
     from sim.engine.ensemble import run as run_ensemble
 
@@ -625,9 +801,9 @@ def play(
             check_moves(planned, moves, loaded, actor)
     except PlayError as err:
         _fail(str(err))
-    folder = _output_folder(
-        out, False, Path("results") / f"play-{scenario.stem}-{actor}-seed{seed}", forceable=False
-    )
+    default = Path("results") / f"play-{scenario.stem}-{actor}-seed{seed}"
+    folder = _output_folder(out, False, default, forceable=False)
+    folder = _claim_output(folder, out, False, default, forceable=False)
     log = PlayLog(folder, str(scenario), actor, seed, world)
     game = Game(
         loaded,
@@ -800,9 +976,12 @@ def list_scenarios() -> None:
 
 def _first_comment(path: Path) -> str:
     """Return the text of the first ``#`` comment line of a file, or an empty string."""
+    from sim.scenario.inputs import InputFileError, read_text
+    from sim.scenario.loading import MAX_FILE_BYTES
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = read_text(path, MAX_FILE_BYTES, "scenario file").splitlines()
+    except (OSError, InputFileError):
         return ""
     return next(
         (line.strip().lstrip("#").strip() for line in lines if line.strip().startswith("#")), ""

@@ -30,6 +30,8 @@ from sim.model.agents import ActorAgent
 from sim.model.context import Context
 from sim.model.decision import Choice
 from sim.model.state import PROPOSAL_MORATORIUM, SUMMIT_HELD, SUMMIT_OFFERED, SUMMIT_SCHEDULED
+from sim.scenario.inputs import InputFileError, read_text
+from sim.scenario.loading import MAX_FILE_BYTES, ScenarioError, parse_yaml
 from sim.scenario.schema import Scenario
 
 CONSIDER = 0.05
@@ -75,24 +77,19 @@ def load_moves(path: str | Path) -> list[Move]:
 
     """
     path = Path(path)
-    try:
-        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
-        try:
-            node = loader.get_single_node()  # kept for the entries' lines
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except OSError as err:
-        raise PlayError(f"{path}: cannot read the moves file ({err.strerror})") from None
-    except UnicodeDecodeError as err:
-        raise PlayError(f"{path}: not a text file ({err.reason})") from None
-    except ValueError as err:  # e.g. a whole number of thousands of digits
-        raise PlayError(f"{path}: not a moves file ({err})") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or "not valid YAML"
-        raise PlayError(f"{path}{where}: not a YAML moves file ({problem})") from None
+    try:  # the scenario files' reader and YAML parser, with their bounds
+        text = read_text(path, MAX_FILE_BYTES, "moves file")
+        data, node, _ = parse_yaml(text, str(path))
+    except FileNotFoundError:
+        raise PlayError(f"{path}: cannot read the moves file (no such file)") from None
+    except InputFileError as err:
+        where = f":{err.line}" if err.line else ""
+        raise PlayError(f"{path}{where}: {err.message}") from None
+    except ScenarioError as err:
+        where = f":{err.line}" if err.line else ""
+        problem = err.message.removeprefix("invalid YAML: ")
+        kind = "a YAML moves file" if problem != err.message else "a moves file"
+        raise PlayError(f"{path}{where}: not {kind} ({problem})") from None
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise PlayError(f"{path}: expected a list of {{day: D, action: NAME}} entries")
     moves: list[Move] = []
@@ -105,7 +102,8 @@ def load_moves(path: str | Path) -> list[Move]:
             or not isinstance(entry["action"], str)
         ):
             raise PlayError(
-                f"{path}:{line}: expected {{day: <whole number>, action: <name>}}, got {entry!r}"
+                f"{path}:{line}: expected {{day: <whole number>, action: <name>}}, "
+                f"got {_shortened(repr(entry))}"
             )
         day = entry["day"]
         if day < 0 or (moves and day <= moves[-1].day):
@@ -113,6 +111,11 @@ def load_moves(path: str | Path) -> list[Move]:
             raise PlayError(f"{path}:{line}: day {day}: expected days in increasing order {after}")
         moves.append(Move(day, entry["action"], line))
     return moves
+
+
+def _shortened(text: str, most: int = 80) -> str:
+    """``text``, cut to ``most`` characters with an ellipsis (a message stays one short line)."""
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 def check_moves(moves: list[Move], path: str | Path, scenario: Scenario, actor: str) -> None:

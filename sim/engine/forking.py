@@ -8,7 +8,8 @@ object in place, and this process works too. Forking is safe on Linux while no o
 thread outlives work that does not wait for its helpers to exit (:func:`let_helpers_leave`), so
 whoever forks next first waits for it (:func:`wait_for_helpers`), and so does the interpreter at
 exit. Memory this process has freed is handed back to the system before helpers fork, so that
-they do not inherit it (:func:`release_freed_memory`).
+they do not inherit it (:func:`release_freed_memory`). A helper dies with this process, however
+this process ends, even by SIGKILL (:func:`die_with_parent`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import functools
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections import deque
@@ -103,6 +105,31 @@ def tune_allocator() -> None:
         mallopt(M_TRIM_THRESHOLD, 2 * HEAP_UP_TO)
 
 
+PR_SET_PDEATHSIG = 1
+"""Linux's ``prctl`` option: the signal a process gets when its parent ends (``prctl(2)``)."""
+
+
+def die_with_parent(parent: int) -> None:
+    """In a helper: be killed when ``parent`` ends, however it ends (even by SIGKILL).
+
+    On Linux the kernel sends the helper SIGKILL when its parent exits (``PR_SET_PDEATHSIG``);
+    the parent may have died before that was set, so the helper then checks that its parent is
+    still ``parent`` and exits at once if not. Elsewhere only that check is made: a helper
+    whose parent is gone finds its pipe closed and exits with the pool.
+    """
+    prctl = _c_library_function("prctl")  # Linux only
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def start_helper(parent: int) -> None:
+    """The first thing a helper does (a pool's initializer): tie its life to ``parent``'s."""
+    die_with_parent(parent)
+    tune_allocator()
+
+
 @contextmanager
 def frozen_objects() -> Iterator[None]:
     """Keep the cyclic garbage collector off this process's objects while helpers fork.
@@ -183,7 +210,12 @@ def share[Item, Result](
 
     """
     release_freed_memory()  # before the helpers fork, so that they do not inherit it
-    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context, initializer=tune_allocator)
+    pool = ProcessPoolExecutor(
+        max_workers=helpers,
+        mp_context=context,
+        initializer=start_helper,
+        initargs=(os.getpid(),),
+    )
     dealer = Dealer(items, lambda item: submit(pool, item))
     try:
         with frozen_objects():

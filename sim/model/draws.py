@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
-from scipy import special
 
 from sim.model.streams import WorldStreams
 from sim.scenario.schema import BetaDist, NormalDist, TriangularDist, UniformDist
@@ -21,25 +20,31 @@ from sim.scenario.schema import BetaDist, NormalDist, TriangularDist, UniformDis
 DistModel = BetaDist | UniformDist | NormalDist | TriangularDist
 
 
+class DrawError(ValueError):
+    """A distribution drew a value that is not a finite number.
+
+    The schema refuses parameters that would (``sim.scenario.schema``'s distributions check
+    their draws when read); this is the guard behind that check, at every draw.
+    """
+
+
 def quantile(dist: DistModel, u: np.ndarray) -> np.ndarray:
-    """Inverse CDF of ``dist`` at uniforms ``u`` (one draw per world, fixed stream use)."""
-    if isinstance(dist, BetaDist):
-        return special.betaincinv(dist.a, dist.b, u)
-    if isinstance(dist, UniformDist):
-        return dist.low + (dist.high - dist.low) * u
-    if isinstance(dist, TriangularDist):
-        low, mode, high = dist.low, dist.mode, dist.high
-        split = (mode - low) / (high - low)
-        left = low + np.sqrt(u * (high - low) * (mode - low))
-        right = high - np.sqrt((1.0 - u) * (high - low) * (high - mode))
-        return np.where(u < split, left, right)
-    if isinstance(dist, NormalDist):
-        low, high = dist.support()
-        lo_cdf = special.ndtr((low - dist.mean) / dist.sd)
-        hi_cdf = special.ndtr((high - dist.mean) / dist.sd)
-        p = np.clip(lo_cdf + u * (hi_cdf - lo_cdf), 1e-12, 1.0 - 1e-12)
-        return np.clip(dist.mean + dist.sd * special.ndtri(p), low, high)
-    raise TypeError(f"not a distribution: {dist!r}")
+    """Inverse CDF of ``dist`` at uniforms ``u`` (one draw per world, fixed stream use).
+
+    Raises:
+        DrawError: a draw is not a finite number.
+
+    """
+    if not isinstance(dist, DistModel):
+        raise TypeError(f"not a distribution: {dist!r}")
+    with np.errstate(all="ignore"):
+        draws = dist.quantile(u)
+    if not np.isfinite(draws).all():
+        raise DrawError(
+            f"a {dist.dist} with parameters {dist.model_dump(exclude={'dist'})} drew a value that "
+            "is not a finite number; expected less extreme parameters"
+        )
+    return draws
 
 
 def mean_of(value: float | DistModel) -> float:
@@ -67,7 +72,10 @@ def draw_section(section: BaseModel, path: str, streams: WorldStreams) -> Simple
         value = getattr(section, name)
         if isinstance(value, DistModel):
             u = streams.uniform(f"param/{path}.{name}")[:, 0]
-            values[name] = quantile(value, u)
+            try:
+                values[name] = quantile(value, u)
+            except DrawError as err:
+                raise DrawError(f"{path}.{name}: {err}") from None
         elif isinstance(value, BaseModel):
             values[name] = draw_section(value, f"{path}.{name}", streams)
         else:

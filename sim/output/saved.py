@@ -3,20 +3,31 @@
 Everything read is checked before it is used, so that a damaged folder gets one line naming the
 file and what is wrong (:class:`ResultsFolderError`), never a traceback halfway through redrawing
 its figures, and never figures drawn from rows that do not add up.
+
+A results folder is untrusted data: it may have been copied, edited or tampered with. No symbolic
+link is followed (:func:`check_no_links`), and ``sim plot`` writes no file that has another name
+elsewhere (:func:`check_redrawable`); the manifest is parsed within bounds; a table must end with
+a whole row; each stored scenario must match the hash recorded when it was run, unless the caller
+accepts an edited one; and every file read must match the SHA-256 listed in ``SHA256SUMS``
+(:mod:`sim.output.folders`). See ``docs/reliability.md``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 import pandas as pd
 
-from sim.engine.results import Results
+from sim.engine.results import Results, scenario_hash
 from sim.experiments.comparison import Comparison
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
-from sim.output.folders import TOOL
+from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
+from sim.scenario.inputs import InputFileError, load_json, read_text
 from sim.scenario.options import InvalidScenarioError, validated
 from sim.scenario.schema import MAX_RUNS, Scenario
 
@@ -39,35 +50,67 @@ CONTRACT_COLUMNS = (
 )
 """Columns every ``worlds.csv`` of this tool has (with ``blame_<actor>``; ``docs/model.md``)."""
 RERUN = "rerun the scenario to write it again"
+MAX_MANIFEST_BYTES = 50_000_000
+"""Largest ``manifest.json`` read: a grid of 2,500 variants records about 20 MB of scenarios."""
+MAX_ENTRIES = 100_000
+"""Most files a results folder may hold (a run writes about twenty)."""
+ACCEPT_EDITED = "--accept-edited"
+"""The command-line flag that accepts an edited stored scenario (named in the message)."""
 
 
-def load_results(folder: str | Path) -> Results | Comparison:
+def load_results(folder: str | Path, accept_edited: bool = False) -> Results | Comparison:
     """Load a saved run or comparison.
+
+    Args:
+        folder: the results folder.
+        accept_edited: use a stored scenario that no longer matches the hash recorded when it
+            was run (someone edited the manifest on purpose).
 
     Raises:
         ResultsFolderError: the folder does not exist, has no manifest of this tool, or lacks
-            the files the manifest promises, or they are damaged (one line naming the file).
+            the files the manifest promises, or they are damaged, edited or linked elsewhere
+            (one line naming the file).
 
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsFolderError(f"{folder}: no such results folder")
     manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
+    if not manifest_path.exists() and not manifest_path.is_symlink():
         raise ResultsFolderError(
             f"{folder}: not a results folder (no manifest.json); "
             "expected a folder written by 'sim run', 'sim compare' or 'sim sweep'"
         )
+    check_no_links(folder)
+    manifest = _manifest(manifest_path)
+    loaded = _load(folder, manifest, manifest_path)
+    runs = getattr(loaded, "results", [loaded])
+    _check_scenario_hashes(manifest, [run.scenario for run in runs], manifest_path, accept_edited)
+    dailies = [*folder.glob("daily.csv"), *folder.glob("scenarios/*/daily.csv")]
+    read = ["worlds.csv", *(path.relative_to(folder).as_posix() for path in dailies)]
+    _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+    return loaded
+
+
+def _manifest(path: Path) -> dict:
+    """``manifest.json``, parsed within bounds."""
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = load_json(path, MAX_MANIFEST_BYTES, "manifest of a results folder")
     except OSError as err:
-        raise ResultsFolderError(f"{manifest_path}: cannot read it ({err.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as err:  # ValueError: also a number too long to read
-        raise ResultsFolderError(f"{manifest_path}: not valid JSON ({err})") from None
+        raise ResultsFolderError(f"{path}: cannot read it ({err.strerror})") from None
+    except InputFileError as err:
+        parsing = err.message.startswith(("not valid JSON", "nested"))
+        what = err.message if parsing else f"cannot read it: {err.message}"
+        raise ResultsFolderError(f"{path}: {what}") from None
     if not isinstance(manifest, dict) or manifest.get("tool") != TOOL:
         raise ResultsFolderError(
-            f"{manifest_path}: written by another tool; expected a manifest with tool '{TOOL}'"
+            f"{path}: written by another tool; expected a manifest with tool '{TOOL}'"
         )
+    return manifest
+
+
+def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Comparison:
+    """The run or comparison of a checked manifest, with its tables."""
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     runs = _whole(manifest, "runs", 1, MAX_RUNS, manifest_path)
     worlds_path = folder / "worlds.csv"
@@ -159,6 +202,7 @@ def _worlds(path: Path) -> pd.DataFrame:
         raise ResultsFolderError(f"{path}: worlds.csv is missing")
     if not path.is_file():
         raise ResultsFolderError(f"{path}: not a file")
+    _check_complete(path)
     try:
         worlds = pd.read_csv(path)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
@@ -199,13 +243,15 @@ def _daily(folder: Path, scenario: Scenario) -> DailyAggregates | None:
     path = folder / "daily.csv"
     if not path.exists():
         return None
+    _check_complete(path)
     try:
         daily = DailyAggregates.from_frame(pd.read_csv(path))
     except OSError as err:
         raise ResultsFolderError(f"{path}: cannot read it ({err.strerror})") from None
     except (KeyError, ValueError, pd.errors.ParserError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ResultsFolderError(
-            f"{path}: not a per-day aggregates file of this version ({err}); {RERUN}"
+            f"{path}: not a per-day aggregates file of this version ({reason}); {RERUN}"
         ) from None
     defender = next(name for name, a in scenario.actors.items() if a.role == "defender")
     kept = DailyAggregates.for_actors(1, 0, list(scenario.actors), defender)
@@ -219,3 +265,126 @@ def _daily(folder: Path, scenario: Scenario) -> DailyAggregates | None:
             f"{path}: incomplete ({what}; the scenario has {scenario.horizon_days} days); {RERUN}"
         )
     return daily
+
+
+def _check_complete(path: Path) -> None:
+    """Refuse a table cut mid-row: one written whole ends with a line break.
+
+    pandas would read the broken last row as a whole one, with its last cells empty.
+    """
+    try:
+        with path.open("rb") as stream:
+            stream.seek(0, os.SEEK_END)
+            if stream.tell() == 0:
+                return  # an empty file: the table's reader says so
+            stream.seek(-1, os.SEEK_END)
+            last = stream.read(1)
+    except OSError as err:
+        raise ResultsFolderError(f"{path}: cannot read it ({err.strerror})") from None
+    if last != b"\n":
+        raise ResultsFolderError(f"{path}: cut short (its last row has no end); {RERUN}")
+
+
+def check_no_links(folder: Path) -> None:
+    """Refuse a results folder holding a symbolic link: nothing is read or written through one.
+
+    A folder this tool writes holds none; one that does may point outside the folder, to a file
+    that ``sim plot`` would overwrite or whose content would pass for the run's.
+
+    Raises:
+        ResultsFolderError: naming the first link found, or a folder of too many files.
+
+    """
+    count = 0
+    for root, folders, files in os.walk(folder):
+        for name in folders + files:
+            count += 1
+            if count > MAX_ENTRIES:
+                raise ResultsFolderError(
+                    f"{folder}: more than {MAX_ENTRIES:,} files; not a results folder of this tool"
+                )
+            path = Path(root) / name
+            if path.is_symlink():
+                raise ResultsFolderError(
+                    f"{path}: a symbolic link (to {os.readlink(path)}); a results folder of this "
+                    "tool holds none, and none is followed: replace it with the file itself"
+                )
+
+
+def check_redrawable(folder: Path) -> None:
+    """Refuse to redraw over a file that also has a name elsewhere (a hard link).
+
+    ``sim plot`` rewrites the figures and ``report.md`` in place; a hard-linked file would change
+    under its other name too, perhaps in another results folder.
+
+    Raises:
+        ResultsFolderError: naming the first such file.
+
+    """
+    for name in REDRAWN:
+        top = folder / name
+        paths = [top, *(top.rglob("*") if top.is_dir() else [])]
+        for path in paths:
+            try:
+                info = path.lstat()
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                raise ResultsFolderError(
+                    f"{path}: a hard link (the file has {info.st_nlink} names), which redrawing "
+                    "would change everywhere; copy the folder with 'cp -r' and redraw the copy"
+                )
+
+
+def _check_scenario_hashes(
+    manifest: dict, scenarios: list[Scenario], path: Path, accept_edited: bool
+) -> None:
+    """Each stored scenario must be the one that was run: its recorded hash, unless accepted.
+
+    The hash was taken of the scenario's JSON as stored; it is compared with the hash of the
+    stored JSON written the same way (so a folder of an earlier version, whose schema had fewer
+    fields, still matches), and failing that with the hash of the scenario as validated now.
+    """
+    if accept_edited:
+        return
+    entries = manifest["scenarios"] if manifest.get("kind") == "compare" else [manifest]
+    for entry, scenario in zip(entries, scenarios, strict=True):
+        recorded = entry.get("scenario_hash")
+        if recorded is None:
+            continue  # folders written before hashes were recorded
+        stored = json.dumps(entry["scenario"], separators=(",", ":"), ensure_ascii=False)
+        if recorded not in (_sha256(stored), scenario_hash(scenario)):
+            which = f" {entry['label']!r}" if "label" in entry else ""
+            raise ResultsFolderError(
+                f"{path}: the stored scenario{which} was edited after the run (it no longer "
+                f"matches its recorded scenario_hash {str(recorded)[:12]}...); add "
+                f"{ACCEPT_EDITED} to use it as it now is"
+            )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_sums(folder: Path, names: list[str]) -> None:
+    """Each of ``names`` must match its SHA-256 in ``SHA256SUMS`` (where the folder has one)."""
+    sums_path = folder / CHECKSUMS
+    if not sums_path.exists():
+        return  # folders written before checksums were recorded: the checks above only
+    try:
+        text = read_text(sums_path, MAX_MANIFEST_BYTES, "checksums file")
+    except (OSError, InputFileError) as err:
+        reason = getattr(err, "message", None) or getattr(err, "strerror", None) or err
+        raise ResultsFolderError(f"{sums_path}: cannot read it ({reason})") from None
+    recorded: dict[str, str] = {}
+    for line in text.splitlines():
+        digest, _, name = line.partition("  ")
+        recorded[name] = digest
+    for name in names:
+        path = folder / name
+        expected = recorded.get(Path(name).as_posix())
+        if expected is None or file_sha256(path) != expected:
+            what = "not listed in" if expected is None else "does not match its SHA-256 in"
+            raise ResultsFolderError(
+                f"{path}: changed since the run wrote it ({what} {CHECKSUMS}); {RERUN}"
+            )

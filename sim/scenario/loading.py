@@ -36,6 +36,7 @@ from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario.inputs import InputFileError, check_regular, read_bytes
 from sim.scenario.schema import BOOLEAN_FOR_NUMBER, BOOLEAN_MESSAGE, Scenario
 
 Key = str | int
@@ -356,25 +357,17 @@ _BOMS = {
 def _read(path: Path, file: str) -> str:
     """Read ``path`` as UTF-8 text; any reason it cannot be read becomes a ScenarioError.
 
-    At most ``MAX_FILE_BYTES`` are read, so a huge file or a device such as ``/dev/zero`` is
-    refused quickly.
+    Only a regular file is opened (:func:`sim.scenario.inputs.read_bytes`: a FIFO cannot block),
+    and at most ``MAX_FILE_BYTES`` are read, so a huge file is refused quickly.
     """
     if path.is_dir():
         raise ScenarioError("is a directory, not a scenario file", file=file)
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+        data = read_bytes(path, MAX_FILE_BYTES, "scenario file")
     except FileNotFoundError:
         raise ScenarioError("file not found" + _bundled_hint(path), file=file) from None
-    except (OSError, ValueError) as err:  # permissions, a NUL byte in the name, ...
-        reason = getattr(err, "strerror", None) or err
-        raise ScenarioError(f"cannot read the file: {reason}", file=file) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            f"file too large (over {MAX_FILE_BYTES // 1_000_000} MB); "
-            "a scenario file is a few kilobytes",
-            file=file,
-        )
+    except InputFileError as err:
+        raise ScenarioError(err.message, file=file) from None
     for bom, encoding in _BOMS.items():
         if data.startswith(bom):
             raise ScenarioError(f"the file is {encoding} text; save it as UTF-8", file=file)
@@ -392,8 +385,12 @@ def _blank(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
-def _compose(text: str, file: str) -> tuple[Any, yaml.Node | None, SourceMap]:
+def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None, SourceMap]:
     """Parse one YAML document, within bounds, into data, its root node and the line of each path.
+
+    The one YAML parser of the toolkit's inputs (scenario files, ``extends`` targets, moves files):
+    plain-data tags only, at most ``MAX_VALUES`` values counting alias expansions, ``MAX_DEPTH``
+    levels, no duplicate keys.
 
     Returns:
         ``(data, root, sources)``; ``root`` is None for an empty document.
@@ -422,7 +419,7 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
     """Parse a scenario file's text; the top must be a mapping."""
     if _blank(text):
         raise ScenarioError("the file is empty; expected a mapping of scenario fields", file=file)
-    data, node, sources = _compose(text, file)
+    data, node, sources = parse_yaml(text, file)
     if node is None or data is None:
         raise ScenarioError("the file is empty; expected a mapping of scenario fields", file=file)
     if not isinstance(data, dict):
@@ -491,6 +488,9 @@ def _load_document(
             )
         if parent_path.is_dir():
             raise error(f"cannot extend {parent_file!r}: it is a directory, not a scenario file")
+        check_regular(parent_path, "scenario file")  # a FIFO would block the reading
+    except InputFileError as err:
+        raise error(f"cannot extend {parent_file!r}: {err.message}") from None
     except (OSError, ValueError, RuntimeError) as err:  # a NUL byte, a symlink loop, ...
         reason = getattr(err, "strerror", None) or err
         raise error(f"cannot extend {parent_file!r}: {reason}") from None
@@ -535,7 +535,7 @@ def read_yaml_value(text: str, source: str) -> Any:
             ``source`` (e.g. ``--vary``) as its file.
 
     """
-    return _compose(text, source)[0]
+    return parse_yaml(text, source)[0]
 
 
 def _apply_override(doc: dict[str, Any], sources: SourceMap, text: str) -> None:
@@ -551,7 +551,7 @@ def _apply_override(doc: dict[str, Any], sources: SourceMap, text: str) -> None:
     if not all(parts):
         raise ScenarioError("empty part in the path", file=OVERRIDE, field=dotted)
     try:
-        value = _compose(raw, OVERRIDE)[0]  # the same bounds and checks as a file
+        value = parse_yaml(raw, OVERRIDE)[0]  # the same bounds and checks as a file
     except ScenarioError as err:
         message = err.message.removeprefix("invalid YAML: ")
         raise ScenarioError(
@@ -871,6 +871,9 @@ def _from_validation_error(
         limit = ctx.get("min_length", ctx.get("max_length"))
         least = "at least" if kind == "too_short" else "at most"
         message = f"expected {least} {limit} items, got {ctx.get('actual_length')}"
+    elif kind == "string_too_long":
+        length = len(error["input"]) if isinstance(error.get("input"), str) else "more"
+        message = f"expected text of at most {ctx.get('max_length'):,} characters, got {length:,}"
     else:
         message = error["msg"].removeprefix("Value error, ")
         if message.startswith("Input should be "):

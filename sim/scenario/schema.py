@@ -31,6 +31,12 @@ from sim.scenario.catalogue import DISABLEABLE
 ROLES = ("aggressor", "defender", "coercer", "supporter")
 MAX_RUNS = 10_000_000
 """The most worlds one run may have (``--runs``, and the ``runs`` of a saved manifest)."""
+MAX_NAME = 200
+"""Longest name (a scenario's, an actor's label), in characters: it titles figures and reports."""
+MAX_DESCRIPTION = 1_000_000
+"""Longest description of a scenario, in characters: as much as a scenario file may hold (a
+class's briefing fits), whether it comes from the file or from ``--set``. It is printed once, in
+the report, never drawn."""
 
 
 BOOLEAN_FOR_NUMBER = "boolean_for_number"
@@ -110,8 +116,68 @@ def parameter(
 
 # --- distributions -----------------------------------------------------------------------------
 
+PROBED_UNIFORMS = (
+    0.0,
+    2.0**-53,
+    *(10.0**-k for k in range(15, 0, -1)),
+    *(k / 10 for k in range(2, 9)),
+    *(1 - 10.0**-k for k in range(1, 16)),
+    1 - 2.0**-53,
+)
+"""Uniforms at which a distribution's draws are checked when it is read: the ends of what a
+random stream gives (``[0, 1)`` in steps of 2**-53), both tails decade by decade, and between."""
 
-class BetaDist(_Strict):
+
+class _Distribution(_Strict):
+    """What every distribution has: an inverse CDF, and draws checked when it is read.
+
+    A distribution whose parameters float64 arithmetic cannot draw from (draws that are NaN or
+    infinite, outside the support, falling as the uniform rises, or one value in every world)
+    is refused with the reason, at :data:`PROBED_UNIFORMS` (``docs/reliability.md``).
+    """
+
+    def support(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def quantile(self, u: Any) -> Any:
+        """The inverse CDF at uniforms ``u`` (a numpy array): one draw per world."""
+        raise NotImplementedError
+
+    def _check_parameters(self) -> None:
+        """Raise ValueError if the parameters are out of order (each family's own rule)."""
+
+    def _flaw(self, draws: Any) -> str | None:
+        """What is wrong with the draws at :data:`PROBED_UNIFORMS`, or None."""
+        import numpy as np
+
+        low, high = self.support()
+        if not np.isfinite(draws).all():
+            return "draws values that are not finite numbers"
+        if (draws < low).any() or (draws > high).any():
+            return f"draws values outside [{low}, {high}]"
+        if (np.diff(draws) < 0).any():
+            return "draws values that fall as the uniform rises"
+        if not draws[-2] > draws[1]:
+            return f"draws the same value, {draws[1]:.6g}, in every world"
+        return None
+
+    @model_validator(mode="after")
+    def _drawable(self) -> _Distribution:
+        import numpy as np
+
+        self._check_parameters()
+        with np.errstate(all="ignore"):
+            flaw = self._flaw(self.quantile(np.array(PROBED_UNIFORMS)))
+        if flaw is not None:
+            raise ValueError(f"a {self.dist} with these parameters {flaw}: {self._why()}")
+        return self
+
+    def _why(self) -> str:
+        """Why parameters this extreme cannot be drawn, and what to write instead."""
+        raise NotImplementedError
+
+
+class BetaDist(_Distribution):
     """Beta(a, b) on [0, 1]."""
 
     dist: Literal["beta"]
@@ -121,25 +187,48 @@ class BetaDist(_Strict):
     def support(self) -> tuple[float, float]:
         return 0.0, 1.0
 
+    def quantile(self, u: Any) -> Any:
+        from scipy import special
 
-class UniformDist(_Strict):
+        return special.betaincinv(self.a, self.b, u)
+
+    def _why(self) -> str:
+        mean = self.a / (self.a + self.b)
+        return (
+            f"a and b this large (a={self.a:g}, b={self.b:g}) are beyond what the beta's inverse "
+            f"CDF computes in float64; a beta this narrow is all but the constant {mean:.6g}: "
+            "write that number instead"
+        )
+
+
+class UniformDist(_Distribution):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"]
     low: float
     high: float
 
-    @model_validator(mode="after")
-    def _ordered(self) -> UniformDist:
+    def _check_parameters(self) -> None:
         if not self.low < self.high:
             raise ValueError(f"uniform needs low < high, got low={self.low}, high={self.high}")
-        return self
 
     def support(self) -> tuple[float, float]:
         return self.low, self.high
 
+    def quantile(self, u: Any) -> Any:
+        """The inverse CDF, kept inside [low, high] against rounding."""
+        import numpy as np
 
-class NormalDist(_Strict):
+        return np.clip(self.low + (self.high - self.low) * u, self.low, self.high)
+
+    def _why(self) -> str:
+        return (
+            f"its spread high - low = {self.high - self.low:g} is not a finite float64 "
+            "difference; expected low and high closer together"
+        )
+
+
+class NormalDist(_Distribution):
     """Normal(mean, sd), optionally truncated to [low, high]."""
 
     dist: Literal["normal"]
@@ -148,19 +237,47 @@ class NormalDist(_Strict):
     low: float | None = None
     high: float | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> NormalDist:
+    def _check_parameters(self) -> None:
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"normal needs low < high, got low={self.low}, high={self.high}")
-        return self
 
     def support(self) -> tuple[float, float]:
         low = -math.inf if self.low is None else self.low
         high = math.inf if self.high is None else self.high
         return low, high
 
+    def quantile(self, u: Any) -> Any:
+        """Inverse CDF of the truncated normal, its uniforms kept 1e-12 from 0 and 1."""
+        import numpy as np
+        from scipy import special
 
-class TriangularDist(_Strict):
+        low, high = self.support()
+        lo_cdf = special.ndtr((low - self.mean) / self.sd)
+        hi_cdf = special.ndtr((high - self.mean) / self.sd)
+        p = np.clip(lo_cdf + u * (hi_cdf - lo_cdf), 1e-12, 1.0 - 1e-12)
+        return np.clip(self.mean + self.sd * special.ndtri(p), low, high)
+
+    def _why(self) -> str:
+        low, high = self.support()
+        with_window = f"the window [{low:g}, {high:g}]"
+        if not math.isfinite(self.mean + 40 * self.sd):
+            return f"mean {self.mean:g} and sd {self.sd:g} are too large for float64 draws"
+        if low > self.mean + 7 * self.sd or high < self.mean - 7 * self.sd:
+            distance = max(low - self.mean, self.mean - high) / self.sd
+            return (
+                f"{with_window} lies {distance:.3g} sd from the mean {self.mean:g}, where the "
+                "normal has no probability left to draw: every draw would fall at its edge; "
+                "move the mean or the window"
+            )
+        return (
+            f"the sd {self.sd:g} is so large that {with_window} is only "
+            f"{(high - low) / self.sd:.3g} sd wide, and the normal's CDF is flat across it; "
+            f"a normal this flat is a uniform: write {{dist: uniform, low: {low:g}, "
+            f"high: {high:g}}}"
+        )
+
+
+class TriangularDist(_Distribution):
     """Triangular(low, mode, high)."""
 
     dist: Literal["triangular"]
@@ -168,17 +285,34 @@ class TriangularDist(_Strict):
     mode: float
     high: float
 
-    @model_validator(mode="after")
-    def _ordered(self) -> TriangularDist:
+    def _check_parameters(self) -> None:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
             raise ValueError(
                 "triangular needs low <= mode <= high and low < high, "
                 f"got low={self.low}, mode={self.mode}, high={self.high}"
             )
-        return self
 
     def support(self) -> tuple[float, float]:
         return self.low, self.high
+
+    def quantile(self, u: Any) -> Any:
+        """The inverse CDF, kept inside [low, high] against rounding.
+
+        ``high - sqrt(...)`` can fall below ``low`` when ``high`` is far larger than ``low``.
+        """
+        import numpy as np
+
+        low, mode, high = self.low, self.mode, self.high
+        split = (mode - low) / (high - low)
+        left = low + np.sqrt(u * (high - low) * (mode - low))
+        right = high - np.sqrt((1.0 - u) * (high - low) * (high - mode))
+        return np.clip(np.where(u < split, left, right), low, high)
+
+    def _why(self) -> str:
+        return (
+            f"its spread high - low = {self.high - self.low:g} is too large for float64 "
+            "arithmetic; expected low and high closer together"
+        )
 
 
 Dist = Annotated[BetaDist | UniformDist | NormalDist | TriangularDist, Field(discriminator="dist")]
@@ -261,7 +395,9 @@ actor, are always possible."""
 
 
 class _ActorBase(_Strict):
-    label: str | None = Field(None, description="display name; defaults to the actor's key")
+    label: str | None = Field(
+        None, max_length=MAX_NAME, description="display name; defaults to the actor's key"
+    )
     weakness_aversion: Probability = parameter(
         0.5, 0.1, 0.9, "weight of face: the cost of being seen to cave or to back down (M1)"
     )
@@ -1120,8 +1256,8 @@ def _named(name: str) -> str:
 class Scenario(_Strict):
     """A whole scenario file after ``extends`` is merged and ``--set`` overrides applied."""
 
-    name: Annotated[str, AfterValidator(_named)]
-    description: str = ""
+    name: Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_named)]
+    description: str = Field("", max_length=MAX_DESCRIPTION)
     start_date: dt.date
     horizon_days: int = Field(ge=1, le=3650)
     actors: dict[str, Actor]
@@ -1153,6 +1289,14 @@ class Scenario(_Strict):
             elif "." in name:
                 errors.append(
                     (("actors", name), f"an actor's name cannot contain '.', got {name!r}")
+                )
+            elif len(name) > MAX_NAME:
+                errors.append(
+                    (
+                        ("actors", name),
+                        f"an actor's name must have at most {MAX_NAME} characters, "
+                        f"got {len(name):,}",
+                    )
                 )
         by_role: dict[str, list[str]] = {role: [] for role in ROLES}
         for name, actor in self.actors.items():
