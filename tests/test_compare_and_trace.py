@@ -202,10 +202,37 @@ def test_trace_is_stable_and_every_action_names_its_reason():
     assert len(reasons) >= 3
     for line in reasons:  # under its act, indented: the probability and the main reason
         assert line.startswith("      p=")
-        assert "main reason:" in line or "least bad option" in line
+        assert any(
+            why in line for why in ("main reason:", "least bad option", "rare draw", "poor options")
+        )
         assert lines[lines.index(line) - 1].startswith("  - ")
     assert "quiet" in first  # quiet days are folded
     assert max(len(line) for line in lines) <= 96  # fits a terminal, wrapped under its act
+
+
+@pytest.mark.parametrize(
+    ("probability", "reason", "expected"),
+    [
+        (0.0007, None, "p=0.0007; a rare draw, about 1 in 1,429: chance picked it"),
+        (0.0007, "blame", "rare draw, about 1 in 1,429: chance picked it, not the model's reasons"),
+        (0.049, "face", "p=0.05; a rare draw, about 1 in 20"),
+        (0.051, "face", "p=0.05; main reason: face;"),
+        (0.93, None, "p=0.93; the least bad option: every alternative was worse"),
+        (0.30, None, "p=0.30; a draw among poor options"),
+    ],
+)
+def test_a_rare_draw_is_called_a_rare_draw_and_the_least_bad_option_only_when_likeliest(
+    probability, reason, expected
+):
+    from sim.classroom.trace import reasons
+
+    entry = {"probability": probability, "components": {"face": -0.2, "cost": -0.3}}
+    if reason:
+        entry["main_reason"] = reason
+    text = reasons(entry)
+    assert expected in text
+    assert ("least bad" in text) == (expected.find("least bad") >= 0)
+    assert text.endswith("face -0.20, cost -0.30")
 
 
 def test_trace_narrates_the_same_world_as_the_run():
