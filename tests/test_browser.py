@@ -41,10 +41,10 @@ SERVER_START_S = 180
 ACTION_TIMEOUT_MS = 90_000
 """How long one browser action (a load, a click, a wait for the page) may take."""
 SHOWN_DAY = (
-    "(e => e ? parseInt(e.innerText.match(/Day (\\d+) of/)[1]) : -1)"
+    "(e => e ? parseInt(e.innerText.match(/(\\d+) of \\d+ days played/)[1]) : -1)"
     "(document.querySelector('.sim-day'))"
 )
-"""The day the sidebar shows, in JavaScript (-1 while the sidebar is being redrawn)."""
+"""The days played the sidebar shows, in JavaScript (-1 while the sidebar is being redrawn)."""
 PROJECTOR_SIZES = [(1280, 720), (1920, 1080)]
 MIN_TEXT_PX = 14
 
@@ -134,7 +134,7 @@ class Page:
         return self.tab.locator(selector).first.inner_text()
 
     def day(self) -> int:
-        return int(re.search(r"Day (\d+) of", self.text(".sim-day")).group(1))
+        return int(re.search(r"(\d+) of \d+ days played", self.text(".sim-day")).group(1))
 
     def click(self, name: str) -> None:
         self.tab.get_by_role("button", name=name, exact=True).click()
@@ -212,9 +212,9 @@ def _pixels(png: bytes) -> np.ndarray:
 def test_on_a_projector_cards_do_not_overlap_sliders_show_values_text_is_large(opened, size):
     page = opened(size)
     shots = os.environ.get("SIM_SCREENSHOTS")
-    for _ in range(12):
+    for day in range(1, 13):
         page.click("Step")
-    page.wait_day(12)
+        page.wait_day(day)  # each answered before the next click: a click on a redraw is lost
     cards = [_box(page, s) for s in (".sim-situation", ".sim-path", ".sim-log")]
     for i, a in enumerate(cards):
         for b in cards[i + 1 :]:

@@ -484,7 +484,7 @@ def world_page(
                 max=1000,
                 step=50,
             )
-            solara.Text(f"Day {len(model.days)} of {model.horizon}", classes=["sim-day"])
+            solara.Text(f"{len(model.days)} of {model.horizon} days played", classes=["sim-day"])
         with solara.Card("Model parameters", margin=0, classes=["sim-parameters", "sim-sidebar"]):
             solara.Text("Move a slider, then press Reset to replay the world with it.")
             settings = chosen.value
