@@ -498,10 +498,14 @@ def compare(
     World i of every scenario shares its random draws (common random numbers), so differences
     are measured world by world; --set applies to every scenario.
 
-    Example: sim compare scenarios/sanctions.yaml scenarios/summit.yaml
-    scenarios/ceasefire_strikes.yaml --runs 20000 --seed 1
+    Each scenario is read against the file it extends when that file is compared too (the
+    strike truce against baseline), else against the first; a warning says when the scenarios
+    extend different files.
+
+    Example: sim compare scenarios/baseline.yaml scenarios/ceasefire_strikes.yaml
+    scenarios/sanctions.yaml --runs 20000 --seed 1
     """
-    from sim.experiments.comparison import ComparisonError, check_comparable
+    from sim.experiments.comparison import ComparisonError, check_comparable, choose_references
     from sim.experiments.comparison import compare as compare_scenarios
 
     formats = _check_options(runs, seed, workers, fmt)
@@ -518,10 +522,20 @@ def compare(
     except ComparisonError as err:
         _fail(str(err))
     folder = _claim_output(folder, out, force, default, inputs=scenarios)
+    files = [path.resolve() for path in scenarios]
+    references, warnings = choose_references(files, [_extended_file(p) for p in files], labels)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     _warn_about_extra_workers(workers)
     comparison = _with_progress(
         lambda progress: compare_scenarios(
-            loaded, runs=runs, seed=seed, workers=workers, labels=labels, progress=progress
+            loaded,
+            runs=runs,
+            seed=seed,
+            workers=workers,
+            labels=labels,
+            progress=progress,
+            references=references,
         )
     )
     typer.echo(comparison.summary_text())
@@ -603,6 +617,18 @@ def sweep(
     )
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
+
+
+def _extended_file(path: Path) -> Path | None:
+    """The file a scenario file ``extends`` (resolved), or None; the file has loaded already."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    parent = document.get("extends") if isinstance(document, dict) else None
+    return (path.parent / parent).resolve() if isinstance(parent, str) else None
 
 
 def _warn_about_repeats(paths: list[Path]) -> None:

@@ -206,10 +206,37 @@ def test_trace_is_stable_and_every_action_names_its_reason():
     assert len(reasons) >= 3
     for line in reasons:  # under its act, indented: the probability and the main reason
         assert line.startswith("      p=")
-        assert "main reason:" in line or "least bad option" in line
+        assert any(
+            why in line for why in ("main reason:", "least bad option", "rare draw", "poor options")
+        )
         assert lines[lines.index(line) - 1].startswith("  - ")
     assert "quiet" in first  # quiet days are folded
     assert max(len(line) for line in lines) <= 96  # fits a terminal, wrapped under its act
+
+
+@pytest.mark.parametrize(
+    ("probability", "reason", "expected"),
+    [
+        (0.0007, None, "p=0.0007; a rare draw, about 1 in 1,429: chance picked it"),
+        (0.0007, "blame", "rare draw, about 1 in 1,429: chance picked it, not the model's reasons"),
+        (0.049, "face", "p=0.05; a rare draw, about 1 in 20"),
+        (0.051, "face", "p=0.05; main reason: face;"),
+        (0.93, None, "p=0.93; the least bad option: every alternative was worse"),
+        (0.30, None, "p=0.30; a draw among poor options"),
+    ],
+)
+def test_a_rare_draw_is_called_a_rare_draw_and_the_least_bad_option_only_when_likeliest(
+    probability, reason, expected
+):
+    from sim.classroom.trace import reasons
+
+    entry = {"probability": probability, "components": {"face": -0.2, "cost": -0.3}}
+    if reason:
+        entry["main_reason"] = reason
+    text = reasons(entry)
+    assert expected in text
+    assert ("least bad" in text) == (expected.find("least bad") >= 0)
+    assert text.endswith("face -0.20, cost -0.30")
 
 
 def test_trace_narrates_the_same_world_as_the_run():
@@ -607,3 +634,64 @@ def test_rerun_of_dot_writes_next_to_the_folder(tmp_path, saved_run, monkeypatch
     result = invoke("rerun", "..")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run-rerun" / "worlds.csv").exists()
+
+
+# --- compare: each scenario against the reference it extends --------------------------------
+
+
+def test_references_follow_extends_and_warn_when_the_first_is_not_a_common_parent(tmp_path):
+    from sim.experiments.comparison import choose_references
+
+    article, baseline, sanctions, summit, truce = (
+        tmp_path / f"{n}.yaml" for n in ("article", "baseline", "sanctions", "summit", "truce")
+    )
+    labels = ["a", "b", "c"]
+    # the truce's parent is compared: it is read against it; siblings against the first
+    assert choose_references(
+        [sanctions, baseline, truce], [article, article, baseline], labels
+    ) == ([0, 0, 1], [])
+    # the truce's parent is not compared and differs from the first's: read against the first,
+    # with a warning that names the file to add
+    references, warnings = choose_references(
+        [sanctions, summit, truce], [article, article, baseline], labels
+    )
+    assert references == [0, 0, 0] and len(warnings) == 1
+    assert warnings[0].startswith("c extends baseline.yaml but a extends article.yaml")
+    assert "add baseline.yaml" in warnings[0]
+    # the first extends the second: the second is its parent, nothing mixed
+    assert choose_references([truce, baseline], [baseline, article], labels[:2]) == ([0, 0], [])
+
+
+def test_a_scenario_is_read_against_its_reference_world_by_world():
+    names = ("sanctions.yaml", "baseline.yaml", "ceasefire_strikes.yaml")
+    scenarios = [load_scenario(SCENARIOS / n) for n in names]
+    comparison = compare(
+        scenarios, runs=300, seed=1, workers=1, labels=["s", "b", "t"], references=[0, 0, 1]
+    )
+    differences = comparison.differences(["casualties"])
+    s, b, t = (r.worlds for r in comparison.results)
+    truce = differences.loc[("t", "casualties")]
+    assert truce["reference"] == "b"
+    assert truce["difference"] == pytest.approx((t["casualties"] - b["casualties"]).mean())
+    assert truce["difference"] != pytest.approx((t["casualties"] - s["casualties"]).mean())
+    assert differences.loc[("b", "casualties")]["reference"] == "s"
+    text = comparison.summary_text()
+    assert "Paired differences against each scenario's reference" in text
+    assert "t - b" in text and "b - s" in text
+    with pytest.raises(ValueError, match="references: expected"):
+        compare(scenarios, runs=10, seed=1, workers=1, references=[0, 1, 1])
+
+
+def test_sim_compare_warns_when_scenarios_extend_different_references(tmp_path):
+    files = [str(SCENARIOS / n) for n in ("sanctions.yaml", "summit.yaml")]
+    truce = str(SCENARIOS / "ceasefire_strikes.yaml")
+    result = invoke("compare", *files, truce, "--runs", "50", "--out", str(tmp_path / "a"))
+    assert result.exit_code == 0, result.output
+    assert "warning: ceasefire_strikes extends baseline.yaml but sanctions extends" in result.output
+    baseline = str(SCENARIOS / "baseline.yaml")
+    result = invoke(
+        "compare", files[0], baseline, truce, "--runs", "50", "--out", str(tmp_path / "b")
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    assert "ceasefire_strikes - baseline" in result.output

@@ -223,3 +223,118 @@ def test_unknown_actor_is_refused_before_anything_is_written(tmp_path):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(PlayError):
         Game(load_scenario(SCENARIOS / "summit.yaml"), "nato", 0, print, input)
+
+
+# --- what the student reads ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "told"),
+    [
+        ("usa imposes sanctions and tariffs", "usa", "You impose sanctions and tariffs"),
+        ("russia offers usa a summit on day 8", "usa", "russia offers you a summit on day 8"),
+        ("usa's deadline passes", "usa", "your deadline passes"),
+        ("europe rushes air defence to the defender", "europe", "You rush air defence to the"),
+        ("ukraine is blamed", "ukraine", "You are blamed"),
+        ("russia offers a summit", "us", "russia offers a summit"),  # a name inside a word
+        ("russia offers a summit", "usa", "russia offers a summit"),
+    ],
+)
+def test_narration_speaks_to_the_student_in_the_second_person(text, actor, told):
+    from sim.classroom.play import second_person
+
+    assert second_person(text, actor).startswith(told)
+
+
+def test_the_news_told_to_the_student_never_names_their_own_actor():
+    _, said = _play(answers=["1"] * 200, world=0)
+    news = [line for line in said if line.startswith("    day ")]
+    assert news and not [line for line in news if re.search(r"\busa\b", line)]
+
+
+def _ctx(day: int, sanctions: float, deadline: float):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    state = SimpleNamespace(
+        coercer_sanctions=np.array([sanctions]), deadline_day=np.array([deadline])
+    )
+    return SimpleNamespace(state=state, day=day)
+
+
+def test_the_menu_follows_the_situation():
+    from sim.classroom.play import CONSEQUENCES, consequence
+
+    fresh = consequence("impose_sanctions", _ctx(5, 0.0, 10), 0)
+    assert fresh == CONSEQUENCES["impose_sanctions"] and "credible again" in fresh
+    again = consequence("impose_sanctions", _ctx(5, 0.5, 10), 0)
+    assert "credible again" not in again and "further" in again
+    ahead = consequence("decline_summit", _ctx(10, 0.0, 10), 0)  # the deadline falls today
+    assert ahead == CONSEQUENCES["decline_summit"] and "deadline's pressure" in ahead
+    for deadline in (9, float("inf")):  # passed, or never set
+        gone = consequence("decline_summit", _ctx(10, 0.0, deadline), 0)
+        assert "deadline's pressure" not in gone and "no deadline is left" in gone
+
+
+def test_a_sanctioned_student_is_not_told_their_threat_becomes_credible_again():
+    game, said = _play(answers=["1"] * 200)  # impose_sanctions first, whenever offered
+    text = "\n".join(said).split("== Debrief")[0]
+    first = next(i for i, d in enumerate(game.decisions) if d.chosen == "impose_sanctions")
+    after = text.split(f"== Day {game.decisions[first + 1].day} ", 1)[1]
+    assert "impose_sanctions" in after  # still offered, now as tightening
+    assert "credible again" not in after and "Tighten your sanctions further" in after
+
+
+def test_quiet_stretches_are_summarised_with_how_the_world_moved():
+    from sim.classroom.play import QUIET_SUMMARY_DAYS
+
+    game, said = _play(answers=["1"] * 200)
+    states = {d.day: d.state for d in game.model.days}
+    covered: set[int] = set()
+    summaries = 0
+    text = " ".join(" ".join(said).split())  # wrapped lines joined again
+    for found in re.finditer(
+        r"days (\d+)\N{EN DASH}(\d+): no decision needed(.*?sanctions level)", text
+    ):
+        first, last, line = int(found[1]), int(found[2]), found[3]
+        covered |= set(range(first, last + 1))
+        summaries += 1
+        more = states[last]["casualties"] - states[first - 1]["casualties"]
+        assert f"{more:,} more casualties" in line
+        assert f"holds {states[last]['territory_pct']:.2f}%" in line
+    covered |= {int(day) for day in re.findall(r"(?<!days )\bday (\d+):", text)}
+    covered |= {d.day for d in game.decisions}
+    assert summaries >= 2
+    gaps, run = [], 0
+    for day in range(game.scenario.horizon_days):
+        run = 0 if day in covered else run + 1
+        gaps.append(run)
+    assert max(gaps) < QUIET_SUMMARY_DAYS  # no stretch as long as that passes without a word
+
+
+def test_top_components_are_the_largest_by_size_with_their_sign():
+    from sim.classroom.play import top_components
+
+    components = {"a": 0.1, "b": -0.5, "c": 0.3, "d": 0.0, "e": 0.05}
+    assert top_components(components, row=0, worlds=1) == {"b": -0.5, "c": 0.3, "a": 0.1}
+
+
+def test_the_debrief_says_what_payoff_is_gives_the_models_reasons_and_fits_120_columns(
+    monkeypatch,
+):
+    from sim.classroom.play import PAYOFF_MEANING, debrief
+
+    monkeypatch.setenv("COLUMNS", "120")
+    game, _ = _play(answers=["1"] * 200)
+    data, text = debrief(game, runs=50)
+    flat = " ".join(text.split())
+    assert "The payoff is your standing at day 120" in flat
+    assert PAYOFF_MEANING["coercer"] in flat and data["payoff_meaning"] == PAYOFF_MEANING["coercer"]
+    assert max(len(line) for line in text.splitlines()) <= 100
+    differing = [d for d in game.decisions if d.chosen != d.model_choice]
+    assert differing
+    for d in differing:
+        reasons = ", ".join(f"{k} {v:+.2f}" for k, v in d.model_reasons.items())
+        assert d.model_reasons and f"the model: {d.model_choice}" in flat
+        assert f"because of {reasons}." in flat

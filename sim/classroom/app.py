@@ -1,9 +1,13 @@
 """The classroom app: one world of a scenario, played a day at a time in the browser.
 
-Built on Mesa's SolaraViz (one world is the same model at ``worlds=1``, ``docs/model.md`` §2). The
-sidebar has Mesa's Reset / Play / Step and sliders for the knobs of :mod:`sim.classroom.watch`; the
-first page shows the world's situation, what each actor did and why, and its path so far; the second
-places it among 2,000 worlds run with the same settings.
+One world is the same model at ``worlds=1`` (``docs/model.md`` §2, *Worlds*). The sidebar has
+Reset / Play / Step, the play interval and a slider for each knob of :mod:`sim.classroom.watch`,
+each showing its value; the first tab shows the world's situation, what each actor did and why, and
+its path so far; the second places it among 2,000 worlds run with the same settings.
+
+The page is laid out with Solara's own cards and columns, not Mesa's SolaraViz: SolaraViz lays its
+cards on a draggable grid of fixed-height cells (cards drawn over each other once the text grows)
+and steps Play only after the figures are redrawn (about one day a second, whatever the interval).
 
 Start it with ``sim viz scenarios/summit.yaml`` (which runs ``solara run sim.classroom.app``). In a
 notebook, ``page("scenarios/summit.yaml")`` as the last line of a cell shows it inline. Needs the
@@ -12,14 +16,22 @@ notebook, ``page("scenarios/summit.yaml")`` as the last line of a cell shows it 
 
 from __future__ import annotations
 
+import html
 import json
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import ipyvuetify as v
+import markdown
+import matplotlib
 import solara
+import solara.lab
+import traitlets
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
 
 from sim.classroom.trace import describe
 from sim.classroom.watch import (
@@ -37,52 +49,72 @@ from sim.scenario.loading import bundled_scenarios, load_scenario
 LOG_DAYS = 12
 """How many of the latest eventful days the log shows."""
 
+PLAY_INTERVAL_MS = 150
+"""Play's default pace: one simulated day every this many milliseconds."""
 
-def model_params(
-    scenario_file: str, base_overrides: Sequence[str] = (), seed: int = 0, world: int = 0
-) -> dict[str, Any]:
-    """SolaraViz's ``model_params``: the fixed file and overrides, sliders for the rest.
+FIGURE_WIDTH_IN = 7.5
+"""The figures' width in inches; the page scales them to their card's width."""
 
-    Each knob's slider starts where the scenario puts it (its mean, where it is drawn per world);
-    left there, it sets nothing.
-    """
-    scenario = load_scenario(scenario_file, list(base_overrides))
-    params: dict[str, Any] = {
-        "scenario_file": scenario_file,
-        "base_overrides": list(base_overrides),
-        "seed": {
-            "type": "SliderInt",
-            "label": "Seed (as in sim run --seed)",
-            "value": seed,
-            "min": 0,
-            "max": max(99, seed),
-            "step": 1,
-        },
-        "world": {
-            "type": "SliderInt",
-            "label": "World (row of sim run)",
-            "value": world,
-            "min": 0,
-            "max": ENSEMBLE_RUNS - 1,
-            "step": 1,
-        },
-        "aggressor_type": {
-            "type": "Select",
-            "label": "Aggressor's private type",
-            "value": AS_DRAWN,
-            "values": list(AGGRESSOR_TYPES),
-        },
-    }
-    for knob in KNOBS:
-        params[knob.name] = {
-            "type": "SliderFloat",
-            "label": knob.label,
-            "value": round(knob.start(scenario), 3),
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
+FIGURE_STYLE = {
+    **plots.PROJECTOR_STYLE,
+    "font.size": 14,
+    "axes.titlesize": 15,
+    "axes.labelsize": 14,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "legend.title_fontsize": 13,
+}
+"""Matplotlib settings of the app's figures: text of at least 13 pt, which the page shows at 14 px
+or more on a projector of 1280 or 1920 pixels (checked by tests/test_browser.py)."""
+
+PAGE_STYLE = """
+.sim-card { font-size: 17px; line-height: 1.45; }
+.sim-card table { border-collapse: collapse; margin: 6px 0 10px 0; }
+.sim-card td { padding: 3px 10px 3px 0; vertical-align: top; }
+.sim-card td:first-child { color: #444; }
+.sim-card pre { white-space: pre-wrap; word-break: break-all; font-size: 15px; }
+.sim-card h3 { margin: 4px 0 8px 0; }
+.sim-card ul { margin: 0 0 8px 0; }
+.sim-figure img { width: 100%; height: auto; }
+.sim-sidebar .v-input__slot { flex-wrap: wrap; }
+.sim-sidebar .v-input__slot > .v-label {
+  width: 100%; max-width: 100%; height: auto; white-space: normal; overflow: visible;
+  line-height: 1.3; font-size: 16px; margin-bottom: 2px;
+}
+.sim-day { font-size: 16px; font-weight: 500; }
+.sim-sidebar .v-slider { min-width: 100%; }
+"""
+"""The cards' typography: large enough to read from the back of a classroom."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the sidebar sets: the world's seed and row, the aggressor's type and the knobs."""
+
+    seed: int
+    world: int
+    aggressor_type: str
+    knobs: tuple[float, ...]
+
+    def keywords(self) -> dict[str, Any]:
+        """The keywords of :class:`~sim.classroom.watch.WatchedWorld` for these settings."""
+        named = {knob.name: value for knob, value in zip(KNOBS, self.knobs, strict=True)}
+        return {
+            "seed": self.seed,
+            "world": self.world,
+            "aggressor_type": self.aggressor_type,
+            **named,
         }
-    return params
+
+
+def start_settings(
+    scenario_file: str, base_overrides: Sequence[str], seed: int, world: int
+) -> Settings:
+    """The sidebar's settings on opening: each knob where the scenario puts it (its mean)."""
+    scenario = load_scenario(scenario_file, list(base_overrides))
+    knobs = tuple(round(knob.start(scenario), 3) for knob in KNOBS)
+    return Settings(seed=seed, world=world, aggressor_type=AS_DRAWN, knobs=knobs)
 
 
 def territory_change(model: WatchedWorld) -> float:
@@ -142,41 +174,62 @@ def log_text(model: WatchedWorld) -> str:
         "",
     ]
     for day in reversed(eventful[-LOG_DAYS:]):
-        lines.append(f"**Day {day.day}** ({day.date})")
+        lines += [f"**Day {day.day}** ({day.date})", ""]
         lines.extend(f"- {describe(entry)}" for entry in day.notable)
         lines.append("")
     return "\n".join(lines)
 
 
+def card_html(text: str) -> str:
+    """A card's Markdown as HTML, rendered on the server.
+
+    Solara's Markdown component would fetch KaTeX in the browser (not among the offline assets of
+    ``solara-assets``, so an error in every offline classroom); the text has no mathematics. The
+    text is escaped first, so a scenario's name shows as written, never as markup.
+    """
+    return markdown.markdown(html.escape(text, quote=False), extensions=["tables"])
+
+
+@contextmanager
+def figure_style() -> Iterator[None]:
+    """Matplotlib settings of the app's figures (:data:`FIGURE_STYLE`)."""
+    with matplotlib.rc_context(FIGURE_STYLE):
+        yield
+
+
 def path_figure(model: WatchedWorld) -> Figure:
     """The world's path so far: front line, sanctions and pressure, belief, blame."""
-    figure = Figure(figsize=(9, 6), layout="constrained")
-    axes = figure.subplots(2, 2, sharex=True)
-    days = [d.day for d in model.days]
-    states = [d.state for d in model.days]
-    series = {
-        (0, 0): ("Territory held by the aggressor (%)", ["territory_pct"]),
-        (0, 1): ("Sanctions level and economic pressure", ["sanctions_level", "economic_pressure"]),
-        (1, 0): ("Coercer's belief: aggressor sincere", ["belief_sincere"]),
-    }
-    for (row, column), (title, keys) in series.items():
-        ax = axes[row, column]
-        for key in keys:
-            ax.plot(days, [s[key] for s in states], label=key.replace("_", " "))
-        ax.set_title(title, fontsize=10)
-    axes[0, 1].legend(fontsize=8, loc="upper left")
-    for ax in (axes[0, 1], axes[1, 0]):
+    with figure_style():
+        figure = Figure(figsize=(FIGURE_WIDTH_IN, 6.5), layout="constrained")
+        axes = figure.subplots(2, 2, sharex=True)
+        days = [d.day for d in model.days]
+        states = [d.state for d in model.days]
+        series = {
+            (0, 0): ("Territory held (%)", {"territory_pct": "territory"}),
+            (0, 1): (
+                "Sanctions, pressure",
+                {"sanctions_level": "sanctions", "economic_pressure": "pressure"},
+            ),
+            (1, 0): ("Belief: sincere", {"belief_sincere": "belief"}),
+        }
+        for (row, column), (title, keys) in series.items():
+            ax = axes[row, column]
+            for key, label in keys.items():
+                ax.plot(days, [s[key] for s in states], label=label)
+            ax.set_title(title)
+        axes[0, 1].legend(loc="upper left")
+        for ax in (axes[0, 1], axes[1, 0]):
+            ax.set_ylim(0, 1)
+        ax = axes[1, 1]
+        for name in model.actor_names:
+            ax.plot(days, [s["blame"][name] for s in states], label=name)
+        ax.set_title("Blame shares")
         ax.set_ylim(0, 1)
-    ax = axes[1, 1]
-    for name in model.actor_names:
-        ax.plot(days, [s["blame"][name] for s in states], label=name)
-    ax.set_title("Blame shares", fontsize=10)
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8, loc="upper right")
-    for ax in axes[1]:
-        ax.set_xlabel("day")
-    for ax in axes.flat:
-        ax.set_xlim(0, model.horizon)
+        ax.legend(loc="upper right", ncols=2)
+        for ax in axes[1]:
+            ax.set_xlabel("day")
+        for ax in axes.flat:
+            ax.set_xlim(0, model.horizon)
     return figure
 
 
@@ -186,48 +239,131 @@ def among_figure(model: WatchedWorld) -> Figure:
     (:data:`~sim.classroom.watch.ENSEMBLE_RUNS` of them.)
     """
     results = model.ensemble()
-    figure = Figure(figsize=(9, 6), layout="constrained")
-    top, bottom = figure.subplots(2, 1, height_ratios=[1, 2])
-    plots.outcome_bars(results, ax=top)
-    top.set_yticks([0], [f"{ENSEMBLE_RUNS:,} worlds"])
-    plots.distribution(results, "territory_change", ax=bottom, label="territory change (pp)")
-    bottom.legend(loc="upper right")  # inside: below the axes it would leave the figure
-    if model.running:
-        top.set_title(
-            f"Outcome at day {model.horizon}; world {model.world_index} joins the figures "
-            f"when it gets there (day {len(model.days)} now)"
+    with figure_style():
+        figure = Figure(figsize=(FIGURE_WIDTH_IN, 6.5), layout="constrained")
+        top, bottom = figure.subplots(2, 1, height_ratios=[1, 2])
+        plots.outcome_bars(results, ax=top)
+        top.set_yticks([0], [f"{ENSEMBLE_RUNS:,} worlds"])
+        plots.distribution(results, "territory_change", ax=bottom, label="territory change (pp)")
+        bottom.legend(loc="upper right")  # inside: below the axes it would leave the figure
+        if model.running:
+            top.set_title(
+                f"Outcome at day {model.horizon}; world {model.world_index} joins the figures\n"
+                f"when it gets there (day {len(model.days)} now)"
+            )
+            return figure
+        bottom.axvline(
+            territory_change(model),
+            color="crimson",
+            linewidth=2.5,
+            label=f"world {model.world_index}",
         )
-        return figure
-    bottom.axvline(
-        territory_change(model),
-        color="crimson",
-        linewidth=2.5,
-        label=f"world {model.world_index}",
-    )
-    bottom.legend(loc="upper right")
-    outcome = model.outcome()["outcome"].replace("_", " ")
-    top.set_title(f"Outcome at day {model.horizon}; world {model.world_index} ended in {outcome}")
+        bottom.legend(loc="upper right")
+        outcome = model.outcome()["outcome"].replace("_", " ")
+        top.set_title(
+            f"Outcome at day {model.horizon}; world {model.world_index} ended in {outcome}"
+        )
     return figure
 
 
-def situation_card(model: WatchedWorld) -> solara.Element:
-    """SolaraViz component: :func:`situation_text` as a card."""
-    return solara.Markdown(situation_text(model))
+def days_due(started: float, now: float, interval_ms: int) -> int:
+    """How many days Play should have stepped by ``now``, started at ``started`` (monotonic s).
+
+    One day at the start and one per interval after it: the days follow the clock, not the
+    redrawing, so Play keeps its pace (1000 / interval days a second) when showing a day takes
+    longer than the interval; it then shows fewer frames, each a few days on.
+    """
+    return int((now - started) * 1000 / max(interval_ms, 1)) + 1
 
 
-def log_card(model: WatchedWorld) -> solara.Element:
-    """SolaraViz component: :func:`log_text` as a card."""
-    return solara.Markdown(log_text(model))
+class PlayClock(v.VuetifyTemplate):
+    """Play's clock, kept by the browser: while ``playing``, it ticks every ``interval`` ms.
+
+    Each tick calls ``on_tick`` on the server, which steps the days that fell due
+    (:func:`days_due`); the next tick leaves an interval later, once the server has answered (or
+    after 5 s without an answer), so ticks never queue up behind a slow redraw and a click on
+    Pause is answered at once.
+
+    A timer in the browser rather than a thread on the server: a server thread stepping the world
+    did not reliably redraw the student's page (on Solara 1.58 its updates reached no page in
+    about one start in three), while a tick is handled as a click on Step is.
+    """
+
+    playing = traitlets.Bool(False).tag(sync=True)
+    interval = traitlets.Int(PLAY_INTERVAL_MS).tag(sync=True)
+    answered = traitlets.Int(0).tag(sync=True)
+    on_tick = traitlets.Any(None)
+    template = traitlets.Unicode(
+        """
+<template><span class="sim-play-clock"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    this.sent = 0;
+    this.waiting = false;
+    this.timer = setInterval(() => this.beat(), 25);
+  },
+  destroyed() { clearInterval(this.timer); },
+  watch: { answered() { this.waiting = false; } },
+  methods: {
+    beat() {
+      const now = Date.now();
+      const due = !this.waiting && now - this.sent >= this.interval;
+      if (this.playing && (due || now - this.sent > 5000)) {  // 5 s: an answer was lost
+        this.sent = now;
+        this.waiting = true;
+        this.tick();
+      }
+    },
+  },
+};
+</script>
+"""
+    ).tag(sync=True)
+
+    def vue_tick(self, _data: Any = None) -> None:
+        try:
+            if self.on_tick is not None:
+                self.on_tick()
+        finally:
+            self.answered += 1  # the browser sends the next tick only after this answer
 
 
-def path_chart(model: WatchedWorld) -> solara.Element:
-    """SolaraViz component: :func:`path_figure`."""
-    return solara.FigureMatplotlib(path_figure(model))
+@solara.component
+def world_view(model: WatchedWorld, day: int) -> solara.Element:
+    """The first tab: the situation and the path (side by side when wide enough), then the log."""
+    with solara.Column(gap="16px") as view:
+        with solara.ColumnsResponsive(default=12, xlarge=6, gutters_dense=True):
+            with solara.Card("Situation", classes=["sim-situation"], margin=0):
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=card_html(situation_text(model)),
+                    classes=["sim-card", "sim-situation-text"],
+                )
+            with solara.Card("Path so far", classes=["sim-path", "sim-figure"], margin=0):
+                solara.FigureMatplotlib(path_figure(model), dependencies=[model, day])
+        with solara.Card("What happened", classes=["sim-log"], margin=0):
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=card_html(log_text(model)),
+                classes=["sim-card", "sim-log-text"],
+            )
+    return view
 
 
-def among_chart(model: WatchedWorld) -> solara.Element:
-    """SolaraViz component: :func:`among_figure`."""
-    return solara.FigureMatplotlib(among_figure(model))
+@solara.component
+def among_view(model: WatchedWorld, day: int) -> solara.Element:
+    """The second tab: the watched world among :data:`ENSEMBLE_RUNS` worlds like it."""
+    with solara.Card(
+        f"Among {ENSEMBLE_RUNS:,} worlds like it", classes=["sim-among", "sim-figure"], margin=0
+    ) as card:
+        solara.FigureMatplotlib(among_figure(model), dependencies=[model, day, model.running])
+    return card
+
+
+def _value_label(label: str, value: float | int) -> str:
+    shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+    return f"{label}: {shown}"
 
 
 def page(
@@ -236,7 +372,7 @@ def page(
     seed: int = 0,
     world: int = 0,
 ) -> solara.Element:
-    """The app for one scenario file: SolaraViz over a :class:`~sim.classroom.watch.WatchedWorld`.
+    """The app for one scenario file: a :class:`~sim.classroom.watch.WatchedWorld`, day by day.
 
     Raises:
         ScenarioError: the file or an override is invalid.
@@ -245,15 +381,147 @@ def page(
     """
     if not 0 <= world < ENSEMBLE_RUNS:
         raise ValueError(f"world: expected 0 to {ENSEMBLE_RUNS - 1}, got {world}")
-    params = model_params(scenario_file, base_overrides, seed, world)
-    model = WatchedWorld(scenario_file, seed, world, base_overrides=list(base_overrides))
-    return SolaraViz(
-        model,
-        components=[(situation_card, 0), (path_chart, 0), (log_card, 0), (among_chart, 1)],
-        model_params=params,
-        name=f"sim viz: {model.spec.name}",
-        play_interval=150,
-    )
+    load_scenario(scenario_file, list(base_overrides))
+    return world_page(scenario_file, tuple(base_overrides), seed, world)
+
+
+@solara.component
+def world_page(
+    scenario_file: str, base_overrides: tuple[str, ...], seed: int, world: int
+) -> solara.Element:
+    """The page of :func:`page`: the sidebar's controls and settings, and the two tabs."""
+    start = solara.use_memo(lambda: start_settings(scenario_file, base_overrides, seed, world), [])
+    chosen = solara.use_reactive(start)  # what the sidebar shows
+    built = solara.use_reactive(start)  # what the world was built with (set by Reset)
+    resets = solara.use_reactive(0)
+    day = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    interval = solara.use_reactive(PLAY_INTERVAL_MS)
+
+    def build() -> WatchedWorld:
+        keywords = built.value.keywords()
+        return WatchedWorld(scenario_file, base_overrides=list(base_overrides), **keywords)
+
+    model = solara.use_memo(build, [built.value, resets.value])
+
+    play_started = solara.use_ref(0.0)
+    play_stepped = solara.use_ref(0)
+
+    def toggle_play() -> None:
+        if playing.value:
+            playing.set(False)
+            return
+        play_started.current, play_stepped.current = time.monotonic(), 0
+        playing.set(True)
+        tick()
+
+    def tick() -> None:
+        if not playing.value:  # a tick sent before Pause arrived after it
+            return
+        due = days_due(play_started.current, time.monotonic(), interval.value)
+        while play_stepped.current < due and model.running:
+            model.step()
+            play_stepped.current += 1
+        day.set(len(model.days))
+        if not model.running:
+            playing.set(False)
+
+    def set_interval(value: int) -> None:
+        if playing.value:  # the new pace from now on
+            play_started.current, play_stepped.current = time.monotonic(), 0
+        interval.set(value)
+
+    def step() -> None:
+        if model.running:
+            model.step()
+        day.set(len(model.days))
+
+    def reset() -> None:
+        playing.set(False)
+        built.set(chosen.value)
+        resets.set(resets.value + 1)
+        day.set(0)
+
+    def set_knob(index: int, value: float) -> None:
+        knobs = list(chosen.value.knobs)
+        knobs[index] = round(float(value), 3)
+        chosen.set(
+            Settings(
+                chosen.value.seed, chosen.value.world, chosen.value.aggressor_type, tuple(knobs)
+            )
+        )
+
+    def set_field(name: str, value: Any) -> None:
+        fields = {**chosen.value.__dict__, name: value}
+        chosen.set(Settings(**fields))
+
+    PlayClock.element(playing=playing.value, interval=interval.value, on_tick=tick)
+    solara.Style(PAGE_STYLE)
+    solara.Title(f"sim viz: {model.spec.name}")
+    with solara.AppBarTitle():
+        solara.Text(f"sim viz: {model.spec.name}")
+    with solara.Sidebar():
+        with solara.Card("Controls", margin=0, classes=["sim-controls", "sim-sidebar"]):
+            with solara.Row(justify="space-between"):
+                solara.Button("Reset", on_click=reset, color="primary")
+                solara.Button(
+                    "Pause" if playing.value else "Play",
+                    on_click=toggle_play,
+                    color="primary",
+                    disabled=not model.running,
+                )
+                solara.Button(
+                    "Step",
+                    on_click=step,
+                    color="primary",
+                    disabled=playing.value or not model.running,
+                )
+            solara.SliderInt(
+                _value_label("Play interval (ms per day)", interval.value),
+                value=interval.value,
+                on_value=set_interval,
+                min=50,
+                max=1000,
+                step=50,
+            )
+            solara.Text(f"{len(model.days)} of {model.horizon} days played", classes=["sim-day"])
+        with solara.Card("Model parameters", margin=0, classes=["sim-parameters", "sim-sidebar"]):
+            solara.Text("Move a slider, then press Reset to replay the world with it.")
+            settings = chosen.value
+            solara.SliderInt(
+                _value_label("Seed (as in sim run --seed)", settings.seed),
+                value=settings.seed,
+                on_value=lambda value: set_field("seed", int(value)),
+                min=0,
+                max=max(99, seed),
+            )
+            solara.SliderInt(
+                _value_label("World (row of sim run)", settings.world),
+                value=settings.world,
+                on_value=lambda value: set_field("world", int(value)),
+                min=0,
+                max=ENSEMBLE_RUNS - 1,
+            )
+            solara.Select(
+                "Aggressor's private type",
+                value=settings.aggressor_type,
+                values=list(AGGRESSOR_TYPES),
+                on_value=lambda value: set_field("aggressor_type", value),
+            )
+            for index, knob in enumerate(KNOBS):
+                solara.SliderFloat(
+                    _value_label(knob.label, settings.knobs[index]),
+                    value=settings.knobs[index],
+                    on_value=lambda value, index=index: set_knob(index, value),
+                    min=0.0,
+                    max=1.0,
+                    step=0.05,
+                )
+    with solara.lab.Tabs(lazy=True):
+        with solara.lab.Tab("This world"):
+            world_view(model, day.value)
+        with solara.lab.Tab(f"Among {ENSEMBLE_RUNS:,} worlds"):
+            among_view(model, day.value)
 
 
 @solara.component
@@ -263,9 +531,7 @@ def Page() -> solara.Element:  # noqa: N802 (the name solara looks for)
     Started by hand (``solara run sim.classroom.app``), it shows the bundled summit scenario.
     """
     settings = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
-    if (
-        "scenario_file" not in settings
-    ):  # started as `solara run sim.classroom.app`, not by `sim viz`
+    if "scenario_file" not in settings:  # started as `solara run sim.classroom.app`
         summit = [path for path in bundled_scenarios() if path.name == "summit.yaml"]
         settings["scenario_file"] = str(summit[0])
     return page(**settings)

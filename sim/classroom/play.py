@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -24,12 +25,13 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.classroom.trace import NarratedWorld
+from sim.classroom.trace import NarratedWorld, probability_text
 from sim.model.actions import CATALOGUE
 from sim.model.agents import ActorAgent
 from sim.model.context import Context
 from sim.model.decision import Choice
 from sim.model.state import PROPOSAL_MORATORIUM, SUMMIT_HELD, SUMMIT_OFFERED, SUMMIT_SCHEDULED
+from sim.scenario.catalogue import ACTIONS
 from sim.scenario.inputs import InputFileError, read_text
 from sim.scenario.loading import MAX_FILE_BYTES, ScenarioError, parse_yaml
 from sim.scenario.schema import Scenario
@@ -42,6 +44,94 @@ QUIET_DAYS = 7
 """After the student waits on a day with nothing to answer, the days before the next such day is
 a decision day again, unless another actor does something new first (without it, an aggressor
 whose model would often propose or escalate is asked every day: 120 decisions a game)."""
+
+
+QUIET_SUMMARY_DAYS = 3
+"""A stretch of at least this many days in which nothing is said to the student is summarised in
+one line (how the front, casualties and sanctions moved) before the next news or decision."""
+DEBRIEF_WIDTH = 100
+"""The game's widest line (narrower on a narrower terminal), so it reads well at 120 columns."""
+REASONS_SHOWN = 3
+"""How many of its utility components explain the model's choice in the debrief."""
+
+PAYOFF_MEANING = {
+    "aggressor": "face kept and blame shed, plus territory gained, minus the economic pressure "
+    "and sanctions you endured",
+    "coercer": "face kept and blame shed, plus your credibility, minus the running cost of "
+    "your own sanctions",
+    "defender": "face kept and blame shed, minus territory lost",
+    "supporter": "face kept and blame shed",
+}
+"""What an actor's payoff adds up, by role (``outcomes.payoffs``; docs/model.md, section 9)."""
+
+IRREGULAR_VERBS = {"is": "are", "has": "have", "does": "do", "goes": "go"}
+
+
+def text_width() -> int:
+    """The width of the game's text: the terminal's, between 60 and :data:`DEBRIEF_WIDTH`."""
+    return min(max(shutil.get_terminal_size((DEBRIEF_WIDTH, 24)).columns, 60), DEBRIEF_WIDTH) - 1
+
+
+def wrap(text: str, width: int, indent: str = "", hanging: str = "") -> list[str]:
+    """``text`` in lines of ``width``, never parting a utility component from its value."""
+    glued = re.sub(r"(\w) ([+-]\d)", "\\1\N{NO-BREAK SPACE}\\2", text)
+    lines = textwrap.wrap(glued, width, initial_indent=indent, subsequent_indent=hanging)
+    return [line.replace("\N{NO-BREAK SPACE}", " ") for line in lines]
+
+
+def second_person(text: str, actor: str) -> str:
+    """A narrated line about ``actor``, told to the student who plays it.
+
+    "usa imposes" becomes "You impose", "offers usa a summit" "offers you a summit" and "usa's
+    deadline" "your deadline".
+    """
+    name = re.escape(actor)
+    text = re.sub(rf"\b{name}'s\b", "your", text)
+    subject = re.match(rf"{name} (\w+)\b", text)
+    if subject:
+        verb = subject.group(1)
+        if verb in IRREGULAR_VERBS:
+            base = IRREGULAR_VERBS[verb]
+        elif verb.endswith(("shes", "ches", "sses", "xes", "zes")):
+            base = verb[:-2]
+        elif verb.endswith("ies"):
+            base = verb[:-3] + "y"
+        elif verb.endswith("s"):
+            base = verb[:-1]
+        else:
+            base = verb
+        text = f"You {base}" + text[subject.end() :]
+    return re.sub(rf"\b{name}\b", "you", text)
+
+
+def consequence(name: str, ctx: Context, row: int) -> str:
+    """The menu's line for action ``name`` in today's situation.
+
+    The consequence declared with the action (``sim/scenario/catalogue.py``), except where the
+    situation makes it wrong: a second round of sanctions does not make a threat "credible
+    again", and declining a summit keeps no deadline's pressure on when no deadline is left.
+    """
+    state = ctx.state
+    if name == "impose_sanctions" and state.coercer_sanctions[row] > 0:
+        return (
+            "Tighten your sanctions further: more pressure on the aggressor over the coming "
+            "weeks, at a higher running cost to you; if they fail you lose face."
+        )
+    deadline_ahead = (
+        bool(np.isfinite(state.deadline_day[row])) and state.deadline_day[row] >= ctx.day
+    )
+    if name == "decline_summit" and not deadline_ahead:
+        return "Refuse to meet: looks firm; no talks for now, and no deadline is left to enforce."
+    return next(action.consequence for action in ACTIONS if action.name == name)
+
+
+def top_components(
+    components: dict[str, Any], row: int, worlds: int, count: int = REASONS_SHOWN
+) -> dict[str, float]:
+    """The ``count`` largest utility components (by size) of an option in world row ``row``."""
+    values = {k: float(np.broadcast_to(v, worlds)[row]) for k, v in components.items()}
+    ranked = sorted(values.items(), key=lambda kv: -abs(kv[1]))
+    return {k: round(v, 3) for k, v in ranked[:count] if v != 0}
 
 
 class PlayError(ValueError):
@@ -67,6 +157,7 @@ class Decision:
     model_probability: float
     chosen_probability: float
     options: list[str] = field(default_factory=list)
+    model_reasons: dict[str, float] = field(default_factory=dict)
 
 
 def load_moves(path: str | Path) -> list[Move]:
@@ -229,6 +320,7 @@ class Game:
         self.names = [action.name for action in self.agent.actions]
         self._narrated = 0
         self._quiet_until = 0
+        self._said_through = -1  # the last day the student was told something about
 
     def say(self, text: str = "") -> None:
         self._say(text)
@@ -248,6 +340,7 @@ class Game:
         while self.model.running:
             self.model.step()
             self._narrate()
+        self._summarise_quiet(self.scenario.horizon_days)
         if self.moves:
             extra = self.moves[0]
             raise PlayError(
@@ -288,11 +381,41 @@ class Game:
         return self.agent.role == "coercer" and bool(offered)
 
     def _narrate(self) -> None:
-        """Show what the other actors did (and what happened) since the last narration."""
+        """Show what the other actors did (and what happened) since the last narration.
+
+        Told to the student: their own actor is "you". A stretch of quiet days before the news
+        is summarised first (:meth:`_summarise_quiet`).
+        """
         for entry in self.model.log[self._narrated :]:
             if entry.get("actor") != self.actor and entry.get("action") not in ROUTINE:
-                self.say(f"    day {entry['day']}: {entry['text']}")
+                self._summarise_quiet(entry["day"])
+                self.say(f"    day {entry['day']}: {second_person(entry['text'], self.actor)}")
         self._narrated = len(self.model.log)
+
+    def _summarise_quiet(self, day: int) -> None:
+        """Before saying something about ``day``: one line for the quiet days since the last.
+
+        Only a stretch of at least :data:`QUIET_SUMMARY_DAYS` days is summarised: how far the
+        front moved, the casualties and the sanctions level.
+        """
+        first, last = self._said_through + 1, day - 1
+        self._said_through = max(self._said_through, day)
+        days = {d.day: d.state for d in self.model.days}
+        if last - first + 1 < QUIET_SUMMARY_DAYS or first - 1 not in days or last not in days:
+            return
+        before, after = days[first - 1], days[last]
+        moved = after["territory_pct"] - before["territory_pct"]
+        summary = (
+            f"days {first}\N{EN DASH}{last}: no decision needed; the front moved "
+            f"{moved:+.2f} pp (the aggressor holds {after['territory_pct']:.2f}%), "
+            f"{after['casualties'] - before['casualties']:,} more casualties, sanctions level "
+            f"{after['sanctions_level']:.2f}."
+        )
+        width = text_width()
+        for line in textwrap.wrap(
+            summary, width, initial_indent=" " * 4, subsequent_indent=" " * 6
+        ):
+            self.say(line)
 
     def _decide(self, agent: ActorAgent, ctx: Context, choice: Choice) -> np.ndarray:
         row = self.row
@@ -325,6 +448,7 @@ class Game:
                 model_probability=float(probabilities[best]),
                 chosen_probability=float(probabilities[picked]),
                 options=[names[i] for i in options],
+                model_reasons=top_components(choice.components[best], row, ctx.state.n),
             )
         )
         index = choice.index.copy()
@@ -333,6 +457,7 @@ class Game:
 
     def _pick(self, ctx: Context, names: list[str], options: list[int]) -> int:
         day = ctx.day
+        self._summarise_quiet(day)
         if self.moves:
             move = self.moves[0]
             if move.day != day:
@@ -352,9 +477,9 @@ class Game:
             self.say(f"  (replayed) you chose: {move.action}")
         else:
             self.say(self._situation(ctx))
-            width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 100) - 1
+            width = text_width()
             for number, i in enumerate(options, start=1):
-                option = f"  {number}. {names[i]}: {self.agent.actions[i].consequence}"
+                option = f"  {number}. {names[i]}: {consequence(names[i], ctx, self.row)}"
                 hanging = " " * len(f"  {number}. ")
                 self.say(textwrap.fill(option, width, subsequent_indent=hanging))
             picked = options[self._ask_number(len(options)) - 1]
@@ -374,19 +499,21 @@ class Game:
     def _situation(self, ctx: Context) -> str:
         state, row, roles = ctx.state, self.row, ctx.roles
         date = self.scenario.start_date + dt.timedelta(days=ctx.day)
+        coercers = "yours" if ctx.me == roles.coercer else "the coercer's"
         lines = [
             "",
             f"== Day {ctx.day} ({date}) -- your decision as {self.actor} ==",
             f"  Front: the aggressor holds {state.territory[row] * 100:.2f}% of the defender's "
             f"territory; casualties so far {state.casualties[row]:,.0f}.",
-            f"  Sanctions level {state.sanctions_level[row]:.2f} (the coercer's "
+            f"  Sanctions level {state.sanctions_level[row]:.2f} ({coercers} "
             f"{state.coercer_sanctions[row]:.2f}); economic pressure on the aggressor "
             f"{state.economic_pressure[row]:.2f} (0-1).",
         ]
-        if np.isfinite(state.deadline_day[row]):
+        if np.isfinite(state.deadline_day[row]) and state.deadline_day[row] >= ctx.day:
             left = int(state.deadline_day[row] - ctx.day)
             when = "today" if left <= 0 else f"in {left} day{'s' if left > 1 else ''}"
-            lines.append(f"  The coercer's deadline for sanctions falls {when}.")
+            whose = "Your" if ctx.me == roles.coercer else "The coercer's"
+            lines.append(f"  {whose} deadline for sanctions falls {when}.")
         summit = int(state.summit_status[row])
         if summit == SUMMIT_OFFERED:
             lines.append("  A summit has been offered and awaits an answer.")
@@ -395,7 +522,7 @@ class Game:
         elif summit == SUMMIT_HELD:
             lines.append("  A summit has been held.")
         if ctx.responding[row]:
-            by = self.model.actor_names[int(state.proposal_by[row])]
+            by = second_person(self.model.actor_names[int(state.proposal_by[row])], self.actor)
             if state.proposal_kind[row] == PROPOSAL_MORATORIUM:
                 lines.append(f"  On the table: {by} proposes a moratorium on long-range strikes.")
             else:
@@ -455,27 +582,41 @@ def debrief(game: Game, runs: int = 2000) -> tuple[dict[str, Any], str]:
         "decisions": [asdict(d) for d in game.decisions],
         "runs": runs,
     }
-    lines = [
-        "",
-        "== Debrief ==",
+    role = game.scenario.actors[game.actor].role
+    meaning = PAYOFF_MEANING.get(role, PAYOFF_MEANING["supporter"])
+    data["payoff_meaning"] = meaning
+    ranked = sorted(shares.items(), key=lambda kv: -kv[1])
+    paragraphs = [
         f"Your world ended in: {data['outcome']} (territory {data['territory_change']:+.2f} pp, "
-        f"casualties {data['casualties']:,.0f}).",
-        f"Had the model played {game.actor} in this same world: "
-        f"{data['model_outcome_same_world']}.",
+        f"casualties {data['casualties']:,.0f}). Had the model played {game.actor} in this same "
+        f"world: {data['model_outcome_same_world']}.",
         f"Across {runs:,} worlds of this scenario and seed the outcomes were: "
-        + ", ".join(f"{k} {v:.0%}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1]))
+        + ", ".join(f"{k} {v:.0%}" for k, v in ranked)
         + ".",
-        f"Your standing ({column} = {standing:+.2f}) beats {percentile:.0f}% of those worlds.",
+        f"Your payoff, {standing:+.2f}, beats {percentile:.0f}% of those worlds. The payoff is "
+        f"your standing at day {game.scenario.horizon_days} in the model's utility units: "
+        f"{meaning} (docs/model.md, section 9, Payoffs). Higher is better; it compares plays, "
+        "it is not a measure of welfare.",
+    ]
+    width = text_width()
+    lines = ["", "== Debrief =="]
+    for paragraph in paragraphs:
+        lines += textwrap.wrap(paragraph, width)
+    lines += [
         "",
-        "Your choices, and what the model's actor would most likely have done:",
+        "Your choices, beside what the model's actor would most likely have done and why",
+        "(its largest utility components, as in sim trace):",
     ]
     for d in game.decisions:
-        same = (
-            "same as the model"
-            if d.chosen == d.model_choice
-            else (f"model: {d.model_choice} (p={d.model_probability:.2f})")
+        if d.chosen == d.model_choice:
+            verdict = "the model's likeliest choice too"
+        else:
+            verdict = f"the model: {d.model_choice} (p={probability_text(d.model_probability)})"
+        why = ", ".join(f"{k} {v:+.2f}" for k, v in d.model_reasons.items())
+        because = f", because of {why}" if why else ""
+        entry = (
+            f"day {d.day:>3}: you chose {d.chosen} (p={probability_text(d.chosen_probability)}); "
+            f"{verdict}{because}."
         )
-        lines.append(
-            f"  day {d.day:>3}: you chose {d.chosen} (p={d.chosen_probability:.2f}); {same}"
-        )
+        lines += wrap(entry, width, "  ", " " * 12)
     return data, "\n".join(lines)

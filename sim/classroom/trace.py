@@ -27,6 +27,11 @@ TRACE_WIDTH = 96
 """Width of the narrated text: an act on its line, its reasons wrapped under it."""
 ROUTINE_ACTIONS = frozenset({"strike_refineries"})
 """Campaign actions repeated most days; folded into quiet spans and counted there."""
+RARE_DRAW = 0.05
+"""An act the logit choice gave less than this probability is narrated as a rare draw (chance
+picked it, not the model's reasons). Stylised: the conventional 5 % level; plausible 0.01-0.1."""
+LIKELY = 0.5
+"""An act with at least this probability was the likeliest of the options open that day."""
 
 
 @dataclass
@@ -189,21 +194,46 @@ def _entry(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def probability_text(probability: float) -> str:
+    """A probability as narrated: two decimals; below 0.01 up to four; below 0.0001 a bound."""
+    if probability >= 0.01:
+        return f"{probability:.2f}"
+    if probability >= 0.0001:
+        return f"{float(f'{probability:.1g}'):.4f}".rstrip("0")
+    return "<0.0001"
+
+
+def why_chosen(entry: dict[str, Any]) -> str:
+    """Why an act happened, in words: a rare draw, its main reason, or the least bad option.
+
+    A rare draw (below :data:`RARE_DRAW`) is chance, whatever its components say; an act with no
+    component in its favour was the least bad option only when it was the likeliest (at least
+    :data:`LIKELY`), and otherwise a draw among poor options.
+    """
+    probability = entry["probability"]
+    reason = entry.get("main_reason")
+    if probability < RARE_DRAW:
+        odds = f"about 1 in {round(1 / probability):,}" if probability > 0 else "almost never"
+        pull = f" (its strongest pull: {reason})" if reason else ""
+        return f"a rare draw, {odds}: chance picked it, not the model's reasons{pull}"
+    if reason:
+        return f"main reason: {reason}"
+    if probability >= LIKELY:
+        return "the least bad option: every alternative was worse or unavailable"
+    return (
+        "a draw among poor options: nothing pulled toward it, and no alternative was clearly better"
+    )
+
+
 def reasons(entry: dict[str, Any]) -> str:
-    """Why a chosen act was likely: its probability, main reason and utility components.
+    """Why a chosen act happened: its probability, :func:`why_chosen` and utility components.
 
     Empty for an event that nobody chose (a summit held, a truce broken).
     """
     if "probability" not in entry:
         return ""
     parts = ", ".join(f"{k} {v:+.2f}" for k, v in entry["components"].items())
-    reason = entry.get("main_reason")
-    because = (
-        f"main reason: {reason}"
-        if reason
-        else "the least bad option: every alternative was worse or unavailable"
-    )
-    return f"p={entry['probability']:.2f}; {because}; {parts}"
+    return f"p={probability_text(entry['probability'])}; {why_chosen(entry)}; {parts}"
 
 
 def describe(entry: dict[str, Any]) -> str:

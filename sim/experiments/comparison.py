@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,45 @@ Progress = Callable[[int, int], None]
 
 class ComparisonError(ValueError):
     """Scenarios that cannot be compared world by world."""
+
+
+def choose_references(
+    files: Sequence[Path], parents: Sequence[Path | None], labels: Sequence[str]
+) -> tuple[list[int], list[str]]:
+    """Which compared scenario each one is read against, and warnings where that misleads.
+
+    A scenario is read against the file it ``extends`` when that file is among those compared
+    (``ceasefire_strikes`` against ``baseline``): its differences are then its own change alone.
+    Otherwise it is read against the first. When it and the first extend different files, its
+    differences against the first mix both files' changes, and a warning says which file to add.
+
+    Args:
+        files: the compared files, resolved; the first is the reference of last resort.
+        parents: for each, the resolved file it extends, or None.
+        labels: the scenarios' labels, for the warnings.
+
+    Returns:
+        The index of each scenario's reference (0 for the first itself) and the warnings.
+
+    """
+    index = {file: i for i, file in enumerate(files)}
+    references, warnings = [0], []
+    for i, parent in enumerate(parents):
+        if i == 0:
+            continue
+        if parent is not None and index.get(parent, i) != i:
+            references.append(index[parent])
+            continue
+        references.append(0)
+        if parent != parents[0] and files[i] != parents[0]:
+            theirs = parent.name if parent else "no file"
+            first = parents[0].name if parents[0] else "no file"
+            add = f"; add {parent.name} to read it against its own reference" if parent else ""
+            warnings.append(
+                f"{labels[i]} extends {theirs} but {labels[0]} extends {first}: read against "
+                f"{labels[0]}, its differences mix the changes of both files{add}"
+            )
+    return references, warnings
 
 
 def check_comparable(scenarios: Sequence[Scenario], names: Sequence[str]) -> None:
@@ -132,13 +171,25 @@ class Comparison:
     """Several scenarios' ensembles on the same worlds.
 
     Attributes:
-        results: one :class:`Results` per scenario, in the order given; the first is the reference.
+        results: one :class:`Results` per scenario, in the order given.
         labels: short names (file stems) of the scenarios.
+        references: for each scenario, the index of the one it is read against (by default the
+            first, for all; see :func:`choose_references`); the first's own entry is 0.
 
     """
 
     results: list[Results]
     labels: list[str]
+    references: list[int] | None = field(default=None, kw_only=True)
+
+    def reference_of(self, index: int) -> int:
+        """The index of the scenario that scenario ``index`` is read against."""
+        return self.references[index] if self.references else 0
+
+    @property
+    def one_reference(self) -> bool:
+        """Every scenario is read against the first."""
+        return not self.references or not any(self.references)
 
     @property
     def seed(self) -> int:
@@ -154,7 +205,10 @@ class Comparison:
         return pd.concat(frames).reset_index().set_index(["scenario", "outcome"])
 
     def differences(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Paired differences against the first scenario: outcome shares, then ``columns``.
+        """Paired differences against each scenario's reference: outcome shares, then ``columns``.
+
+        The reference is the first scenario unless :attr:`references` says otherwise; the
+        ``reference`` column names it.
 
         Outcome differences are in probability (share of worlds); territory in percentage
         points; casualties in people; blame as a share of 1; any other per-world column in its
@@ -163,23 +217,26 @@ class Comparison:
         """
         from sim.scenario import options as arguments
 
-        reference = self.results[0].worlds
+        first = self.results[0].worlds
         if columns is None:
             columns = [*DIFFERENCE_COLUMNS, *(f"blame_{a}" for a in self.results[0].actors)]
         if isinstance(columns, str):
             raise TypeError(f"columns must be a list of column names, got {columns!r}")
-        columns = [arguments.numeric_column(reference, column) for column in columns]
+        columns = [arguments.numeric_column(first, column) for column in columns]
         rows = []
-        for result, label in list(self._pairs())[1:]:
+        for index, (result, label) in list(enumerate(self._pairs()))[1:]:
             worlds = result.worlds
+            against = self.reference_of(index)
+            reference = self.results[against].worlds
+            named = {"scenario": label, "reference": self.labels[against]}
             for outcome in OUTCOMES:
                 row = paired_difference(
                     reference["outcome"] == outcome, worlds["outcome"] == outcome
                 )
-                rows.append({"scenario": label, "measure": f"P({outcome})", **row})
+                rows.append({**named, "measure": f"P({outcome})", **row})
             for column in columns:
                 row = paired_difference(reference[column], worlds[column])
-                rows.append({"scenario": label, "measure": column, **row})
+                rows.append({**named, "measure": column, **row})
         return pd.DataFrame(rows).set_index(["scenario", "measure"])
 
     def event_table(self) -> pd.DataFrame:
@@ -191,13 +248,21 @@ class Comparison:
         """The fields each scenario sets differently from the reference (values in report.md)."""
         from sim.scenario.changes import changes, no_change
 
-        reference = self.results[0].scenario
-        lines = [f"What each scenario changes against {self.labels[0]} (values in report.md):"]
-        for result, label in list(self._pairs())[1:]:
+        against = "its reference" if not self.one_reference else self.labels[0]
+        lines = [f"What each scenario changes against {against} (values in report.md):"]
+        for index, (result, label) in list(enumerate(self._pairs()))[1:]:
+            reference = self.results[self.reference_of(index)].scenario
             fields = [change.field for change in changes(reference, result.scenario)]
             said = ", ".join(fields) or no_change(reference, result.scenario)
-            lines.append(f"  {label}: {said}")
+            name = (
+                label if self.one_reference else f"{label} (against {self.reference_label(index)})"
+            )
+            lines.append(f"  {name}: {said}")
         return lines
+
+    def reference_label(self, index: int) -> str:
+        """The label of the scenario that scenario ``index`` is read against."""
+        return self.labels[self.reference_of(index)]
 
     def _pairs(self):
         return zip(self.results, self.labels, strict=True)
@@ -231,16 +296,22 @@ class Comparison:
                 )
             lines.append(f"{outcome:<20}" + "".join(cells))
         lines += ["", *self._changes_lines()]
+        against = self.labels[0] if self.one_reference else "each scenario's reference"
         lines += [
             "",
-            f"Paired differences against {self.labels[0]}: mean over worlds (95% intervals):",
+            f"Paired differences against {against}: mean over worlds (95% intervals):",
         ]
         differences = self.differences()
+        names = {
+            label: label if self.one_reference else f"{label} - {row_reference}"
+            for (label, _), row_reference in differences["reference"].items()
+        }
+        name_width = max(column, 2 + max(len(name) for name in names.values()))
         width = max(len(measure_name(measure)) for _, measure in differences.index) + 2
         for (label, measure), row in differences.iterrows():
             d, low, high = format_difference(measure, row["difference"], row["low"], row["high"])
             text = f"{d}  [{low}, {high}]"
-            lines.append(f"  {label:<{column}}{measure_name(measure):<{width}}{text}")
+            lines.append(f"  {names[label]:<{name_width}}{measure_name(measure):<{width}}{text}")
         lines += [
             "",
             f"{'event day (median)':<20}" + "".join(f"{lb:>{column}}" for lb in self.labels),
@@ -263,6 +334,7 @@ def compare(
     workers: int | None = None,
     labels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    references: Sequence[int] | None = None,
 ) -> Comparison:
     """Run every scenario on the same worlds and compare them.
 
@@ -274,9 +346,12 @@ def compare(
             (:func:`sim.engine.ensemble.run_all`): each gets the results it would get alone.
         labels: names for the scenarios (default: their ``name`` fields).
         progress: called as ``progress(done_worlds, total_worlds)`` across all scenarios.
+        references: for each scenario, the index of the one it is read against (default: the
+            first; :func:`choose_references` finds them from the files the scenarios extend).
 
     Raises:
-        ComparisonError: fewer than two scenarios, or actors that cannot be paired.
+        ComparisonError: fewer than two scenarios, actors that cannot be paired, or references
+            that do not name another scenario.
         ValueError: labels that are not distinct folder-safe texts, one per scenario (and the
             checks of :func:`sim.run`).
 
@@ -291,5 +366,19 @@ def compare(
     names = labels if given else [s.name for s in scenarios]
     labels = arguments.labels(names, len(scenarios), given=given)
     check_comparable(scenarios, labels)
+    if references is not None:
+        references = [int(r) for r in references]
+        wrong = [
+            i
+            for i, r in enumerate(references)
+            if not 0 <= r < len(scenarios) or (i > 0 and r == i) or (i == 0 and r != 0)
+        ]
+        if len(references) != len(scenarios) or wrong:
+            raise ComparisonError(
+                f"references: expected for each of the {len(scenarios)} scenarios the index of "
+                f"another one (0 for the first), got {references}"
+            )
     results = run_checked(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
-    return Comparison(results=results, labels=labels)
+    return Comparison(
+        results=results, labels=labels, references=list(references) if references else None
+    )

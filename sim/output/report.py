@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim import __version__
-from sim.engine.results import Results
+from sim.engine.results import Results, versions
 from sim.experiments.comparison import Comparison, format_difference, measure_name
 from sim.experiments.grids import Grid
 from sim.experiments.sweeps import Sweep
@@ -104,7 +103,7 @@ def _footer(seed: int, runs: int, command: str | None) -> list[str]:
     lines = [
         "## How this was made",
         "",
-        f"- negotiation-sim {__version__}, {dt.date.today().isoformat()}",
+        f"- negotiation-sim {versions()['negotiation-sim']}, {dt.date.today().isoformat()}",
         f"- {runs:,} worlds per scenario, seed {seed}",
     ]
     if command:
@@ -173,7 +172,8 @@ def comparison_report(
     differences = []
     for (label, measure), row in comparison.differences().iterrows():
         d, low, high = format_difference(measure, row["difference"], row["low"], row["high"])
-        differences.append([label, measure_name(measure), d, f"{low} to {high}"])
+        name = label if comparison.one_reference else f"{label} − {row['reference']}"
+        differences.append([name, measure_name(measure), d, f"{low} to {high}"])
     events = comparison.event_table()
     event_rows = []
     for event in ("summit", "sanctions", "moratorium_start", "settlement"):
@@ -188,7 +188,18 @@ def comparison_report(
         "# Comparison: " + " vs ".join(labels),
         "",
         f"The same {comparison.runs:,} simulated worlds under each scenario (common random "
-        f"numbers, seed {comparison.seed}). Reference: **{labels[0]}**.",
+        f"numbers, seed {comparison.seed}). "
+        + (
+            f"Reference: **{labels[0]}**."
+            if comparison.one_reference
+            else "Each scenario is read against the scenario it extends (or the first): "
+            + ", ".join(
+                f"**{label}** against **{comparison.reference_label(i)}**"
+                for i, label in enumerate(labels)
+                if i
+            )
+            + "."
+        ),
         "",
         "Scenarios: "
         + "; ".join(
@@ -204,7 +215,9 @@ def comparison_report(
         "",
     ]
     paired = [
-        f"## Differences against {labels[0]}, world by world",
+        "## Differences against "
+        + (labels[0] if comparison.one_reference else "each scenario's reference")
+        + ", world by world",
         "",
         "Intervals use the pairing of worlds, so they are narrower than for independent samples.",
         "",
@@ -232,16 +245,18 @@ def _changes_section(comparison: Comparison) -> list[str]:
     """What each compared scenario sets differently from the reference, field by field."""
     from sim.scenario.changes import changes, no_change
 
-    reference, labels = comparison.results[0].scenario, comparison.labels
+    labels = comparison.labels
     rows, unchanged = [], []
-    for result, label in list(zip(comparison.results, labels, strict=True))[1:]:
+    for index, (result, label) in list(enumerate(zip(comparison.results, labels, strict=True)))[1:]:
+        reference = comparison.results[comparison.reference_of(index)].scenario
         found = changes(reference, result.scenario)
         rows += [[label, f"`{c.field}`", c.reference, c.scenario] for c in found]
         if not found:
             unchanged.append(f"- **{label}**: {no_change(reference, result.scenario)}.")
-    lines = [f"## What each scenario changes against {labels[0]}", ""]
+    against = labels[0] if comparison.one_reference else "its reference"
+    lines = [f"## What each scenario changes against {against}", ""]
     if rows:
-        header = ["scenario", "field", f"in {labels[0]}", "in the scenario"]
+        header = ["scenario", "field", f"in {against}", "in the scenario"]
         lines += [markdown_table(header, rows, left=len(header)), ""]
     if unchanged:
         lines += [*unchanged, ""]

@@ -169,7 +169,15 @@ def _comparison(
         )
     from sim.experiments import grids, sweeps
 
-    comparison = Comparison(results=results, labels=labels)
+    references = manifest.get("references")
+    valid = (
+        isinstance(references, list)
+        and len(references) == len(labels)
+        and all(isinstance(r, int) and 0 <= r < len(labels) for r in references)
+    )
+    comparison = Comparison(
+        results=results, labels=labels, references=references if valid else None
+    )
     if manifest.get("grid") is not None:
         return grids.from_manifest(comparison, manifest["grid"])
     return sweeps.from_manifest(comparison, manifest.get("sweep"))

@@ -155,6 +155,7 @@ def comparison_manifest(result: Comparison, command: str | None = None) -> dict[
         "kind": "compare",
         **result.extra_manifest(),
         "labels": result.labels,
+        "references": result.references,
         "seed": result.seed,
         "runs": result.runs,
         "scenarios": [
