@@ -28,6 +28,7 @@ try:  # typer >= 0.22 vendors click; older releases use the click package
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, UsageError
 
+from sim.scenario import parameters
 from sim.scenario.loading import (
     OVERRIDE,
     ScenarioError,
@@ -749,11 +750,24 @@ def validate(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    table: bool = typer.Option(
+        False,
+        "--table",
+        help="print every parameter as a Markdown table (field, default in article.yaml, "
+        "plausible range, source, meaning) instead of the JSON Schema",
+    ),
+) -> None:
     """Print the JSON Schema of scenario files (for editors and documentation).
 
-    Example: sim schema > scenario.schema.json
+    Each numeric field carries its plausible ``range`` and its ``source``.
+
+    Example: sim schema > scenario.schema.json; sim schema --table
     """
+    if table:
+        article = next(path for path in bundled_scenarios() if path.name == "article.yaml")
+        typer.echo(parameters.table(load_scenario(article)), nl=False)
+        return
     typer.echo(json.dumps(file_schema(), indent=2))
 
 

@@ -41,41 +41,6 @@ QUIET_DAYS = 7
 a decision day again, unless another actor does something new first (without it, an aggressor
 whose model would often propose or escalate is asked every day: 120 decisions a game)."""
 
-CONSEQUENCES = {
-    "wait": "Nothing new today; the war and any routine campaign go on.",
-    "offer_summit": "A summit offer: talk of progress eases the coercer's deadline, costs "
-    "nothing concrete, and lifts your standing if it is held.",
-    "propose_ceasefire": "A full ceasefire on your current terms. If rejected, part of the blame "
-    "for the war moves onto whoever rejects it.",
-    "propose_moratorium": "A pause in long-range strikes: eases refinery damage and the rush of "
-    "air defence to the other side; the ground war continues.",
-    "concede": "A step back on one issue: costs face, but may open a deal and reassure the "
-    "coercer that you are serious.",
-    "escalate_strikes": "More drones and missiles for a week: military pressure, more civilian "
-    "casualties, more blame, and more urgency to deliver air defence.",
-    "accept": "Accept the proposal on the table. A deal needs every side's yes.",
-    "reject": "Reject the proposal on the table: part of the blame moves onto you, more so the "
-    "more reasonable it looks.",
-    "impose_sanctions": "Sanctions and secondary tariffs: pressure on the aggressor builds over "
-    "weeks; your threat is credible again; if they fail you lose face.",
-    "extend_deadline": "Let the deadline pass and set a new one: no cost today, but face and "
-    "credibility erode with each extension unless you can point to progress.",
-    "ease_sanctions": "Lift part of your own sanctions (the supporters' stay): rewards "
-    "movement, looks weak if none came.",
-    "accept_summit": "Meet: you can claim your threats worked; the aggressor gains standing.",
-    "decline_summit": "Refuse to meet: looks firm; the deadline's pressure stays on.",
-    "propose_terms": "Put a compromise between the two sides' positions on the table.",
-    "pressure_defender": "Pause aid to press the defender to concede: the front moves faster "
-    "against it.",
-    "increase_aid": "More aid to the defender: the aggressor's advance slows.",
-    "counter_propose": "Answer with your own terms, to share the blame back.",
-    "strike_refineries": "Long-range strikes on the aggressor's refineries: economic pressure.",
-    "surge_air_defense": "Rush interceptors to the defender.",
-    "own_sanctions": "Adopt your own sanctions package: adds to the pressure.",
-    "oppose_proposal": "Say publicly the proposal is a trap: blunts the blame a rejection shifts.",
-    "offer_guarantees": "Offer security guarantees: a deal becomes safer for the defender.",
-}
-
 
 class PlayError(ValueError):
     """Bad input during a play: an unknown actor, or a moves file that does not fit the game."""
@@ -386,7 +351,7 @@ class Game:
             self.say(self._situation(ctx))
             width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 100) - 1
             for number, i in enumerate(options, start=1):
-                option = f"  {number}. {names[i]}: {CONSEQUENCES.get(names[i], '')}"
+                option = f"  {number}. {names[i]}: {self.agent.actions[i].consequence}"
                 hanging = " " * len(f"  {number}. ")
                 self.say(textwrap.fill(option, width, subsequent_indent=hanging))
             picked = options[self._ask_number(len(options)) - 1]

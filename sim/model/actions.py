@@ -1,6 +1,10 @@
-"""The action catalogue: who may act, when an action is available, its utility, its effects.
+"""What each action does: when it is available, its utility and its effects (its :class:`Rule`).
 
-Each :class:`Action` has a ``utility`` function returning ``(available, components)``: a mask
+What an action *is* -- its name, roles, words and the consequence ``sim play`` shows -- is
+declared once in :mod:`sim.scenario.catalogue`; :data:`RULES` gives each declared action its rule
+under the same name, and :data:`CATALOGUE` joins the two per role.
+
+Each rule has a ``utility`` function returning ``(available, components)``: a mask
 over worlds and a dict of named utility components (arrays over worlds) whose sum is the
 action's utility. Naming the components is what makes every choice explainable in ``sim trace``.
 Waiting has utility 0; every other action pays ``decision.action_cost`` except forced answers.
@@ -13,7 +17,7 @@ Kydd 2005), ``threat`` (an imminent deadline), ``standing`` (the face a summit w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +37,11 @@ from sim.model.state import (
     SUMMIT_NONE,
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
+    at,
+    per_world,
 )
+from sim.scenario import catalogue
+from sim.scenario.catalogue import ActionSpec
 
 Components = dict[str, np.ndarray]
 Utility = Callable[[Context], tuple[np.ndarray, Components]]
@@ -42,45 +50,66 @@ Effect = Callable[[Context, np.ndarray], None]
 ACCEPT, REJECT = 1, 2
 """Codes of an answer to a pending proposal (``Context.answers``)."""
 
-SANCTIONS_HARM = 1.3
-"""How much the aggressor's leaders value avoiding a full sanctions level (stylised)."""
+TOLERANCE = 1e-9
+"""Room, sanctions or guarantees smaller than this count as none (floating-point slack, not a
+model parameter: the model's numbers are scenario parameters, ``sim.scenario.schema``)."""
 
-SANCTIONS_STEP = 0.5
-"""The sanctions level one imposition adds and one easing lifts (of the coercer's part)."""
 
-SUMMIT_LEAD_DAYS = 7
-"""Days from a summit offer to the summit, when the offer names no date."""
+@dataclass(frozen=True)
+class Rule:
+    """What an action does.
 
-NON_CORE_FACE = 0.3
-"""Share of the caving cost a concession on a non-core issue carries (stylised)."""
+    Attributes:
+        utility: availability mask and utility components.
+        apply: its effects on the state, in the worlds where it was chosen.
 
-STALLING_FRAMING_ROOM = 0.2
-"""How far a stalling aggressor will move on non-core issues to look open (Stanovaya), stylised:
-two concession steps on each, never on the core issues."""
+    """
+
+    utility: Utility
+    apply: Effect
 
 
 @dataclass(frozen=True)
 class Action:
-    """One entry of the catalogue.
+    """One role's action: its declaration (:mod:`sim.scenario.catalogue`) joined with its rule.
 
     Attributes:
-        name: the name used in scenario files (``disabled_actions``), traces and ``sim play``.
-        role: the role that may take it.
-        words: what it means, in plain words, for traces and ``sim play``.
+        spec: what the action is: name, roles, words, consequence, signal.
+        role: the role taking it.
         utility: availability mask and utility components.
         apply: its effects on the state, in the worlds where it was chosen.
-        signal: what the coercer reads into it (a ``beliefs`` likelihood ratio), if anything.
-        answer: True for accepting or rejecting a pending proposal (never disabled).
 
     """
 
-    name: str
+    spec: ActionSpec
     role: str
-    words: str
     utility: Utility
     apply: Effect
-    signal: str | None = None
-    answer: bool = False
+
+    @property
+    def name(self) -> str:
+        """The name used in scenario files (``disabled_actions``), traces and ``sim play``."""
+        return self.spec.name
+
+    @property
+    def words(self) -> str:
+        """What the actor does, in plain words, for traces."""
+        return self.spec.words
+
+    @property
+    def consequence(self) -> str:
+        """Its likely consequences, for the menu of ``sim play``."""
+        return self.spec.consequence
+
+    @property
+    def signal(self) -> str | None:
+        """What the coercer reads into it (a ``beliefs`` likelihood ratio), if anything."""
+        return self.spec.signal
+
+    @property
+    def answer(self) -> bool:
+        """True for accepting or rejecting a pending proposal (never disabled)."""
+        return self.spec.answer
 
 
 # --- shared pieces -----------------------------------------------------------------------------
@@ -133,10 +162,11 @@ def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
     state = ctx.state
     terms = state.proposal_terms
     value = terms if rejecter == ctx.roles.aggressor else 1.0 - terms
-    value = np.where(state.proposal_kind == PROPOSAL_MORATORIUM, 0.5, value)
-    reasonable = reasonableness(1.0, value, ctx.world.blame.framing_weight)
-    dampened = 1.0 - 0.5 * state.proposal_opposed  # 0.5 where opposed, else 1.0
-    return ctx.world.blame.rejection_weight * reasonable * dampened
+    blame = ctx.world.blame
+    value = np.where(state.proposal_kind == PROPOSAL_MORATORIUM, blame.moratorium_fairness, value)
+    reasonable = reasonableness(1.0, value, blame.framing_weight)
+    dampened = 1.0 - blame.opposition_damping * state.proposal_opposed
+    return blame.rejection_weight * reasonable * dampened
 
 
 def _propose(ctx: Context, mask: np.ndarray, kind: int, terms: np.ndarray) -> None:
@@ -182,20 +212,25 @@ def _accept_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = ctx.responding & _acceptable(ctx)
     if not available.any():
         return available, NONE
-    state, derived, params = ctx.state, ctx.derived, ctx.params
+    state, derived, params, world = ctx.state, ctx.derived, ctx.params, ctx.world
     terms = state.proposal_terms
     moratorium = state.proposal_kind == PROPOSAL_MORATORIUM
-    face_cost = ctx.world.face.caving_cost * params.weakness_aversion
+    face_cost = world.face.caving_cost * params.weakness_aversion
     if ctx.me == ctx.roles.aggressor:
         surplus = terms - derived.aggressor_war_value
         caved = np.clip(state.aggressor_demand() - terms, 0.0, None)
-        strikes = -params.strike_priority * 0.5 + 0.3 * state.refinery_damage
+        strikes = _moratorium_value(ctx)  # never reached: only the aggressor proposes moratoria
     else:
         surplus = derived.defender_max_terms - terms
         caved = np.clip(terms - state.defender_offer(), 0.0, None)
-        strikes = 0.2 - 0.6 * ctx.params.refinery_campaign - 0.3 * state.strike_urgency
-    material = np.where(moratorium, strikes, 2.0 * surplus)
-    face = np.where(moratorium, 0.0, -face_cost * 2.0 * caved)
+        war = world.war
+        strikes = (
+            war.defender_moratorium_value
+            - war.defender_moratorium_campaign * params.refinery_campaign
+            - war.defender_moratorium_urgency * state.strike_urgency
+        )
+    material = np.where(moratorium, strikes, world.bargaining.acceptance_weight * surplus)
+    face = np.where(moratorium, 0.0, -face_cost * world.face.acceptance_weight * caved)
     return available, {"material": material, "face": face}
 
 
@@ -212,52 +247,39 @@ def _answer(code: int) -> Effect:
     return apply
 
 
-WAIT = Action("wait", "any", "waits", _wait_utility, _nothing)
-ACCEPT_PROPOSAL = Action(
-    "accept",
-    "any",
-    "accepts the proposal on the table",
-    _accept_utility,
-    _answer(ACCEPT),
-    answer=True,
-)
-REJECT_PROPOSAL = Action(
-    "reject",
-    "any",
-    "rejects the proposal on the table",
-    _reject_utility,
-    _answer(REJECT),
-    answer=True,
-)
-
-
 # --- aggressor -----------------------------------------------------------------------------------
 
 
 def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Offer a summit when a credible threat is near: talks as an off-ramp (Greene)."""
-    state = ctx.state
+    state, summit = ctx.state, ctx.world.summit
     since = ctx.day - state.summit_changed_day
     open_ = (state.summit_status == SUMMIT_NONE) | (
         (state.summit_status != SUMMIT_OFFERED)
         & (state.summit_status != SUMMIT_SCHEDULED)
-        & (since >= 30)
+        & (since >= summit.reoffer_days)
     )
     available = _active(ctx) & open_
     if not available.any():
         return available, NONE
     harm = 1.0 - state.sanctions_level
-    pressure = np.maximum(ctx.derived.threat, 0.1 * (1.0 - state.belief))
-    threat = SANCTIONS_HARM * pressure * state.credibility * harm
-    standing = 0.5 * 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
+    pressure = np.maximum(
+        ctx.derived.threat, summit.pressure_without_deadline * (1.0 - state.belief)
+    )
+    threat = ctx.world.economy.sanctions_harm * pressure * state.credibility * harm
+    standing = summit.standing_share * summit.face * ctx.params.weakness_aversion * np.ones(_n(ctx))
     return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
+
+
+def _propose_ceasefire(ctx: Context, mask: np.ndarray) -> None:
+    _propose(ctx, mask, PROPOSAL_CEASEFIRE, ctx.state.aggressor_demand())
 
 
 def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
     state.summit_status[mask] = SUMMIT_OFFERED
     state.summit_changed_day[mask] = ctx.day
-    state.summit_day[mask] = ctx.day + SUMMIT_LEAD_DAYS
+    state.summit_day[mask] = ctx.day + ctx.world.summit.lead_days
     state.record("summit_offer", mask)
 
 
@@ -269,25 +291,40 @@ def _propose_ceasefire_utility(ctx: Context) -> tuple[np.ndarray, Components]:
         return available, NONE
     terms = state.aggressor_demand()
     rejected = terms > derived.defender_max_terms
-    gain = reasonableness(1.0, 1.0 - terms, ctx.world.blame.framing_weight)
-    blame = (
-        _blame_weight(ctx) * ctx.world.blame.rejection_weight * gain * np.where(rejected, 1, 0.3)
-    )
-    material = np.where(rejected, 0.0, 0.7 * (terms - derived.aggressor_reservation))
+    weights = ctx.world.blame
+    gain = reasonableness(1.0, 1.0 - terms, weights.framing_weight)
+    accepted_share = np.where(rejected, 1, weights.accepted_proposal_blame)
+    blame = _blame_weight(ctx) * weights.rejection_weight * gain * accepted_share
+    reach = terms - derived.aggressor_reservation
+    material = np.where(rejected, 0.0, ctx.world.bargaining.proposal_weight * reach)
     return available, {"blame": blame, "material": material, "cost": _cost(ctx)}
 
 
 def _propose_moratorium_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """A pause in long-range strikes eases refinery damage and the air-defence rush (Baunov)."""
-    state, params = ctx.state, ctx.params
+    state = ctx.state
     available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx) & ~state.moratorium
     if not available.any():
         return available, NONE
-    material = state.refinery_damage * 1.5 + 0.3 * state.strike_urgency - params.strike_priority
+    material = _moratorium_value(ctx)
     blame = (
         _blame_weight(ctx) * ctx.world.blame.rejection_weight * ctx.world.blame.framing_weight
     ) * np.ones(_n(ctx))
     return available, {"material": material, "blame": blame, "cost": _cost(ctx)}
+
+
+def _moratorium_value(ctx: Context) -> np.ndarray:
+    """The aggressor's material value of a strike pause (Baunov; M5).
+
+    Less refinery damage and less urgency to deliver air defence to the other side, against the
+    campaign it gives up.
+    """
+    state, war = ctx.state, ctx.world.war
+    return (
+        state.refinery_damage * war.moratorium_refinery_weight
+        + war.moratorium_urgency_weight * state.strike_urgency
+        - ctx.params.strike_priority
+    )
 
 
 def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,7 +343,7 @@ def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if ctx.me == ctx.roles.aggressor:
         positions = state.aggressor_positions
         war_value = np.clip(ctx.derived.aggressor_war_value, 0.0, 1.0)
-        framing_floor = np.asarray(ctx.params.core_demand) - STALLING_FRAMING_ROOM
+        framing_floor = np.asarray(ctx.params.core_demand) - ctx.world.bargaining.framing_room
         floor = np.where(state.sincere, war_value, np.maximum(war_value, framing_floor))
         gaps = []
         for issue, core in enumerate(CORE_ISSUES):
@@ -331,23 +368,33 @@ def _concede_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Concede a step on one issue: costly in face, worth it under pressure (Fearon 1994).
 
     Only a step on a core issue is visible caving (Greene); a step on a non-core issue costs
-    ``NON_CORE_FACE`` of that.
+    ``face.non_core_share`` of that.
     """
-    state, params = ctx.state, ctx.params
+    state, params, bargaining, faces = ctx.state, ctx.params, ctx.world.bargaining, ctx.world.face
     _, room, issue = _concession_gap(ctx)
-    available = _active(ctx) & (room > 1e-9)
+    available = _active(ctx) & (room > TOLERANCE)
     if not available.any():
         return available, NONE
     core = CORE_ISSUES[issue]
-    step = ctx.world.bargaining.concession_step
+    step = bargaining.concession_step
     if ctx.me == ctx.roles.aggressor:
         urgency = state.economic_pressure + ctx.derived.threat * state.credibility
     else:
-        urgency = 0.6 * (1.0 - state.aid_level) + 0.3 * state.blame[:, ctx.me]
-    material = 3.0 * urgency * np.minimum(room, 0.3)
-    visible = np.where(core, 1.0, NON_CORE_FACE)
-    face = -params.weakness_aversion * ctx.world.face.caving_cost * 3.0 * step * visible
+        urgency = (
+            bargaining.aid_urgency * (1.0 - state.aid_level)
+            + bargaining.blame_urgency * state.blame[:, ctx.me]
+        )
+    room_valued = np.minimum(room, bargaining.concession_room_cap)
+    material = bargaining.concession_weight * urgency * room_valued
+    visible = np.where(core, 1.0, faces.non_core_share)
+    face = -params.weakness_aversion * faces.caving_cost * faces.concession_weight * step * visible
     return available, {"material": material, "face": face, "cost": _cost(ctx)}
+
+
+def _propose_moratorium(ctx: Context, mask: np.ndarray) -> None:
+    # A strike-only proposal has no terms on the issues; it is recorded as looking even-handed.
+    terms = per_world(ctx.world.blame.moratorium_fairness, ctx.state.n)
+    _propose(ctx, mask, PROPOSAL_MORATORIUM, terms)
 
 
 def _concede(ctx: Context, mask: np.ndarray) -> None:
@@ -355,7 +402,7 @@ def _concede(ctx: Context, mask: np.ndarray) -> None:
     positions, room, issue = _concession_gap(ctx)
     rows = mask.nonzero()[0]
     step = ctx.world.bargaining.concession_step
-    step = step[rows] if np.ndim(step) else step
+    step = at(step, rows)
     moved = np.minimum(step, room[rows])
     direction = -1.0 if ctx.me == ctx.roles.aggressor else 1.0
     positions[rows, issue[rows]] += direction * moved
@@ -372,11 +419,12 @@ def _escalate_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     if not available.any():
         return available, NONE
     # A NaN first day (no sanctions yet) compares False, as "long ago" would.
-    provoked = (ctx.day - state.last_rejection_day[:, ctx.roles.defender] <= 3) | (
-        ctx.day - state.first_day["sanctions"] <= 3
-    )
-    military = params.strike_priority * (0.3 + 0.6 * provoked)
-    blame = -_blame_weight(ctx) * ctx.world.blame.strike_blame_per_day * 20.0
+    war, weights = ctx.world.war, ctx.world.blame
+    provoked = (
+        ctx.day - state.last_rejection_day[:, ctx.roles.defender] <= war.provocation_days
+    ) | (ctx.day - state.first_day["sanctions"] <= war.provocation_days)
+    military = params.strike_priority * (war.escalation_base + war.escalation_provoked * provoked)
+    blame = -_blame_weight(ctx) * weights.strike_blame_per_day * weights.escalation_blame_days
     return available, {"military": military, "blame": blame * np.ones(_n(ctx)), "cost": _cost(ctx)}
 
 
@@ -397,13 +445,19 @@ def sanction_components(ctx: Context) -> Components:
     "couldn't impose sanctions unless he knew they would work".
     """
     state, params, world = ctx.state, ctx.params, ctx.world
+    economy, beliefs = world.economy, world.beliefs
     success = ctx.derived.perceived_success
-    material = 1.5 * success - params.sanction_cost + 0.1
-    belief = 1.5 * (world.beliefs.sanctions_threshold - state.belief) + 0.1
+    material = (
+        economy.sanctions_material_weight * success
+        - params.sanction_cost
+        + economy.sanctions_material_bias
+    )
+    doubt = beliefs.sanctions_threshold - state.belief
+    belief = beliefs.sanctions_weight * doubt + beliefs.sanctions_bias
     roles = ctx.roles
     blame = (
         _blame_weight(ctx)
-        * 0.1
+        * world.blame.sanctions_weight
         * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender])
     )
     face = -params.weakness_aversion * world.face.failure_cost * (1.0 - success)
@@ -413,7 +467,7 @@ def sanction_components(ctx: Context) -> Components:
 def _impose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state = ctx.state
     due = _deadline_today(ctx)
-    available = ~state.settled & ~ctx.responding & (state.sanctions_level < 1.0 - 1e-9)
+    available = ~state.settled & ~ctx.responding & (state.sanctions_level < 1.0 - TOLERANCE)
     available &= due | (state.summit_status != SUMMIT_SCHEDULED)
     if not available.any():
         return available, NONE
@@ -424,9 +478,10 @@ def _impose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
 
 def _impose(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
-    state.add_sanctions(mask, SANCTIONS_STEP, coercer=True)
+    state.add_sanctions(mask, at(ctx.world.economy.sanctions_step, mask), coercer=True)
     state.deadline_day[mask] = np.inf
-    state.credibility[mask] = np.minimum(1.0, state.credibility[mask] + 0.2)
+    gain = at(ctx.world.face.credibility_gain, mask)
+    state.credibility[mask] = np.minimum(1.0, state.credibility[mask] + gain)
     state.record("sanctions", mask)
 
 
@@ -455,22 +510,22 @@ def _extend(ctx: Context, mask: np.ndarray) -> None:
     state = ctx.state
     state.deadline_day[mask] = ctx.day + ctx.params.deadline_extension_days
     state.extensions[mask] += 1
-    state.credibility[mask] *= 0.85
+    state.credibility[mask] *= at(ctx.world.face.credibility_keep, mask)
 
 
 def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Ease the coercer's own sanctions: the supporters' packages are not its to lift."""
-    state, params = ctx.state, ctx.params
-    available = _active(ctx) & (state.coercer_sanctions > 1e-9)
+    state, params, beliefs = ctx.state, ctx.params, ctx.world.beliefs
+    available = _active(ctx) & (state.coercer_sanctions > TOLERANCE)
     if not available.any():
         return available, NONE
-    belief = 2.0 * (state.belief - 0.65) * state.progress
-    face = -params.weakness_aversion * 0.5 * np.ones(_n(ctx))
+    belief = beliefs.ease_weight * (state.belief - beliefs.ease_threshold) * state.progress
+    face = -params.weakness_aversion * ctx.world.face.ease_cost * np.ones(_n(ctx))
     return available, {"belief": belief, "face": face, "cost": _cost(ctx)}
 
 
 def _ease(ctx: Context, mask: np.ndarray) -> None:
-    ctx.state.ease_sanctions(mask, SANCTIONS_STEP)
+    ctx.state.ease_sanctions(mask, at(ctx.world.economy.sanctions_step, mask))
 
 
 def _summit_answer_components(ctx: Context) -> Components:
@@ -479,9 +534,13 @@ def _summit_answer_components(ctx: Context) -> Components:
     Talks are worth more the more sincere the aggressor seems and the more credulous the coercer.
     """
     state, params, world = ctx.state, ctx.params, ctx.world
-    pending = np.where(np.isfinite(state.deadline_day), state.deadline_cost, 0.3)
+    summit = world.summit
+    pending = np.where(
+        np.isfinite(state.deadline_day), state.deadline_cost, summit.stake_without_deadline
+    )
     face = params.weakness_aversion * params.summit_forgiveness * pending
-    belief = 1.5 * (state.belief + 0.3 * params.credulity - world.beliefs.sanctions_threshold)
+    trust = state.belief + summit.credulity_weight * params.credulity
+    belief = summit.belief_weight * (trust - world.beliefs.sanctions_threshold)
     return {"face": face, "belief": belief}
 
 
@@ -497,14 +556,16 @@ def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
     state.summit_status[mask] = SUMMIT_SCHEDULED
     state.summit_changed_day[mask] = ctx.day
     state.summit_day[mask] = np.maximum(state.summit_day[mask], ctx.day + 1)
-    state.progress[mask] = np.maximum(state.progress[mask], 0.8)
+    accepted = at(ctx.world.summit.accepted_progress, mask)
+    state.progress[mask] = np.maximum(state.progress[mask], accepted)
 
 
 def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
     if not available.any():
         return available, NONE
-    credibility = 0.3 * ctx.params.weakness_aversion * np.ones(_n(ctx))
+    decline_face = ctx.world.summit.decline_face
+    credibility = decline_face * ctx.params.weakness_aversion * np.ones(_n(ctx))
     return available, {"face": credibility}
 
 
@@ -520,14 +581,17 @@ def _propose_terms_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
     if not available.any():
         return available, NONE
+    bargaining = ctx.world.bargaining
     gap = np.abs(state.aggressor_demand() - state.defender_offer())
-    material = 1.5 * (1.0 - 2.0 * gap) * state.belief
+    material = bargaining.broker_weight * (1.0 - bargaining.broker_gap_weight * gap) * state.belief
     return available, {"material": material, "cost": _cost(ctx)}
 
 
 def _propose_terms(ctx: Context, mask: np.ndarray) -> None:
-    state = ctx.state
-    _propose(ctx, mask, PROPOSAL_CEASEFIRE, (state.aggressor_demand() + state.defender_offer()) / 2)
+    state, split = ctx.state, ctx.world.bargaining.broker_split
+    # At split 0.5, the same floats as the midpoint (d + o) / 2: halving is exact.
+    terms = split * state.aggressor_demand() + (1.0 - split) * state.defender_offer()
+    _propose(ctx, mask, PROPOSAL_CEASEFIRE, terms)
 
 
 def _pressure_defender_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -537,7 +601,8 @@ def _pressure_defender_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     if not available.any():
         return available, NONE
     blame = _blame_weight(ctx) * (state.blame[:, roles.defender] - state.blame[:, roles.aggressor])
-    belief = 0.5 * (state.belief - 0.5)
+    beliefs = ctx.world.beliefs
+    belief = beliefs.pause_aid_weight * (state.belief - beliefs.pause_aid_threshold)
     return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
 
 
@@ -551,12 +616,13 @@ def _increase_aid_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & (state.aid_level <= AID_NORMAL)
     if not available.any():
         return available, NONE
+    weights, beliefs = ctx.world.blame, ctx.world.beliefs
     blame = (
         _blame_weight(ctx)
-        * 0.5
-        * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender] - 0.5)
+        * weights.aid_weight
+        * (state.blame[:, roles.aggressor] - state.blame[:, roles.defender] - weights.aid_offset)
     )
-    belief = 1.0 * (ctx.world.beliefs.sanctions_threshold - state.belief)
+    belief = beliefs.aid_weight * (beliefs.sanctions_threshold - state.belief)
     return available, {"blame": blame, "belief": belief, "cost": _cost(ctx)}
 
 
@@ -575,8 +641,9 @@ def _counter_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & _proposal_open(ctx) & _cooled_down(ctx)
     if not available.any():
         return available, NONE
-    recent = ctx.day - state.last_rejection_day[:, ctx.me] <= 5
-    blame = _blame_weight(ctx) * ctx.world.blame.rejection_weight * 0.5 * recent
+    weights = ctx.world.blame
+    recent = ctx.day - state.last_rejection_day[:, ctx.me] <= weights.counter_window_days
+    blame = _blame_weight(ctx) * weights.rejection_weight * weights.counter_blame_share * recent
     return available, {"blame": blame, "cost": _cost(ctx)}
 
 
@@ -590,7 +657,10 @@ def _strike_refineries_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & ~state.moratorium
     if not available.any():
         return available, NONE
-    military = params.refinery_campaign * (1.0 - state.refinery_damage) + 0.2
+    military = (
+        params.refinery_campaign * (1.0 - state.refinery_damage)
+        + ctx.world.war.refinery_strike_value
+    )
     return available, {"military": military, "cost": _cost(ctx)}
 
 
@@ -614,13 +684,14 @@ def _surge_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & (since >= ctx.world.war.surge_cooldown_days)
     if not available.any():
         return available, NONE
-    urgency = 1.2 * state.strike_urgency - 0.4
+    air = ctx.world.air_defense
+    urgency = air.surge_weight * state.strike_urgency - air.surge_threshold
     return available, {"military": urgency, "cost": _cost(ctx)}
 
 
 def _surge(ctx: Context, mask: np.ndarray) -> None:
     capacity = ctx.params.air_defense_capacity
-    ctx.state.air_defense_delivered[mask] += capacity[mask] if np.ndim(capacity) else capacity
+    ctx.state.air_defense_delivered[mask] += at(capacity, mask)
     ctx.state.surge_day[mask, ctx.me] = ctx.day
 
 
@@ -629,14 +700,20 @@ def _own_sanctions_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & ~ctx.state.own_sanctions[:, ctx.me]
     if not available.any():
         return available, NONE
-    blame = _blame_weight(ctx) * 0.3 * (state.blame[:, roles.aggressor] - 0.5)
-    follow = 0.4 * (state.first_day["sanctions"] >= 0)
-    return available, {"blame": blame, "material": follow - 0.1, "cost": _cost(ctx)}
+    weights, economy = ctx.world.blame, ctx.world.economy
+    blame = (
+        _blame_weight(ctx)
+        * weights.own_sanctions_weight
+        * (state.blame[:, roles.aggressor] - weights.own_sanctions_offset)
+    )
+    follow = economy.own_sanctions_follow * (state.first_day["sanctions"] >= 0)
+    material = follow - economy.own_sanctions_cost
+    return available, {"blame": blame, "material": material, "cost": _cost(ctx)}
 
 
 def _own_sanctions(ctx: Context, mask: np.ndarray) -> None:
     capacity = ctx.params.sanctions_capacity
-    add = capacity[mask] if np.ndim(capacity) else capacity
+    add = at(capacity, mask)
     ctx.state.add_sanctions(mask, add, coercer=False)
     ctx.state.own_sanctions[mask, ctx.me] = True
 
@@ -649,7 +726,8 @@ def _oppose_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available &= ~state.proposal_opposed
     if not available.any():
         return available, NONE
-    material = 2.0 * (state.proposal_terms - 0.6)
+    weights = ctx.world.blame
+    material = weights.opposition_weight * (state.proposal_terms - weights.opposition_threshold)
     return available, {"material": material, "cost": _cost(ctx)}
 
 
@@ -659,168 +737,99 @@ def _oppose(ctx: Context, mask: np.ndarray) -> None:
 
 def _guarantees_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     state, params = ctx.state, ctx.params
-    available = _active(ctx) & (state.guarantees < params.guarantee_strength - 1e-9)
+    available = _active(ctx) & (state.guarantees < params.guarantee_strength - TOLERANCE)
     if not available.any():
         return available, NONE
-    belief = 1.2 * state.belief + 0.5 * state.progress - 0.9
+    beliefs = ctx.world.beliefs
+    belief = (
+        beliefs.guarantee_belief_weight * state.belief
+        + beliefs.guarantee_progress_weight * state.progress
+        - beliefs.guarantee_threshold
+    )
     return available, {"belief": belief, "cost": _cost(ctx)}
 
 
 def _guarantees(ctx: Context, mask: np.ndarray) -> None:
     strength = ctx.params.guarantee_strength
-    value = strength[mask] if np.ndim(strength) else strength
+    value = at(strength, mask)
     ctx.state.guarantees[mask] = np.maximum(ctx.state.guarantees[mask], value)
 
 
 # --- the catalogue -------------------------------------------------------------------------------
 
 
-def _a(
-    name: str, role: str, words: str, utility: Utility, apply: Effect, signal: str | None = None
-):
-    return Action(name, role, words, utility, apply, signal)
-
-
-CATALOGUE: dict[str, tuple[Action, ...]] = {
-    "aggressor": (
-        WAIT,
-        _a(
-            "offer_summit",
-            "aggressor",
-            "offers a summit",
-            _offer_summit_utility,
-            _offer_summit,
-            "statement",
-        ),
-        _a(
-            "propose_ceasefire",
-            "aggressor",
-            "proposes a full ceasefire on its own terms",
-            _propose_ceasefire_utility,
-            lambda ctx, m: _propose(ctx, m, PROPOSAL_CEASEFIRE, ctx.state.aggressor_demand()),
-            "statement",
-        ),
-        _a(
-            "propose_moratorium",
-            "aggressor",
-            "proposes a moratorium on long-range strikes",
-            _propose_moratorium_utility,
-            lambda ctx, m: _propose(ctx, m, PROPOSAL_MORATORIUM, np.full(ctx.state.n, 0.5)),
-            "statement",
-        ),
-        _a("concede", "aggressor", "concedes a step on one issue", _concede_utility, _concede),
-        _a(
-            "escalate_strikes",
-            "aggressor",
-            "escalates long-range strikes",
-            _escalate_utility,
-            _escalate,
-        ),
-        ACCEPT_PROPOSAL,
-        REJECT_PROPOSAL,
-    ),
-    "coercer": (
-        WAIT,
-        _a(
-            "impose_sanctions",
-            "coercer",
-            "imposes sanctions and secondary tariffs",
-            _impose_utility,
-            _impose,
-        ),
-        _a(
-            "extend_deadline",
-            "coercer",
-            "lets the deadline pass and sets a new one",
-            _extend_utility,
-            _extend,
-        ),
-        _a("ease_sanctions", "coercer", "eases sanctions", _ease_utility, _ease),
-        _a(
-            "accept_summit", "coercer", "accepts the summit", _accept_summit_utility, _accept_summit
-        ),
-        _a(
-            "decline_summit",
-            "coercer",
-            "declines the summit",
-            _decline_summit_utility,
-            _decline_summit,
-        ),
-        _a(
-            "propose_terms",
-            "coercer",
-            "proposes a brokered settlement",
-            _propose_terms_utility,
-            _propose_terms,
-        ),
-        _a(
-            "pressure_defender",
-            "coercer",
-            "pauses aid to press the defender",
-            _pressure_defender_utility,
-            _pressure_defender,
-        ),
-        _a(
-            "increase_aid",
-            "coercer",
-            "increases aid to the defender",
-            _increase_aid_utility,
-            _increase_aid,
-        ),
-    ),
-    "defender": (
-        WAIT,
-        _a(
-            "counter_propose",
-            "defender",
-            "counter-proposes its own terms",
-            _counter_utility,
-            _counter,
-        ),
-        _a(
-            "strike_refineries",
-            "defender",
-            "strikes the aggressor's refineries",
-            _strike_refineries_utility,
-            _strike_refineries,
-        ),
-        _a("concede", "defender", "concedes a step on one issue", _concede_utility, _concede),
-        ACCEPT_PROPOSAL,
-        REJECT_PROPOSAL,
-    ),
-    "supporter": (
-        WAIT,
-        _a(
-            "surge_air_defense",
-            "supporter",
-            "rushes air defence to the defender",
-            _surge_utility,
-            _surge,
-        ),
-        _a(
-            "own_sanctions",
-            "supporter",
-            "adopts its own sanctions package",
-            _own_sanctions_utility,
-            _own_sanctions,
-        ),
-        _a(
-            "oppose_proposal",
-            "supporter",
-            "publicly opposes the aggressor's proposal",
-            _oppose_utility,
-            _oppose,
-        ),
-        _a(
-            "offer_guarantees",
-            "supporter",
-            "offers security guarantees",
-            _guarantees_utility,
-            _guarantees,
-        ),
-    ),
+RULES: dict[str, Rule] = {
+    "wait": Rule(_wait_utility, _nothing),
+    "accept": Rule(_accept_utility, _answer(ACCEPT)),
+    "reject": Rule(_reject_utility, _answer(REJECT)),
+    "concede": Rule(_concede_utility, _concede),
+    # the aggressor
+    "offer_summit": Rule(_offer_summit_utility, _offer_summit),
+    "propose_ceasefire": Rule(_propose_ceasefire_utility, _propose_ceasefire),
+    "propose_moratorium": Rule(_propose_moratorium_utility, _propose_moratorium),
+    "escalate_strikes": Rule(_escalate_utility, _escalate),
+    # the coercer
+    "impose_sanctions": Rule(_impose_utility, _impose),
+    "extend_deadline": Rule(_extend_utility, _extend),
+    "ease_sanctions": Rule(_ease_utility, _ease),
+    "accept_summit": Rule(_accept_summit_utility, _accept_summit),
+    "decline_summit": Rule(_decline_summit_utility, _decline_summit),
+    "propose_terms": Rule(_propose_terms_utility, _propose_terms),
+    "pressure_defender": Rule(_pressure_defender_utility, _pressure_defender),
+    "increase_aid": Rule(_increase_aid_utility, _increase_aid),
+    # the defender
+    "counter_propose": Rule(_counter_utility, _counter),
+    "strike_refineries": Rule(_strike_refineries_utility, _strike_refineries),
+    # supporters
+    "surge_air_defense": Rule(_surge_utility, _surge),
+    "own_sanctions": Rule(_own_sanctions_utility, _own_sanctions),
+    "oppose_proposal": Rule(_oppose_utility, _oppose),
+    "offer_guarantees": Rule(_guarantees_utility, _guarantees),
 }
-"""Every role's actions, in a fixed order (the order fixes the columns of decision noise).
+"""What each daily action of :data:`sim.scenario.catalogue.ACTIONS` does, by its name.
 
 ``accept_summit``/``decline_summit`` answer a summit offer; ``violate_moratorium`` is not a daily
-choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003)."""
+choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003),
+so it has no rule here."""
+
+
+def actions_of(role: str) -> tuple[Action, ...]:
+    """A role's daily actions, in the order of :data:`sim.scenario.catalogue.ACTIONS`.
+
+    Raises:
+        LookupError: a declared daily action has no rule, or a rule no declared action.
+
+    """
+    specs = catalogue.ACTIONS
+    daily = {spec.name for spec in specs if spec.daily}
+    missing = [name for name in daily if name not in RULES]
+    extra = [name for name in RULES if name not in daily]
+    if missing or extra:
+        raise LookupError(
+            f"actions declared without a rule in sim/model/actions.py RULES: {missing}; rules "
+            f"without a declaration in sim/scenario/catalogue.py ACTIONS: {extra}"
+        )
+    return tuple(
+        Action(spec, role, RULES[spec.name].utility, RULES[spec.name].apply)
+        for spec in catalogue.of_role(role)
+        if spec.daily
+    )
+
+
+class _Catalogue(Mapping[str, tuple[Action, ...]]):
+    """Per role, :func:`actions_of` (built on each look-up: a new action is seen at once)."""
+
+    def __getitem__(self, role: str) -> tuple[Action, ...]:
+        if role not in catalogue.EVERY_ROLE:
+            raise KeyError(role)
+        return actions_of(role)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(catalogue.EVERY_ROLE)
+
+    def __len__(self) -> int:
+        return len(catalogue.EVERY_ROLE)
+
+
+CATALOGUE: Mapping[str, tuple[Action, ...]] = _Catalogue()
+"""Every role's actions, in a fixed order: waiting first, then the declared order."""

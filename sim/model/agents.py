@@ -12,7 +12,7 @@ import numpy as np
 from sim.model.actions import CATALOGUE, Action
 from sim.model.context import Context
 from sim.model.decision import Choice, choose
-from sim.model.state import SIGNAL_STATEMENT
+from sim.model.state import SIGNAL_STATEMENT, at
 
 if TYPE_CHECKING:
     from sim.model.model import NegotiationModel
@@ -54,6 +54,9 @@ class ActorAgent(mesa.Agent):
         self.actions: tuple[Action, ...] = CATALOGUE[role]
         disabled = set(params.disabled_actions)
         self.enabled = np.array([a.name not in disabled for a in self.actions])
+        self.noise_purposes = [f"decide/{name}/{a.name}" for a in self.actions]
+        """One random stream per action: adding, removing or reordering an action (or
+        disabling one) leaves every other action's noise as it was (``docs/model.md``, §10)."""
         self.policy: Policy | None = None
 
     @property
@@ -79,11 +82,24 @@ class ActorAgent(mesa.Agent):
             responding=model.responding(self.index),
         )
 
+    def noise(self, model: NegotiationModel) -> np.ndarray:
+        """Today's uniforms behind the decision noise, one column per action.
+
+        Each enabled action's column comes from its own stream, drawn every day whether or not
+        the action is available (so a world's draws never depend on the other worlds); a
+        disabled action's stream is not drawn and its column is never read.
+        """
+        uniforms = np.zeros((model.state.n, len(self.actions)))
+        for column, purpose in enumerate(self.noise_purposes):
+            if self.enabled[column]:
+                uniforms[:, column] = model.streams.uniform(purpose)[:, 0]
+        return uniforms
+
     def step(self) -> None:
         """Decide and act in every world."""
         model = self.model
         ctx = self.context()
-        uniforms = model.streams.uniform(f"decide/{self.name}", len(self.actions))
+        uniforms = self.noise(model)
         choice = choose(ctx, self.actions, self.enabled, uniforms, model.world.decision.rationality)
         columns = choice.considered
         if self.policy is not None:
@@ -99,7 +115,7 @@ class ActorAgent(mesa.Agent):
             face = choice.components[column].get("face")
             if face is not None:
                 rows = mask.nonzero()[0]
-                model.state.face[rows, self.index] += face[rows] if np.ndim(face) else face
+                model.state.face[rows, self.index] += at(face, rows)
             if action.signal == "statement":
                 model.state.signals[mask] = SIGNAL_STATEMENT
         model.note_choice(self, choice)

@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.state import WorldState, per_world
+from sim.model.state import WorldState, at, per_world
+
+SHORTEST_DAYS = 1e-9
+"""A deadline's threat scale is at least this many days (no division by 0)."""
 
 
 @dataclass(frozen=True)
@@ -94,15 +97,18 @@ class Context:
         return self.actors[index]
 
 
-def _threat(days_left: np.ndarray) -> np.ndarray:
-    """``exp(-max(days_left, 0) / 5)``: 0 where no deadline is set (``exp(-inf)``, not computed)."""
+def _threat(days_left: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
+    """``exp(-max(days_left, 0) / scale)``, with ``scale`` = ``face.threat_days`` (M1).
+
+    0 where no deadline is set (``exp(-inf)``, not computed).
+    """
     pending = np.isfinite(days_left)
     count = np.count_nonzero(pending)
     if count == days_left.shape[0]:
-        return np.exp(-np.maximum(days_left, 0.0) / 5.0)
+        return np.exp(-np.maximum(days_left, 0.0) / scale)
     threat = np.zeros(days_left.shape[0])
     if count:
-        threat[pending] = np.exp(-np.maximum(days_left[pending], 0.0) / 5.0)
+        threat[pending] = np.exp(-np.maximum(days_left[pending], 0.0) / at(scale, pending))
     return threat
 
 
@@ -136,14 +142,16 @@ def derive(
         - bargaining.war_share
         - bargaining.trend_weight * trend
         - bargaining.defender_war_cost
-        - 0.1 * (1.0 - state.aid_level)
+        - bargaining.aid_war_value * (1.0 - state.aid_level)
     )
     renewed = bargaining.renewed_attack_risk * (1.0 - state.guarantees)
     defender_max = 1.0 - defender_war - renewed * bargaining.renewed_attack_damage
     days_left = state.deadline_day - state.day
-    threat = _threat(days_left)
+    threat = _threat(days_left, np.maximum(world.face.threat_days, SHORTEST_DAYS))
     success = world.economy.sanctions_success
-    perceived = 0.5 * expected_success + 0.5 * success * np.ones(state.n)
+    insight = world.economy.success_insight
+    # At insight 0.5, the same floats as 0.5 * expected + 0.5 * success (1 - 0.5 is exact).
+    perceived = (1.0 - insight) * expected_success + insight * success * np.ones(state.n)
     cost = -per_world(world.decision.action_cost, state.n)
     return Derived(
         aggressor_war_value=aggressor_war,

@@ -7,8 +7,10 @@ choice; large ``λ`` is best response. Utilities are sums of named components
 
 The maximum is taken one action at a time over 1-D arrays, and only over actions available in
 some world: an action disabled by the scenario or unavailable everywhere today costs neither its
-utility components nor the transform of its noise. Its uniforms are still drawn (the caller draws
-one per action and world), so every world's random numbers stay the same.
+utility components nor the transform of its noise. Each action's uniforms come from its own
+stream, ``decide/<actor>/<action>`` (:meth:`sim.model.agents.ActorAgent.noise`), drawn every day
+for every enabled action: adding or removing an action leaves the others' noise unchanged, and
+every world's random numbers are the same whatever other worlds run beside it.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sim.model.actions import ACCEPT, REJECT, SUMMIT_LEAD_DAYS, rejection_blame
+from sim.model.actions import ACCEPT, REJECT, rejection_blame
 from sim.model.context import Context, Roles
 from sim.model.state import (
+    PERCENT,
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
     PROPOSAL_NONE,
@@ -27,7 +28,9 @@ from sim.model.state import (
     SUMMIT_HELD,
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
+    SURE,
     WorldState,
+    at,
     per_world,
 )
 from sim.scenario.schema import (
@@ -43,22 +46,21 @@ from sim.scenario.schema import (
 Note = Callable[[np.ndarray, str], None]
 """Callback that narrates an event in the traced world: ``note(mask, text)``."""
 
-SUMMIT_ANSWER_DAYS = 3
-"""Days a summit offer stays open before it lapses unanswered."""
-SUMMIT_FACE = 0.3
-"""Face a held summit gives each leader, per unit of weakness aversion (stylised)."""
-
 
 def _every(state: WorldState) -> np.ndarray:
     return np.ones(state.n, dtype=bool)
 
 
+HALF = 0.5
+"""What is left after one half-life (a definition, not a parameter)."""
+SHORTEST = 1e-9
+"""Half-lives are at least this many days (no division by 0)."""
+NO_WEIGHT = 1e-12
+"""The truce's total weight of striking is at least this (no division by 0 when both are 0)."""
+
+
 def _halflife_factor(days) -> np.ndarray:
-    return np.power(0.5, 1.0 / np.maximum(days, 1e-9))
-
-
-TREND_KEEP = 0.5 ** (1.0 / 30.0)
-"""Daily weight of yesterday's ground trend (a 30-day half-life)."""
+    return np.power(HALF, 1.0 / np.maximum(days, SHORTEST))
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Rates:
     aggressor_strike_weight: np.ndarray | float
     truce_total_weight: np.ndarray | float
     truce_willing: np.ndarray
+    trend_keep: np.ndarray | float
+    """Daily weight of yesterday's ground trend (``bargaining.trend_halflife_days``)."""
 
     @classmethod
     def of(
@@ -115,8 +119,9 @@ class Rates:
             minor_lr=beliefs.minor_concession_lr + boost,
             statement_lr=beliefs.statement_lr + boost,
             aggressor_strike_weight=weight_a,
-            truce_total_weight=np.maximum(weight_a + weight_d, 1e-12),
+            truce_total_weight=np.maximum(weight_a + weight_d, NO_WEIGHT),
             truce_willing=(can_a or can_d) & (per_world(weight_a + weight_d, state.n) > 0),
+            trend_keep=HALF ** (1.0 / np.maximum(world.bargaining.trend_halflife_days, SHORTEST)),
         )
 
 
@@ -150,7 +155,8 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
             mask = live & (state.summit_status != SUMMIT_SCHEDULED)
             state.summit_status[mask] = SUMMIT_OFFERED
             state.summit_changed_day[mask] = state.day
-            held = event.held_on if event.held_on is not None else state.day + SUMMIT_LEAD_DAYS
+            lead = world.summit.lead_days
+            held = event.held_on if event.held_on is not None else state.day + lead
             state.summit_day[mask] = held
             state.signals[mask] = SIGNAL_STATEMENT
             state.record("summit_offer", mask)
@@ -186,7 +192,11 @@ def start_moratorium(
 
 
 def hold_summits(
-    state: WorldState, roles: Roles, actors: list[SimpleNamespace], note: Note
+    state: WorldState,
+    roles: Roles,
+    actors: list[SimpleNamespace],
+    summit: SimpleNamespace,
+    note: Note,
 ) -> None:
     """A scheduled summit is held: face for both leaders (Greene).
 
@@ -202,15 +212,15 @@ def hold_summits(
     state.signals[due] = SIGNAL_STATEMENT
     for actor in (roles.coercer, roles.aggressor):
         aversion = actors[actor].weakness_aversion
-        state.face[due, actor] += SUMMIT_FACE * (aversion[due] if np.ndim(aversion) else aversion)
+        state.face[due, actor] += at(summit.face, due) * at(aversion, due)
     state.record("summit", due)
     note(due, "the summit is held: both sides speak of progress")
 
 
-def lapse_summit_offers(state: WorldState, note: Note) -> None:
-    """A summit offer left unanswered for ``SUMMIT_ANSWER_DAYS`` lapses, as if declined."""
+def lapse_summit_offers(state: WorldState, summit: SimpleNamespace, note: Note) -> None:
+    """A summit offer left unanswered for ``summit.answer_days`` lapses, as if declined (M2)."""
     offered = state.summit_status == SUMMIT_OFFERED
-    lapsed = offered & (state.day - state.summit_changed_day >= SUMMIT_ANSWER_DAYS)
+    lapsed = offered & (state.day - state.summit_changed_day >= summit.answer_days)
     if not lapsed.any():
         return
     state.summit_status[lapsed] = SUMMIT_DECLINED
@@ -278,7 +288,7 @@ def update_beliefs(state: WorldState, beliefs: SimpleNamespace, rates: Rates) ->
     ratio = np.where(signals == SIGNAL_STATEMENT, rates.statement_lr, ratio)
     ratio = np.where(signals == SIGNAL_STRIKE_PAUSE, beliefs.strike_pause_lr, ratio)
     prior = state.belief
-    state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), 1e-6, 1 - 1e-6)
+    state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), SURE, 1 - SURE)
 
 
 def wage_war(
@@ -299,8 +309,9 @@ def wage_war(
         * (1.0 - war.fuel_effect * state.refinery_damage)
         * fighting
     )
-    state.territory = np.clip(state.territory + pace / 100.0, 0.0, 1.0)
-    state.ground_trend = TREND_KEEP * state.ground_trend + (1 - TREND_KEEP) * (
+    state.territory = np.clip(state.territory + pace / PERCENT, 0.0, 1.0)
+    keep = rates.trend_keep
+    state.ground_trend = keep * state.ground_trend + (1 - keep) * (
         pace / expected_pace if expected_pace > 0 else 1.0
     )
     escalated = state.escalated_until >= state.day
@@ -311,7 +322,8 @@ def wage_war(
     state.strikes_launched += war.strikes_per_day * intensity
     keep = rates.urgency_keep
     state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
-    state.air_defense_delivered += air.base_deliveries_per_day * np.clip(state.strike_urgency, 0, 2)
+    urgency = np.clip(state.strike_urgency, 0, air.urgency_cap)
+    state.air_defense_delivered += air.base_deliveries_per_day * urgency
     state.add_blame(roles.aggressor, world.blame.strike_blame_per_day * intensity, strikes)
 
 
@@ -366,7 +378,8 @@ def truce_hazard(
         willing & state.moratorium & (draws[:, 0] < truce.moratorium_hazard_per_day * scale)
     )
     settlement_scale = np.exp(
-        truce.monitoring_effect * 0.5 + truce.guarantee_effect * state.guarantees
+        truce.monitoring_effect * truce.settlement_monitoring
+        + truce.guarantee_effect * state.guarantees
     )
     settlement_breaks = (
         willing & state.settled & (draws[:, 0] < truce.settlement_hazard_per_day * settlement_scale)

@@ -18,7 +18,7 @@ from sim.model.agents import ActorAgent
 from sim.model.aggregates import EVENTS, DailyAggregates
 from sim.model.context import Context, Roles, derive
 from sim.model.draws import draw_section, mean_of
-from sim.model.state import CORE_ISSUES, ISSUES, SIGNAL_NONE, WorldState
+from sim.model.state import CORE_ISSUES, ISSUES, PERCENT, SIGNAL_NONE, SURE, WorldState
 from sim.model.streams import BLOCK_SIZE, WorldStreams, seed_from
 from sim.scenario import options as arguments
 from sim.scenario.schema import Scenario
@@ -31,6 +31,7 @@ WORLD_SECTIONS = (
     "beliefs",
     "blame",
     "face",
+    "summit",
     "bargaining",
     "truce",
 )
@@ -131,7 +132,7 @@ class NegotiationModel(mesa.Model):
             )
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "territory_pct": lambda m: 100 * float(m.state.territory.mean()),
+                "territory_pct": lambda m: PERCENT * float(m.state.territory.mean()),
                 "sanctions_level": lambda m: float(m.state.sanctions_level.mean()),
                 "economic_pressure": lambda m: float(m.state.economic_pressure.mean()),
                 "belief_sincere": lambda m: float(m.state.belief.mean()),
@@ -146,7 +147,7 @@ class NegotiationModel(mesa.Model):
         state = WorldState(
             n=worlds,
             n_actors=len(self.actor_params),
-            territory=np.broadcast_to(self.world.war.territory_start_pct / 100.0, worlds).astype(
+            territory=np.broadcast_to(self.world.war.territory_start_pct / PERCENT, worlds).astype(
                 float
             ),
         )
@@ -154,7 +155,7 @@ class NegotiationModel(mesa.Model):
         aggressor = self.actor_params[self.roles.aggressor]
         coercer = self.actor_params[self.roles.coercer]
         state.belief = np.broadcast_to(coercer.belief_prior, worlds).astype(float).copy()
-        state.belief = np.clip(state.belief, 1e-6, 1 - 1e-6)
+        state.belief = np.clip(state.belief, SURE, 1 - SURE)
         state.sincere = self.streams.uniform("aggressor_type")[:, 0] < aggressor.types.sincere
         bite = self.world.economy.sanctions_success
         state.sanctions_bite = self.streams.uniform("sanctions_bite")[:, 0] < bite
@@ -226,8 +227,8 @@ class NegotiationModel(mesa.Model):
         state.signals[:] = SIGNAL_NONE
         state.answers[:] = 0
         dynamics.fire_events(state, self.spec, self.world, self.note)
-        dynamics.hold_summits(state, self.roles, self.actor_params, self.note)
-        dynamics.lapse_summit_offers(state, self.note)
+        dynamics.hold_summits(state, self.roles, self.actor_params, self.world.summit, self.note)
+        dynamics.lapse_summit_offers(state, self.world.summit, self.note)
         self.derived = derive(
             state, self.world, self.actor_params, self.roles, self.expected_success
         )
@@ -241,7 +242,7 @@ class NegotiationModel(mesa.Model):
         dynamics.wage_war(state, self.world, self.roles, self.expected_pace, self.rates)
         dynamics.run_economy(state, self.world.economy, self.rates)
         dynamics.decay_progress(state, self.rates)
-        draws = self.streams.uniform("truce", 2)
+        draws = self.streams.uniform("truce", 2)  # a shape: whether a truce breaks, and who
         dynamics.truce_hazard(
             state,
             self.world.truce,
@@ -264,7 +265,7 @@ class NegotiationModel(mesa.Model):
         state = self.state
         values = {
             "territory_pct": state.territory,
-            "territory_change": state.territory * 100.0 - self.world.war.territory_start_pct,
+            "territory_change": state.territory * PERCENT - self.world.war.territory_start_pct,
             "sanctions_level": state.sanctions_level,
             "economic_pressure": state.economic_pressure,
             "belief_sincere": state.belief,

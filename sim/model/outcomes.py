@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.actions import SANCTIONS_HARM
+from sim.model.state import CORE_ISSUES, PERCENT
 
 if TYPE_CHECKING:
     from sim.model.model import NegotiationModel
@@ -36,24 +36,23 @@ INT16_COLUMNS = frozenset({"deadline_extensions", "rejections_aggressor", "rejec
 """At most one a day over at most 3650 days: exact in int16."""
 
 
-def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
-    """Outcome class per world, by the contract's precedence."""
-    return np.select(
-        [settled, moratorium, sanctioned],
-        ["settlement", "partial_ceasefire", "sanctions"],
-        default="paralysis",
-    )
-
-
 def outcome_codes(
     settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray
 ) -> np.ndarray:
-    """:func:`classify` as int8 codes into :data:`OUTCOMES`."""
+    """Outcome class per world, by the contract's precedence, as int8 codes into :data:`OUTCOMES`.
+
+    The one place the precedence is written: each later line overrides the ones before it.
+    """
     codes = np.full(settled.shape, OUTCOMES.index("paralysis"), dtype=np.int8)
     codes[sanctioned] = OUTCOMES.index("sanctions")
     codes[moratorium] = OUTCOMES.index("partial_ceasefire")
     codes[settled] = OUTCOMES.index("settlement")
     return codes
+
+
+def classify(settled: np.ndarray, moratorium: np.ndarray, sanctioned: np.ndarray) -> np.ndarray:
+    """:func:`outcome_codes` as the outcome names."""
+    return np.asarray(OUTCOMES)[outcome_codes(settled, moratorium, sanctioned)]
 
 
 def compact(columns: dict[str, np.ndarray], world_dtype: type = np.int64) -> dict[str, np.ndarray]:
@@ -77,7 +76,7 @@ def compact(columns: dict[str, np.ndarray], world_dtype: type = np.int64) -> dic
 
 def territory_change(model: NegotiationModel) -> np.ndarray:
     """Percentage points of the defender's territory gained by the aggressor since day 0."""
-    return model.state.territory * 100 - np.asarray(model.world.war.territory_start_pct)
+    return model.state.territory * PERCENT - np.asarray(model.world.war.territory_start_pct)
 
 
 def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
@@ -107,8 +106,10 @@ def payoffs(model: NegotiationModel) -> dict[str, np.ndarray]:
             standing = (
                 standing
                 + gained
-                - world.bargaining.pressure_weight * 4 * mean_pressure
-                - SANCTIONS_HARM * exposure
+                - world.bargaining.pressure_weight
+                * world.economy.payoff_pressure_scale
+                * mean_pressure
+                - world.economy.sanctions_harm * exposure
             )
         elif index == roles.coercer:
             own_level = state.coercer_sanctions
@@ -173,7 +174,7 @@ def summarise(
             "credibility": state.credibility.copy(),
             "deadline_extensions": state.extensions.copy(),
             "aggressor_demand": state.aggressor_demand(),
-            "aggressor_core_position": state.aggressor_positions[:, :2].mean(axis=1),
+            "aggressor_core_position": state.aggressor_positions[:, CORE_ISSUES].mean(axis=1),
             "defender_offer": state.defender_offer(),
             "rejections_aggressor": state.rejections[:, model.roles.aggressor].copy(),
             "rejections_defender": state.rejections[:, model.roles.defender].copy(),

@@ -27,6 +27,12 @@ EVENT_DAYS = (
 )
 """Events whose first day is recorded per world (NaN where it never happened)."""
 
+PERCENT = 100.0
+"""Percentage points in a whole (territory is a share; paces and ``territory_start_pct`` are in
+percent of the defender's territory)."""
+SURE = 1e-6
+"""Beliefs stay this far from 0 and 1: Bayes' rule could not move a belief of exactly 0 or 1."""
+
 # Summit status codes.
 SUMMIT_NONE, SUMMIT_OFFERED, SUMMIT_SCHEDULED, SUMMIT_HELD, SUMMIT_DECLINED = range(5)
 # Levels of the coercer's aid to the defender (``WorldState.aid_level``).
@@ -46,6 +52,11 @@ def per_world(value: float | np.ndarray, n: int) -> np.ndarray:
     if np.ndim(value) == 0:
         return np.full(n, float(value))
     return np.asarray(value, dtype=float) * 1.0
+
+
+def at(value: float | np.ndarray, mask: np.ndarray) -> float | np.ndarray:
+    """A constant or per-world parameter at the worlds of ``mask`` (a constant stays one)."""
+    return value[mask] if np.ndim(value) else value
 
 
 def row_sum(matrix: np.ndarray) -> np.ndarray:
@@ -260,7 +271,7 @@ class WorldState:
         if count * 8 < self.n:
             rows = mask.nonzero()[0]
             blame = self.blame[rows]
-            blame[:, actor] += amount[rows] if np.ndim(amount) else amount
+            blame[:, actor] += at(amount, rows)
             blame /= blame.sum(axis=1, keepdims=True)
             self.blame[rows] = blame
             return

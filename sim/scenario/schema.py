@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.scenario.catalogue import DISABLEABLE
+
 ROLES = ("aggressor", "defender", "coercer", "supporter")
 MAX_RUNS = 10_000_000
 """The most worlds one run may have (``--runs``, and the ``runs`` of a saved manifest)."""
@@ -67,6 +69,43 @@ class _Strict(BaseModel):
                         {"field": name, "value": str(value).lower()},
                     )
         return data
+
+
+# --- parameters ----------------------------------------------------------------------------------
+
+STYLISED = "stylised"
+"""The source of a number no study gives: a judgement, explained in docs/calibration.md."""
+GREENE = "Greene (CEPA), quoted in the article"
+STANOVAYA = "Stanovaya (Carnegie), quoted in the article"
+BAUNOV = "Baunov (Carnegie), quoted in the article"
+
+
+def parameter(
+    default: float,
+    low: float,
+    high: float,
+    meaning: str,
+    source: str = STYLISED,
+    **limits: float,
+) -> Any:
+    """A scenario parameter: a field with its default, meaning, source and plausible range.
+
+    The range ``[low, high]`` is what a sensitivity analysis varies the parameter over (issue 21,
+    :func:`sim.scenario.parameters.ranged`); it is not a validation limit (those are the field's
+    type and ``limits``, e.g. ``ge=1``). ``sim schema`` shows range and source on the property;
+    ``docs/calibration.md`` lists them all.
+
+    Args:
+        default: the value when a scenario leaves the field out.
+        low: the lowest plausible value.
+        high: the highest plausible value.
+        meaning: one line on what the number does (the field's description).
+        source: a study, a person quoted in the article, or "stylised".
+        limits: pydantic's numeric constraints (``ge``, ``le``, ``gt``) for a plain-number field.
+
+    """
+    extra = {"range": [low, high], "source": source}
+    return Field(default, description=meaning, json_schema_extra=extra, **limits)
 
 
 # --- distributions -----------------------------------------------------------------------------
@@ -215,52 +254,22 @@ NonNegativeValue = Annotated[
 
 # --- actors --------------------------------------------------------------------------------------
 
-ACTIONS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "aggressor": (
-        "offer_summit",
-        "propose_ceasefire",
-        "propose_moratorium",
-        "concede",
-        "escalate_strikes",
-        "violate_moratorium",
-    ),
-    "coercer": (
-        "extend_deadline",
-        "impose_sanctions",
-        "ease_sanctions",
-        "accept_summit",
-        "decline_summit",
-        "propose_terms",
-        "pressure_defender",
-        "increase_aid",
-    ),
-    "defender": (
-        "counter_propose",
-        "strike_refineries",
-        "concede",
-        "violate_moratorium",
-    ),
-    "supporter": (
-        "surge_air_defense",
-        "own_sanctions",
-        "oppose_proposal",
-        "offer_guarantees",
-    ),
-}
-"""Actions a scenario may switch off per actor (``disabled_actions``). Waiting, and answering a
-proposal put to the actor, are always possible."""
+ACTIONS_BY_ROLE = DISABLEABLE
+"""Actions a scenario may switch off per actor (``disabled_actions``), read from the one list of
+actions, :data:`sim.scenario.catalogue.ACTIONS`. Waiting, and answering a proposal put to the
+actor, are always possible."""
 
 
 class _ActorBase(_Strict):
     label: str | None = Field(None, description="display name; defaults to the actor's key")
-    weakness_aversion: Probability = Field(
-        0.5, description="weight of face: the cost of being seen to cave or to back down (M1)"
+    weakness_aversion: Probability = parameter(
+        0.5, 0.1, 0.9, "weight of face: the cost of being seen to cave or to back down (M1)"
     )
-    blame_sensitivity: Probability = Field(
-        0.5, description="weight of blame in this actor's choices (M4)"
+    blame_sensitivity: Probability = parameter(
+        0.5, 0.1, 0.9, "weight of blame in this actor's choices (M4)"
     )
-    initial_blame: NonNegative = Field(
-        0.1, description="relative share of blame for the war at day 0 (renormalised over actors)"
+    initial_blame: NonNegative = parameter(
+        0.1, 0.0, 0.3, "relative share of blame for the war at day 0 (renormalised over actors)"
     )
     disabled_actions: tuple[str, ...] = Field(
         default_factory=tuple, description="actions this actor may not take in this scenario"
@@ -285,8 +294,24 @@ class _ActorBase(_Strict):
 class AggressorTypes(_Strict):
     """Prior over the aggressor's private type (Kydd 2005): stalling or sincere."""
 
-    stalling: float = Field(0.8, ge=0, le=1)
-    sincere: float = Field(0.2, ge=0, le=1)
+    stalling: float = parameter(
+        0.8,
+        0.5,
+        1.0,
+        "prior probability the aggressor is stalling (sums to 1 with sincere)",
+        STANOVAYA,
+        ge=0,
+        le=1,
+    )
+    sincere: float = parameter(
+        0.2,
+        0.0,
+        0.5,
+        "prior probability the aggressor is sincere (sums to 1 with stalling)",
+        STANOVAYA,
+        ge=0,
+        le=1,
+    )
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> AggressorTypes:
@@ -301,15 +326,21 @@ class Aggressor(_ActorBase):
     """The side that started the war and holds the initiative (Russia in the article)."""
 
     role: Literal["aggressor"] = "aggressor"
-    weakness_aversion: Probability = 0.8
-    initial_blame: NonNegative = 0.75
-    blame_sensitivity: Probability = 0.4
-    types: AggressorTypes = Field(default_factory=AggressorTypes)
-    core_demand: Probability = Field(
-        0.9, description="share of the disputed stake its core position claims (Stanovaya)"
+    weakness_aversion: Probability = parameter(
+        0.8, 0.5, 1.0, "weight of face: the cost of being seen to cave (M1)", GREENE
     )
-    strike_priority: Probability = Field(
-        0.5, description="value it places on its long-range strike campaign (M5)"
+    initial_blame: NonNegative = parameter(
+        0.75, 0.5, 0.9, "relative share of blame for the war at day 0 (renormalised)"
+    )
+    blame_sensitivity: Probability = parameter(
+        0.4, 0.1, 0.7, "weight of blame in its choices (M4)", BAUNOV
+    )
+    types: AggressorTypes = Field(default_factory=AggressorTypes)
+    core_demand: Probability = parameter(
+        0.9, 0.7, 1.0, "share of the disputed stake its core position claims (M3)", STANOVAYA
+    )
+    strike_priority: Probability = parameter(
+        0.5, 0.2, 0.8, "value it places on its long-range strike campaign (M5)"
     )
 
 
@@ -317,26 +348,62 @@ class Coercer(_ActorBase):
     """The broker that sets deadlines and can sanction or pressure either side (the US)."""
 
     role: Literal["coercer"] = "coercer"
-    weakness_aversion: Probability = 0.7
-    initial_blame: NonNegative = 0.05
-    blame_sensitivity: Probability = 0.6
-    credulity: Probability = Field(0.5, description="over-weighting of statements (M3)")
-    belief_prior: Probability = Field(0.5, description="initial belief the aggressor is sincere")
-    summit_forgiveness: Probability = Field(
-        0.7, description="share of the audience cost forgiven by visible progress, phi (M2)"
+    weakness_aversion: Probability = parameter(
+        0.7, 0.4, 0.9, "weight of face: the cost of backing down from its threat (M1)", GREENE
     )
-    sanction_cost: NonNegative = Field(0.15, description="own cost of sanctions and tariffs (M6)")
-    deadline_extension_days: int = Field(14, ge=1, le=365)
+    initial_blame: NonNegative = parameter(
+        0.05, 0.0, 0.2, "relative share of blame for the war at day 0 (renormalised)"
+    )
+    blame_sensitivity: Probability = parameter(
+        0.6, 0.3, 0.9, "weight of blame in its choices: pressure on the side at fault (M4)"
+    )
+    credulity: Probability = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "over-weighting of statements and framing concessions (M3)",
+        "the article: 'great progress' declared after one envoy meeting",
+    )
+    belief_prior: Probability = parameter(
+        0.5, 0.3, 0.7, "initial belief the aggressor is sincere (M3)"
+    )
+    summit_forgiveness: Probability = parameter(
+        0.7,
+        0.3,
+        0.9,
+        "share of the audience cost forgiven by visible progress, phi (M2)",
+        "Levendusky & Horowitz (2012)",
+    )
+    sanction_cost: NonNegative = parameter(
+        0.15, 0.05, 0.4, "own cost of sanctions and secondary tariffs (M6)"
+    )
+    deadline_extension_days: int = parameter(
+        14,
+        7,
+        30,
+        "days to the next deadline when one is extended (M1)",
+        "the 'two weeks' of the 2025 deadlines",
+        ge=1,
+        le=365,
+    )
 
 
 class Defender(_ActorBase):
     """The side defending its territory (Ukraine)."""
 
     role: Literal["defender"] = "defender"
-    weakness_aversion: Probability = 0.6
-    initial_blame: NonNegative = 0.1
-    refinery_campaign: Probability = Field(
-        0.6, description="capacity and will for long-range strikes on refineries (M5)"
+    weakness_aversion: Probability = parameter(
+        0.6, 0.3, 0.9, "weight of face: the cost of being seen to give up ground (M1)"
+    )
+    initial_blame: NonNegative = parameter(
+        0.1, 0.0, 0.3, "relative share of blame for the war at day 0 (renormalised)"
+    )
+    refinery_campaign: Probability = parameter(
+        0.6,
+        0.3,
+        0.9,
+        "capacity and will for long-range strikes on refineries (M5)",
+        "the summer 2025 refinery campaign (Reuters tally)",
     )
 
 
@@ -344,20 +411,29 @@ class Supporter(_ActorBase):
     """A government backing the defender with arms and money (European governments)."""
 
     role: Literal["supporter"] = "supporter"
-    weakness_aversion: Probability = 0.3
-    initial_blame: NonNegative = 0.1
-    air_defense_capacity: NonNegative = Field(
-        20.0, description="interceptors one surge delivers (Patriot-equivalent)"
+    weakness_aversion: Probability = parameter(
+        0.3, 0.1, 0.6, "weight of face: it has no deadline of its own at stake (M1)"
     )
-    sanctions_capacity: Probability = Field(
-        0.15, description="sanctions level its own package adds (M6)"
+    initial_blame: NonNegative = parameter(
+        0.1, 0.0, 0.3, "relative share of blame for the war at day 0 (renormalised)"
     )
-    guarantee_strength: Probability = Field(
-        0.5, description="credibility of the security guarantees it can offer (M7)"
+    air_defense_capacity: NonNegative = parameter(
+        20.0, 5.0, 50.0, "interceptors one surge delivers, Patriot-equivalent (M5)"
+    )
+    sanctions_capacity: Probability = parameter(
+        0.15,
+        0.05,
+        0.3,
+        "sanctions level its own package adds (M6)",
+        "the EU's 18th package, July 2025 (stylised mapping)",
+    )
+    guarantee_strength: Probability = parameter(
+        0.5, 0.2, 0.8, "credibility of the security guarantees it can offer (M7)"
     )
 
 
 Actor = Annotated[Aggressor | Coercer | Defender | Supporter, Field(discriminator="role")]
+ACTOR_MODELS = (Aggressor, Coercer, Defender, Supporter)
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -459,156 +535,576 @@ Event = Annotated[
 class Decision(_Strict):
     """Logit quantal response (McKelvey & Palfrey 1995)."""
 
-    rationality: NonNegative = Field(
-        10.0, description="lambda: 0 uniform choice, large = best reply"
+    rationality: NonNegative = parameter(
+        10.0,
+        3.0,
+        30.0,
+        "lambda: 0 uniform choice, large = best reply",
+        "McKelvey & Palfrey (1995); stylised value",
     )
-    action_cost: NonNegative = Field(
-        0.35, description="fixed cost of any action but waiting: inertia of state bureaucracies"
+    action_cost: NonNegative = parameter(
+        0.35, 0.15, 0.6, "fixed cost of any action but waiting: inertia of state bureaucracies"
     )
-    blame_scale: NonNegative = Field(
-        4.0, description="utility of a whole share of blame, before blame_sensitivity"
+    blame_scale: NonNegative = parameter(
+        4.0, 2.0, 8.0, "utility of a whole share of blame, before blame_sensitivity (M4)"
     )
 
 
 class War(_Strict):
-    """The ground war and the strike campaigns (M8), calibrated to mid-2025."""
+    """The ground war and the strike campaigns (M5, M8), calibrated to mid-2025."""
 
     territory_start_pct: Annotated[
         float | Dist, _bounded(0.0, 100.0, "a percentage in [0, 100]")
-    ] = Field(
-        19.0, description="percent of the defender's territory held by the aggressor at day 0"
+    ] = parameter(
+        19.0,
+        18.0,
+        20.0,
+        "percent of the defender's territory held by the aggressor at day 0",
+        "DeepState map; ISW (mid-2025)",
     )
-    ground_gain_pct_per_day: NonNegative = Field(
-        0.0025, description="percentage points of territory the aggressor gains per day"
+    ground_gain_pct_per_day: NonNegative = parameter(
+        0.0025,
+        0.0015,
+        0.004,
+        "percentage points of territory the aggressor gains per day",
+        "DeepState monthly tallies, mid-2025",
     )
-    casualties_per_day: NonNegative = Field(
-        1400.0, description="killed and wounded, both armies, per day of ground war"
+    casualties_per_day: NonNegative = parameter(
+        1400.0,
+        700.0,
+        2100.0,
+        "killed and wounded, both armies, per day of ground war",
+        "Ukrainian General Staff claims; CSIS (June 2025)",
     )
-    civilian_casualties_per_day: NonNegative = Field(
-        55.0, description="civilians killed and injured per day, all causes"
+    civilian_casualties_per_day: NonNegative = parameter(
+        55.0,
+        30.0,
+        80.0,
+        "civilians killed and injured per day, all causes",
+        "UN HRMMU (July 2025)",
     )
-    strike_share_of_civilian_casualties: Probability = Field(
-        0.5, description="share of civilian casualties caused by long-range strikes"
+    strike_share_of_civilian_casualties: Probability = parameter(
+        0.5, 0.3, 0.7, "share of civilian casualties caused by long-range strikes"
     )
-    strikes_per_day: NonNegative = Field(
-        200.0, description="drones and missiles the aggressor launches per day"
+    strikes_per_day: NonNegative = parameter(
+        200.0,
+        100.0,
+        300.0,
+        "drones and missiles the aggressor launches per day",
+        "Ukrainian Air Force counts (July 2025)",
     )
-    moratorium_ground_shift: NonNegative = Field(
-        0.25, description="extra ground pace while long-range strikes pause (Baunov)"
+    moratorium_ground_shift: NonNegative = parameter(
+        0.25, 0.0, 0.5, "extra ground pace while long-range strikes pause (M5)", BAUNOV
     )
-    aid_effect: Probability = Field(
-        0.3, description="change in the aggressor's ground pace when aid is paused or raised"
+    aid_effect: Probability = parameter(
+        0.3, 0.1, 0.5, "change in the aggressor's ground pace when aid is paused or raised (M8)"
     )
-    fuel_effect: Probability = Field(
-        0.3, description="slowing of the ground pace at full refinery damage"
+    fuel_effect: Probability = parameter(
+        0.3, 0.1, 0.5, "slowing of the ground pace at full refinery damage (M8)"
     )
-    escalation_factor: NonNegative = Field(
-        1.6, description="strike intensity multiplier during an escalation"
+    escalation_factor: NonNegative = parameter(
+        1.6, 1.2, 2.5, "strike intensity multiplier during an escalation (M5)"
     )
-    escalation_days: int = Field(7, ge=1, le=3650)
-    surge_cooldown_days: int = Field(
-        30, ge=1, le=3650, description="days between one supporter's surges"
+    escalation_days: int = parameter(
+        7, 3, 14, "days an escalation of strikes lasts (M5)", ge=1, le=3650
+    )
+    surge_cooldown_days: int = parameter(
+        30, 14, 60, "days between one supporter's surges (M5)", ge=1, le=3650
+    )
+    provocation_days: int = parameter(
+        3,
+        1,
+        7,
+        "days a rejection or new sanctions count as a provocation to escalate (M5)",
+        ge=0,
+        le=3650,
+    )
+    escalation_base: NonNegative = parameter(
+        0.3, 0.1, 0.5, "military value of escalating, per unit of strike_priority (M5)"
+    )
+    escalation_provoked: NonNegative = parameter(
+        0.6, 0.3, 1.0, "extra military value of escalating when provoked, per strike_priority"
+    )
+    refinery_strike_value: NonNegative = parameter(
+        0.2, 0.0, 0.4, "military value of a refinery strike beyond the campaign's will (M5)"
+    )
+    moratorium_refinery_weight: NonNegative = parameter(
+        1.5,
+        0.5,
+        2.5,
+        "aggressor's gain from a strike pause per unit of refinery damage (M5)",
+        BAUNOV,
+    )
+    moratorium_urgency_weight: NonNegative = parameter(
+        0.3,
+        0.1,
+        0.6,
+        "aggressor's gain from a strike pause per unit of air-defence urgency",
+        BAUNOV,
+    )
+    defender_moratorium_value: NonNegative = parameter(
+        0.2, 0.0, 0.4, "defender's value of accepting a strike moratorium before its costs (M5)"
+    )
+    defender_moratorium_campaign: NonNegative = parameter(
+        0.6, 0.3, 1.0, "defender's loss from a moratorium per unit of refinery_campaign (M5)"
+    )
+    defender_moratorium_urgency: NonNegative = parameter(
+        0.3, 0.0, 0.6, "defender's loss from a moratorium per unit of strike urgency (M5)"
     )
 
 
 class AirDefense(_Strict):
     """Air-defence deliveries driven by the urgency of the strike campaign (M5)."""
 
-    base_deliveries_per_day: NonNegative = Field(
-        1.0, description="interceptors delivered per day at full urgency"
+    base_deliveries_per_day: NonNegative = parameter(
+        1.0, 0.5, 2.0, "interceptors delivered per day at strike urgency 1"
     )
-    urgency_halflife_days: NonNegative = Field(10.0, description="memory of strike intensity")
+    urgency_halflife_days: NonNegative = parameter(
+        10.0, 5.0, 20.0, "memory of strike intensity, in days"
+    )
+    urgency_cap: NonNegative = parameter(
+        2.0, 1.5, 3.0, "the strike urgency above which daily deliveries no longer grow"
+    )
+    surge_weight: NonNegative = parameter(
+        1.2, 0.8, 1.6, "a supporter's value of a surge per unit of strike urgency", BAUNOV
+    )
+    surge_threshold: NonNegative = parameter(
+        0.4, 0.2, 0.6, "the value a surge must overcome, before the action cost"
+    )
 
 
 class Economy(_Strict):
     """Sanctions and the aggressor's economic pressure (M6)."""
 
-    sanctions_success: Probability = Field(
-        0.12, description="probability sanctions succeed, drawn per world (Hufbauer et al.)"
+    sanctions_success: Probability = parameter(
+        0.12,
+        0.04,
+        0.34,
+        "probability sanctions succeed, drawn per world",
+        "Hufbauer, Schott & Elliott; Pape (1997)",
     )
-    strong_effect: Probability = Field(0.6, description="pressure from full sanctions that bite")
-    weak_effect: Probability = Field(0.12, description="pressure from sanctions that are evaded")
-    pressure_lag_days: NonNegative = Field(
-        45.0, description="time constant of the pressure's response"
+    strong_effect: Probability = parameter(0.6, 0.4, 0.8, "pressure from full sanctions that bite")
+    weak_effect: Probability = parameter(
+        0.12, 0.05, 0.25, "pressure from full sanctions that are evaded"
     )
-    baseline_pressure: Probability = Field(0.2, description="pressure without new sanctions")
-    refinery_effect: Probability = Field(0.25, description="pressure at full refinery damage")
-    refinery_damage_per_strike_day: Probability = Field(0.01)
-    refinery_repair_days: NonNegative = Field(30.0)
+    pressure_lag_days: NonNegative = parameter(
+        45.0,
+        20.0,
+        90.0,
+        "time constant of the pressure's response, in days",
+        "oil price cap, 2023-24 (stylised value)",
+    )
+    baseline_pressure: Probability = parameter(
+        0.2, 0.1, 0.3, "pressure without new sanctions (those in force since 2022)"
+    )
+    refinery_effect: Probability = parameter(0.25, 0.1, 0.4, "pressure at full refinery damage")
+    refinery_damage_per_strike_day: Probability = parameter(
+        0.01,
+        0.005,
+        0.02,
+        "share of refining idled per strike day at refinery_campaign 1",
+        "chosen to give the Reuters tally of ~17% idle (Aug 2025)",
+    )
+    refinery_repair_days: NonNegative = parameter(
+        30.0, 15.0, 60.0, "time constant of refinery repair, in days"
+    )
+    sanctions_harm: NonNegative = parameter(
+        1.3, 0.8, 2.0, "value the aggressor's leaders place on avoiding full sanctions"
+    )
+    sanctions_step: Probability = parameter(
+        0.5, 0.25, 1.0, "sanctions level one imposition adds and one easing lifts"
+    )
+    success_insight: Probability = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "weight of the world's true success probability in the coercer's expectation "
+        "(the rest: the mean)",
+    )
+    sanctions_material_weight: NonNegative = parameter(
+        1.5, 1.0, 2.5, "coercer's value of sanctions per unit of expected success"
+    )
+    sanctions_material_bias: NonNegative = parameter(
+        0.1, 0.0, 0.3, "coercer's value of sanctions besides success and cost"
+    )
+    own_sanctions_follow: NonNegative = parameter(
+        0.4, 0.2, 0.6, "a supporter's value of its own package once the coercer has sanctioned"
+    )
+    own_sanctions_cost: NonNegative = parameter(
+        0.1, 0.0, 0.3, "a supporter's own cost of a sanctions package"
+    )
+    payoff_pressure_scale: NonNegative = parameter(
+        4.0,
+        2.0,
+        6.0,
+        "weight of mean pressure (times pressure_weight) in the aggressor's payoff column",
+    )
 
 
 class Beliefs(_Strict):
     """The coercer's Bayesian belief that the aggressor is sincere (Kydd 2005; M3)."""
 
-    statement_lr: NonNegative = Field(1.0, description="likelihood ratio of a statement")
-    credulity_boost: NonNegative = Field(
-        0.3, description="extra likelihood ratio a fully credulous coercer reads into statements"
+    statement_lr: NonNegative = parameter(
+        1.0, 0.9, 1.2, "likelihood ratio of a statement", "Kydd (2005): cheap talk"
     )
-    core_concession_lr: NonNegative = Field(4.0)
-    minor_concession_lr: NonNegative = Field(
+    credulity_boost: NonNegative = parameter(
+        0.3, 0.0, 0.6, "extra likelihood ratio a fully credulous coercer reads into statements"
+    )
+    core_concession_lr: NonNegative = parameter(
+        4.0,
+        2.0,
+        8.0,
+        "likelihood ratio of a concession on a core issue",
+        "Kydd (2005): costly signals",
+    )
+    minor_concession_lr: NonNegative = parameter(
         1.0,
-        description="likelihood ratio of a concession on a non-core issue (both types make them)",
+        0.9,
+        1.2,
+        "likelihood ratio of a concession on a non-core issue (both types make them)",
+        "Kydd (2005)",
     )
-    strike_pause_lr: NonNegative = Field(1.2)
-    daily_lr: NonNegative = Field(
-        0.99, description="likelihood ratio of a day of fighting on with no costly signal"
+    strike_pause_lr: NonNegative = parameter(
+        1.2, 1.0, 1.5, "likelihood ratio of the start of a strike moratorium"
     )
-    sanctions_threshold: Probability = Field(
-        0.3, description="belief below which pressure is preferred over patience"
+    daily_lr: NonNegative = parameter(
+        0.99,
+        0.98,
+        1.0,
+        "likelihood ratio of a day of fighting on with no costly signal",
+        "Slantchev (2003)",
+    )
+    sanctions_threshold: Probability = parameter(
+        0.3, 0.2, 0.4, "belief below which pressure is preferred over patience"
+    )
+    sanctions_weight: NonNegative = parameter(
+        1.5, 1.0, 2.5, "coercer's value of sanctions per unit of belief below the threshold"
+    )
+    sanctions_bias: NonNegative = parameter(
+        0.1, 0.0, 0.3, "coercer's belief-term value of sanctions at the threshold"
+    )
+    ease_weight: NonNegative = parameter(
+        2.0, 1.0, 3.0, "coercer's value of easing per unit of belief above ease_threshold"
+    )
+    ease_threshold: Probability = parameter(
+        0.65, 0.5, 0.8, "belief above which easing sanctions rewards progress"
+    )
+    pause_aid_weight: NonNegative = parameter(
+        0.5, 0.2, 1.0, "coercer's value of pausing aid per unit of belief above the threshold"
+    )
+    pause_aid_threshold: Probability = parameter(
+        0.5, 0.3, 0.7, "belief above which pausing aid to press the defender pays"
+    )
+    aid_weight: NonNegative = parameter(
+        1.0, 0.5, 1.5, "coercer's value of more aid per unit of belief below sanctions_threshold"
+    )
+    guarantee_belief_weight: NonNegative = parameter(
+        1.2, 0.8, 1.6, "a supporter's value of guarantees per unit of the coercer's belief"
+    )
+    guarantee_progress_weight: NonNegative = parameter(
+        0.5, 0.2, 0.8, "a supporter's value of guarantees per unit of visible progress"
+    )
+    guarantee_threshold: NonNegative = parameter(
+        0.9, 0.6, 1.2, "the value guarantees must overcome, before the action cost"
     )
 
 
 class Blame(_Strict):
     """The blame ledger (Baunov; Wyer 2025; M4)."""
 
-    rejection_weight: NonNegative = Field(0.2, description="beta: blame moved by one rejection")
-    framing_weight: Probability = Field(
-        0.6, description="weight of a proposal's de-escalatory headline against its terms"
+    rejection_weight: NonNegative = parameter(
+        0.2,
+        0.1,
+        0.4,
+        "beta: blame moved by one rejection of a fully reasonable proposal",
+        BAUNOV,
     )
-    strike_blame_per_day: NonNegative = Field(0.002)
-    violation_blame: NonNegative = Field(0.1)
+    framing_weight: Probability = parameter(
+        0.6,
+        0.4,
+        0.8,
+        "weight of a proposal's de-escalatory headline against its terms",
+        "Baunov; Wyer (2025)",
+    )
+    strike_blame_per_day: NonNegative = parameter(
+        0.002, 0.001, 0.004, "blame added to the aggressor per day of strikes"
+    )
+    violation_blame: NonNegative = parameter(
+        0.1, 0.05, 0.2, "blame added to the side that breaks a truce"
+    )
+    moratorium_fairness: Probability = parameter(
+        0.5,
+        0.3,
+        0.7,
+        "how fair a strike moratorium's terms look to the side that rejects it",
+    )
+    opposition_damping: Probability = parameter(
+        0.5,
+        0.2,
+        0.8,
+        "share of a rejection's blame a supporter's opposition takes away",
+    )
+    accepted_proposal_blame: NonNegative = parameter(
+        0.3,
+        0.0,
+        0.6,
+        "share of the blame gain an aggressor counts on when its proposal would be accepted",
+    )
+    escalation_blame_days: NonNegative = parameter(
+        20.0, 10.0, 40.0, "days of strike blame an aggressor weighs when it escalates"
+    )
+    counter_blame_share: NonNegative = parameter(
+        0.5, 0.2, 0.8, "share of a rejection's blame a counter-proposal sends back"
+    )
+    counter_window_days: int = parameter(
+        5, 2, 10, "days after its rejection that a counter-proposal pays", ge=0, le=3650
+    )
+    sanctions_weight: NonNegative = parameter(
+        0.1,
+        0.0,
+        0.3,
+        "coercer's value of sanctions per unit of blame gap (aggressor's less defender's)",
+    )
+    aid_weight: NonNegative = parameter(
+        0.5, 0.2, 1.0, "coercer's value of more aid per unit of blame gap"
+    )
+    aid_offset: float = parameter(0.5, 0.3, 0.7, "blame gap below which more aid does not pay")
+    own_sanctions_weight: NonNegative = parameter(
+        0.3, 0.1, 0.6, "a supporter's value of its own package per unit of the aggressor's blame"
+    )
+    own_sanctions_offset: NonNegative = parameter(
+        0.5, 0.3, 0.7, "the aggressor's blame above which a supporter's package pays in blame"
+    )
+    opposition_weight: NonNegative = parameter(
+        2.0, 1.0, 3.0, "a supporter's value of opposing a proposal per unit of its terms"
+    )
+    opposition_threshold: NonNegative = parameter(
+        0.6, 0.4, 0.8, "terms above which a supporter opposes the aggressor's proposal"
+    )
 
 
 class Face(_Strict):
     """Audience costs (Fearon 1994; Tomz 2007; Levendusky & Horowitz 2012; M1, M2)."""
 
-    audience_cost: NonNegative = Field(1.0, description="cost of an empty threat at a deadline")
-    audience_cost_growth: NonNegative = Field(0.1, description="growth per extension")
-    failure_cost: NonNegative = Field(0.9, description="cost of sanctions that visibly fail")
-    caving_cost: NonNegative = Field(1.0, description="cost of a visible concession")
-    progress_halflife_days: NonNegative = Field(45.0)
+    audience_cost: NonNegative = parameter(
+        1.0, 0.5, 1.5, "cost of an empty threat at a deadline (the utility unit)", "Tomz (2007)"
+    )
+    audience_cost_growth: NonNegative = parameter(
+        0.1, 0.0, 0.2, "growth of the audience cost per extension", "Fearon (1994)"
+    )
+    failure_cost: NonNegative = parameter(
+        0.9, 0.6, 1.2, "cost of sanctions that visibly fail", GREENE
+    )
+    caving_cost: NonNegative = parameter(1.0, 0.5, 1.5, "cost of a visible concession")
+    progress_halflife_days: NonNegative = parameter(
+        45.0, 20.0, 90.0, "half-life of a summit's visible progress, in days"
+    )
+    threat_days: NonNegative = parameter(
+        5.0, 2.0, 14.0, "time scale of a deadline's threat: exp(-days left / this)"
+    )
+    credibility_gain: Probability = parameter(
+        0.2, 0.05, 0.5, "the coercer's credibility restored by imposing sanctions"
+    )
+    credibility_keep: Probability = parameter(
+        0.85, 0.6, 1.0, "factor on the coercer's credibility at each extension"
+    )
+    ease_cost: NonNegative = parameter(
+        0.5, 0.2, 1.0, "face cost of easing sanctions, per unit of weakness_aversion"
+    )
+    non_core_share: Probability = parameter(
+        0.3,
+        0.1,
+        0.6,
+        "share of the caving cost a concession on a non-core issue carries",
+        "Greene (stylised share)",
+    )
+    concession_weight: NonNegative = parameter(
+        3.0, 1.5, 5.0, "face cost of a concession per unit of concession_step and caving_cost"
+    )
+    acceptance_weight: NonNegative = parameter(
+        2.0, 1.0, 4.0, "face cost of accepting terms per unit of distance from its position"
+    )
+
+
+class Summit(_Strict):
+    """The summit off-ramp (Greene; Levendusky & Horowitz 2012; M2)."""
+
+    lead_days: int = parameter(
+        7,
+        3,
+        21,
+        "days from a summit offer to the summit, when the offer names no date",
+        ge=1,
+        le=3650,
+    )
+    answer_days: int = parameter(
+        3, 1, 7, "days a summit offer stays open before it lapses unanswered", ge=1, le=3650
+    )
+    reoffer_days: int = parameter(
+        30, 14, 60, "days after a held or declined summit before the next offer", ge=0, le=3650
+    )
+    face: NonNegative = parameter(
+        0.3,
+        0.1,
+        0.6,
+        "face a held summit gives each leader, per unit of weakness_aversion",
+        GREENE,
+    )
+    standing_share: Probability = parameter(
+        0.5,
+        0.2,
+        1.0,
+        "share of a held summit's face the aggressor counts when it offers one",
+    )
+    pressure_without_deadline: NonNegative = parameter(
+        0.1, 0.0, 0.3, "threat the aggressor feels with no deadline pending, per unit of doubt"
+    )
+    accepted_progress: Probability = parameter(
+        0.8,
+        0.5,
+        1.0,
+        "visible progress an accepted summit brings before it is held",
+        GREENE,
+    )
+    stake_without_deadline: NonNegative = parameter(
+        0.3, 0.1, 0.6, "audience cost a summit offsets when no deadline is pending"
+    )
+    belief_weight: NonNegative = parameter(
+        1.5, 1.0, 2.5, "coercer's value of a summit per unit of belief above the threshold"
+    )
+    credulity_weight: NonNegative = parameter(
+        0.3, 0.0, 0.6, "belief a fully credulous coercer adds when it weighs a summit"
+    )
+    decline_face: NonNegative = parameter(
+        0.3, 0.1, 0.6, "face of declining a summit (standing firm), per weakness_aversion"
+    )
 
 
 class Bargaining(_Strict):
     """The bargaining model of war (Fearon 1995; M7)."""
 
-    war_share: Probability = Field(0.45, description="aggressor's expected share from fighting on")
-    aggressor_war_cost: NonNegative = Field(0.1)
-    defender_war_cost: NonNegative = Field(0.1)
-    pressure_weight: NonNegative = Field(
-        0.5, description="fall in the aggressor's war value at full economic pressure"
+    war_share: Probability = parameter(
+        0.45, 0.35, 0.55, "aggressor's expected share from fighting on", "Fearon (1995)"
     )
-    trend_weight: NonNegative = Field(
-        0.3, description="rise in its war value per unit of ground pace above expectation"
+    aggressor_war_cost: NonNegative = parameter(
+        0.1, 0.05, 0.2, "aggressor's cost of war, as a share of the stake", "Fearon (1995)"
     )
-    expected_pace_pct_per_day: NonNegative = Field(
-        0.0025, description="the ground pace both sides expect (2025 rate); the trend's yardstick"
+    defender_war_cost: NonNegative = parameter(
+        0.1, 0.05, 0.2, "defender's cost of war, as a share of the stake", "Fearon (1995)"
     )
-    renewed_attack_risk: Probability = Field(0.5, description="q without guarantees")
-    renewed_attack_damage: NonNegative = Field(0.3)
-    concession_step: Probability = Field(0.1)
-    proposal_cooldown_days: int = Field(30, ge=1, le=3650)
+    pressure_weight: NonNegative = parameter(
+        0.5, 0.25, 0.75, "fall in the aggressor's war value at full economic pressure"
+    )
+    trend_weight: NonNegative = parameter(
+        0.3,
+        0.1,
+        0.5,
+        "rise in its war value per unit of ground pace above expectation",
+        "Powell (2004, 2006)",
+    )
+    expected_pace_pct_per_day: NonNegative = parameter(
+        0.0025,
+        0.0015,
+        0.004,
+        "the ground pace both sides expect; the trend's yardstick",
+        "DeepState monthly tallies, mid-2025",
+    )
+    renewed_attack_risk: Probability = parameter(
+        0.5, 0.3, 0.7, "q: risk of a renewed attack after a deal without guarantees"
+    )
+    renewed_attack_damage: NonNegative = parameter(
+        0.3, 0.1, 0.5, "D: the defender's loss from a renewed attack, as a share of the stake"
+    )
+    concession_step: Probability = parameter(
+        0.1, 0.05, 0.2, "how far one concession moves a position"
+    )
+    proposal_cooldown_days: int = parameter(
+        30, 14, 60, "days between one actor's proposals", ge=1, le=3650
+    )
+    trend_halflife_days: NonNegative = parameter(
+        30.0, 15.0, 60.0, "half-life of the ground trend's memory, in days"
+    )
+    aid_war_value: NonNegative = parameter(
+        0.1, 0.05, 0.2, "defender's war value per aid level above normal (and below)"
+    )
+    aid_urgency: NonNegative = parameter(
+        0.6, 0.3, 0.9, "defender's urge to concede per aid level below normal (and above)"
+    )
+    blame_urgency: NonNegative = parameter(
+        0.3, 0.1, 0.5, "defender's urge to concede per unit of its own blame"
+    )
+    concession_weight: NonNegative = parameter(
+        3.0, 1.5, 5.0, "value of a concession per unit of urgency and room"
+    )
+    concession_room_cap: NonNegative = parameter(
+        0.3,
+        0.1,
+        0.5,
+        "room to concede beyond which a concession's value no longer grows",
+    )
+    framing_room: Probability = parameter(
+        0.2,
+        0.1,
+        0.3,
+        "how far a stalling aggressor moves on non-core issues to look open",
+        STANOVAYA,
+    )
+    acceptance_weight: NonNegative = parameter(
+        2.0, 1.0, 3.0, "value of accepting a ceasefire per unit of surplus over fighting on"
+    )
+    proposal_weight: NonNegative = parameter(
+        0.7,
+        0.3,
+        1.0,
+        "aggressor's value of proposing terms the defender could accept, "
+        "per unit above its reservation",
+    )
+    broker_weight: NonNegative = parameter(
+        1.5, 1.0, 2.5, "coercer's value of brokering terms, at no gap and full belief"
+    )
+    broker_gap_weight: NonNegative = parameter(
+        2.0, 1.0, 3.0, "fall in that value per unit of gap between the public positions"
+    )
+    broker_split: Probability = parameter(
+        0.5,
+        0.3,
+        0.7,
+        "where the coercer's brokered terms lie: the aggressor's demand's weight "
+        "against the defender's offer",
+    )
 
 
 class Truce(_Strict):
     """Ceasefire durability (Fortna 2003, 2004; M5)."""
 
-    moratorium_hazard_per_day: Probability = Field(
-        0.03, description="daily breakdown hazard of an informal, unmonitored strike moratorium"
+    moratorium_hazard_per_day: Probability = parameter(
+        0.03,
+        0.01,
+        0.06,
+        "daily breakdown hazard of an informal, unmonitored strike moratorium",
+        "the March 2025 energy-strike moratorium",
     )
-    settlement_hazard_per_day: Probability = Field(0.003)
-    monitoring_effect: float = Field(-1.4, le=0)
-    guarantee_effect: float = Field(-0.7, le=0)
+    settlement_hazard_per_day: Probability = parameter(
+        0.003,
+        0.001,
+        0.006,
+        "daily breakdown hazard of a comprehensive ceasefire",
+        "Fortna (2004)",
+    )
+    monitoring_effect: float = parameter(
+        -1.4, -2.0, -0.7, "log hazard ratio of a monitored truce", "Fortna (2003)", le=0
+    )
+    guarantee_effect: float = parameter(
+        -0.7,
+        -1.4,
+        -0.2,
+        "log hazard ratio per unit of security guarantees",
+        "Fortna (2003)",
+        le=0,
+    )
+    settlement_monitoring: Probability = parameter(
+        0.5, 0.0, 1.0, "monitoring credited to a comprehensive settlement"
+    )
 
 
 # --- the scenario --------------------------------------------------------------------------------
@@ -637,6 +1133,7 @@ class Scenario(_Strict):
     beliefs: Beliefs = Field(default_factory=Beliefs)
     blame: Blame = Field(default_factory=Blame)
     face: Face = Field(default_factory=Face)
+    summit: Summit = Field(default_factory=Summit)
     bargaining: Bargaining = Field(default_factory=Bargaining)
     truce: Truce = Field(default_factory=Truce)
 
