@@ -149,7 +149,7 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
                 event.audience_cost if event.audience_cost is not None else world.face.audience_cost
             )
             state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
-            state.deadline_cost[mask] = cost
+            state.deadline_cost[mask] = at(cost, mask)
             note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
         elif isinstance(event, SummitOfferEvent):
             mask = live & (state.summit_status != SUMMIT_SCHEDULED)
