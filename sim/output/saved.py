@@ -14,9 +14,11 @@ import pandas as pd
 
 from sim.engine.results import Results
 from sim.experiments.comparison import Comparison
+from sim.experiments.sensitivity import Sensitivity
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
 from sim.output.folders import TOOL
+from sim.output.sensitivity import KIND, load_sensitivity
 from sim.scenario.options import InvalidScenarioError, validated
 from sim.scenario.schema import MAX_RUNS, Scenario
 
@@ -41,7 +43,7 @@ CONTRACT_COLUMNS = (
 RERUN = "rerun the scenario to write it again"
 
 
-def load_results(folder: str | Path) -> Results | Comparison:
+def load_results(folder: str | Path) -> Results | Comparison | Sensitivity:
     """Load a saved run or comparison.
 
     Raises:
@@ -69,6 +71,8 @@ def load_results(folder: str | Path) -> Results | Comparison:
             f"{manifest_path}: written by another tool; expected a manifest with tool '{TOOL}'"
         )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
+    if manifest.get("kind") == KIND:
+        return _sensitivity(folder, manifest, manifest_path)
     runs = _whole(manifest, "runs", 1, MAX_RUNS, manifest_path)
     worlds_path = folder / "worlds.csv"
     worlds = _worlds(worlds_path)
@@ -88,6 +92,16 @@ def load_results(folder: str | Path) -> Results | Comparison:
         raise
     except (KeyError, TypeError, ValueError) as err:
         raise ResultsFolderError(f"{manifest_path}: damaged manifest ({err})") from None
+
+
+def _sensitivity(folder: Path, manifest: dict, manifest_path: Path) -> Sensitivity:
+    """A saved sensitivity analysis (:mod:`sim.output.sensitivity`)."""
+    try:
+        return load_sensitivity(folder, manifest)
+    except FileNotFoundError as err:
+        raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
+    except (KeyError, TypeError, ValueError) as err:
+        raise ResultsFolderError(f"{manifest_path}: damaged sensitivity analysis ({err})") from None
 
 
 def _comparison(
