@@ -503,6 +503,16 @@ def sensitivity(
             show_default=False,
         ),
     ] = None,
+    outputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outputs",
+            metavar="PATTERN",
+            help="Analyse only these outputs (glob over sanctions, paralysis, "
+            "sanctions_by_day_14, territory_change, blame_usa, ...). Repeatable. Default: all.",
+            show_default=False,
+        ),
+    ] = None,
     seed: SeedOption = 0,
     out: SensitivityOutOption = None,
     overrides: SetOption = None,
@@ -542,6 +552,7 @@ def sensitivity(
             seed,
             worlds_per_point,
             tuple(by_day) if by_day else analysis.BY_DAYS,
+            outputs=outputs or (),
         )
     except analysis.SensitivityError as err:
         _fail(str(err))

@@ -149,10 +149,13 @@ def test_morris_from_the_command_line(tmp_path) -> None:
     runner = CliRunner()
     out = tmp_path / "m"
     args = ["sensitivity", str(SUMMIT), "--method", "morris", "--params", "actors.usa.*"]
-    done = runner.invoke(app, [*args, "--samples", "4", "--out", str(out), "--workers", "1"])
+    args += ["--outputs", "sanctions*", "--outputs", "paralysis"]
+    done = runner.invoke(app, [*args, "--samples", "4", "--out", str(out), "--workers", "2"])
     assert done.exit_code == 0, done.output
     table = pd.read_csv(out / "sensitivity.csv")
     assert {"mu_star", "mu_star_conf", "sigma", "mu"} <= set(table.columns)
+    assert set(table.output) == {"sanctions", "sanctions_by_day_14", "paralysis"}
+    assert sim.load_results(out).top("paralysis", 1)["mu_star"].iloc[0] > 0
 
 
 BAD = [
@@ -165,6 +168,7 @@ BAD = [
     (["--method", "fast"], "--method: expected one of sobol, morris"),
     (["--method", "morris", "--samples", "2"], "at least 4 Morris trajectories"),
     (["--worlds-per-point", "0"], "--worlds-per-point"),
+    (["--outputs", "sanction"], "matches no output (did you mean 'sanctions'?)"),
 ]
 
 

@@ -122,3 +122,15 @@ def test_rows_follow_the_points_across_chunk_edges() -> None:
     assert design.rows(0, 15)["x"].tolist() == [v for v in range(5) for _ in range(3)]
     with pytest.raises(ValueError):
         design.rows(10, 6)
+
+
+def test_repeated_worlds_are_the_same_worlds_in_every_block() -> None:
+    scenario = load_scenario(SUMMIT)
+    first = np.full((700, 1), 0.2)
+    second = np.full((700, 1), 0.8)
+    stacked = Design(("actors.usa.credulity",), np.vstack([first, second]), stream_period=700)
+    both = run(scenario, runs=1400, seed=6, workers=2, design=stacked, chunk_size=500).worlds
+    for half, values in enumerate((first, second)):
+        alone = run(scenario, 700, 6, 1, design=Design(("actors.usa.credulity",), values)).worlds
+        part = both.iloc[half * 700 : (half + 1) * 700].drop(columns="world")
+        assert part.reset_index(drop=True).equals(alone.drop(columns="world")), half

@@ -91,10 +91,12 @@ def run_chunk(
     first: int,
     size: int,
     design: dict[str, np.ndarray] | None = None,
+    stream_period: int | None = None,
 ) -> ChunkResult:
     """Simulate worlds ``first .. first + size - 1`` of a run to the horizon.
 
-    ``design`` holds these worlds' own values of some parameters (:meth:`Design.rows`).
+    ``design`` holds these worlds' own values of some parameters (:meth:`Design.rows`);
+    ``stream_period`` repeats the worlds' random numbers (:attr:`Design.stream_period`).
 
     Returns:
         The chunk's summary columns (compact dtypes; categorical columns as int8 codes) and its
@@ -109,6 +111,7 @@ def run_chunk(
         collect=False,
         aggregate=True,
         design=design,
+        stream_period=stream_period,
     )
     model.run_to_horizon()
     world_dtype = np.int32 if first + size < 2**31 else np.int64
@@ -286,7 +289,7 @@ def run_checked(
                 seed,
                 item.chunk.first,
                 item.chunk.size,
-                _design_rows(designs, item),
+                *_design_rows(designs, item),
             ),
             finished,
             workers - 1,
@@ -309,7 +312,7 @@ def _run_work(
         seed,
         item.chunk.first,
         item.chunk.size,
-        _design_rows(designs, item),
+        *_design_rows(designs, item),
     )
 
 
@@ -331,7 +334,14 @@ def _check_designs(
     return designs
 
 
-def _design_rows(designs: Sequence[Design | None], item: Work) -> dict[str, np.ndarray] | None:
-    """The chunk's rows of its scenario's design (only these are sent to a helper)."""
+def _design_rows(
+    designs: Sequence[Design | None], item: Work
+) -> tuple[dict[str, np.ndarray] | None, int | None]:
+    """The chunk's rows of its scenario's design, and the design's stream period.
+
+    Only these rows are sent to a helper, not the whole design.
+    """
     design = designs[item.scenario]
-    return None if design is None else design.rows(item.chunk.first, item.chunk.size)
+    if design is None:
+        return None, None
+    return design.rows(item.chunk.first, item.chunk.size), design.stream_period

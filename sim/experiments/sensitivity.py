@@ -3,11 +3,11 @@
 The samplers and estimators are SALib's (Herman & Usher 2017): ``SALib.sample.sobol`` with
 ``SALib.analyze.sobol`` (Saltelli 2010's first-order and Jansen's total-order estimators, with
 bootstrap intervals), and ``SALib.sample.morris`` with ``SALib.analyze.morris`` (Morris 1991,
-Campolongo et al. 2007). This module lays their sample out as an ensemble run: each of the
-sample's *matrices* (Sobol's A, the D matrices AB_i and B; Morris's points of a trajectory, in
-order) is one :class:`~sim.model.design.Design` of the scenario, and all of them run together
-(:func:`sim.engine.ensemble.run_all`) on the same worlds. Design point *j* of every matrix is
-simulated in world *j* (or worlds ``j·k .. j·k + k - 1``), with that world's random numbers: the
+Campolongo et al. 2007). This module lays their sample out as one ensemble run: the sample's
+*matrices* (Sobol's A, the D matrices AB_i and B; Morris's points of a trajectory, in order)
+are stacked into one :class:`~sim.model.design.Design` of the scenario whose worlds repeat every
+matrix (:attr:`~sim.model.design.Design.stream_period`): design point *j* of every matrix is
+simulated with the random numbers of world *j* (or worlds ``j·k .. j·k + k - 1``). The
 differences the estimators take between matrices are then free of the model's own randomness
 (common random numbers), and a parameter with no effect gets a total index of exactly 0.
 
@@ -23,12 +23,14 @@ import fnmatch
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.engine.ensemble import Progress, run_checked
+from sim.engine.forking import run_tasks
 from sim.experiments.sensitivity_plot import index_bars
 from sim.model.design import Design, held, per_world
 from sim.model.draws import quantile
@@ -70,7 +72,7 @@ class Output:
     value: Callable[[pd.DataFrame], np.ndarray]
 
 
-def outputs(actors: Sequence[str], by_days: Sequence[int] = BY_DAYS) -> list[Output]:
+def all_outputs(actors: Sequence[str], by_days: Sequence[int] = BY_DAYS) -> list[Output]:
     """The analysed outputs, each a number per world.
 
     The outcome classes and the events by day d (0 or 1), territory gained, casualties, air
@@ -153,6 +155,10 @@ def select(
 
 def _differs(mine: Parameter, theirs: Parameter) -> bool:
     return mine.default != theirs.default or mine.distribution != theirs.distribution
+
+
+def _matches_any(names: Sequence[str], pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for name in names)
 
 
 def _matches(path: str, patterns: Sequence[str]) -> bool:
@@ -443,6 +449,7 @@ def sensitivity(
     by_days: Sequence[int] = BY_DAYS,
     resamples: int = 200,
     progress: Progress | None = None,
+    outputs: Sequence[str] = (),
 ) -> Sensitivity:
     """Sobol indices (or Morris screening) of the outputs over the scenario's parameters.
 
@@ -461,13 +468,25 @@ def sensitivity(
         by_days: the days d of the "event by day d" outputs.
         resamples: bootstrap resamples of the intervals.
         progress: called as ``progress(done_worlds, total_worlds)``.
+        outputs: glob patterns of the outputs to analyse (default: all of :func:`all_outputs`);
+            SALib's bootstrap costs about a second per output and 10 parameters at 8,192
+            samples.
 
     Raises:
         SensitivityError: unknown method, too few samples, a pattern that matches nothing.
 
     """
     planned = plan(
-        scenario, against, params, method, samples, seed, worlds_per_point, by_days, resamples
+        scenario,
+        against,
+        params,
+        method,
+        samples,
+        seed,
+        worlds_per_point,
+        by_days,
+        resamples,
+        outputs,
     )
     return run_plan(planned, workers, progress)
 
@@ -490,6 +509,8 @@ class Plan:
     worlds_per_point: int
     by_days: tuple[int, ...]
     resamples: int
+    outputs: tuple[str, ...] = ()
+    """Glob patterns of the outputs to analyse (none: all)."""
 
     @property
     def worlds(self) -> int:
@@ -510,6 +531,7 @@ def plan(
     worlds_per_point: int = 1,
     by_days: Sequence[int] = BY_DAYS,
     resamples: int = 200,
+    outputs: Sequence[str] = (),
 ) -> Plan:
     """Check an analysis's inputs (see :func:`sensitivity`) before anything runs.
 
@@ -526,10 +548,29 @@ def plan(
     resamples = arguments.whole("resamples", resamples, 10)
     days = tuple(arguments.whole("by_days", day, 0) for day in by_days)
     parameters, fixed = select(scenario, params, other)
+    names = [o.name for o in all_outputs(list(scenario.actors), days)]
+    for pattern in outputs:
+        if not _matches_any(names, pattern):
+            close = difflib.get_close_matches(pattern, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SensitivityError(
+                f"--outputs {pattern!r}: matches no output{hint}; "
+                f"expected one of {', '.join(names)}"
+            )
     count = DEFAULT_SAMPLES[method] if samples is None else samples
     count = check_samples(method, count, len(parameters), worlds_per_point, 1 + (other is not None))
     return Plan(
-        scenario, other, method, parameters, fixed, count, seed, worlds_per_point, days, resamples
+        scenario,
+        other,
+        method,
+        parameters,
+        fixed,
+        count,
+        seed,
+        worlds_per_point,
+        days,
+        resamples,
+        tuple(outputs),
     )
 
 
@@ -543,34 +584,40 @@ def run_plan(
     designs = [_design(p.parameters, matrix, p.worlds_per_point) for matrix in unit]
     half = p.samples // 2
     designs.append(_noise_design(designs[0], half))
-    pairs_of = 1 + (p.against is not None)
-    scenarios = [p.scenario] * len(designs) + ([p.against] * len(designs) if p.against else [])
+    per_matrix = p.samples * p.worlds_per_point
+    stacked = Design(
+        designs[0].paths,
+        np.vstack([design.values for design in designs]),
+        p.worlds_per_point,
+        stream_period=per_matrix,
+    )
+    scenarios = [p.scenario] + ([p.against] if p.against is not None else [])
     results = run_checked(
         scenarios,
-        p.samples * p.worlds_per_point,
+        per_matrix * len(designs),
         p.seed,
         workers,
         progress,
-        designs=designs * pairs_of,
+        designs=[stacked] * len(scenarios),
     )
-    found = outputs(list(p.scenario.actors), p.by_days)
-    per_point = np.stack([_per_point(r.worlds, found, p.worlds_per_point) for r in results])
-    del results
+    found = all_outputs(list(p.scenario.actors), p.by_days)
+    per_point = _per_point(results[0].worlds, found, p.worlds_per_point)
     if p.against is not None:
-        per_point = per_point[: len(designs)] - per_point[len(designs) :]
+        per_point = per_point - _per_point(results[1].worlds, found, p.worlds_per_point)
+    del results
+    per_point = per_point.reshape(len(designs), p.samples, len(found))
+    analysed = [
+        (column, output)
+        for column, output in enumerate(found)
+        if not p.outputs or _matches(output.name, p.outputs)
+    ]
+    tasks = [
+        partial(_analyse, p, names, unit, per_point[:, :, column], half) for column, _ in analysed
+    ]
     tables, noise_rows = [], {}
-    for column, output in enumerate(found):
-        values = per_point[:-1, :, column]
-        table = indices(p.method, names, unit, values, p.resamples, p.seed)
+    for (_, output), (table, noise_row) in zip(analysed, run_tasks(tasks, workers), strict=True):
         tables.append(table.reset_index().assign(output=output.name))
-        pairs = _pairs(per_point[-1, :, column], half)
-        share, conf = noise_share(pairs, values.reshape(-1), p.resamples, p.seed)
-        noise_rows[output.name] = {
-            "mean": float(values.mean()),
-            "variance": float(np.var(values, ddof=1)),
-            "unexplained": share,
-            "unexplained_conf": conf,
-        }
+        noise_rows[output.name] = noise_row
     table = pd.concat(tables, ignore_index=True)
     table = table[["output", *[c for c in table.columns if c != "output"]]]
     noise = pd.DataFrame.from_dict(noise_rows, orient="index")
@@ -587,8 +634,23 @@ def run_plan(
         worlds_per_point=p.worlds_per_point,
         seed=p.seed,
         runs=p.worlds,
-        labels={o.name: o.label for o in found},
+        labels={o.name: o.label for o in found if o.name in noise_rows},
     )
+
+
+def _analyse(
+    p: Plan, names: list[str], unit: np.ndarray, per_point: np.ndarray, half: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One output's indices and unexplained share (a task for a forked helper)."""
+    values = per_point[:-1]
+    table = indices(p.method, names, unit, values, p.resamples, p.seed)
+    share, conf = noise_share(_pairs(per_point[-1], half), values.reshape(-1), p.resamples, p.seed)
+    return table, {
+        "mean": float(values.mean()),
+        "variance": float(np.var(values, ddof=1)),
+        "unexplained": share,
+        "unexplained_conf": conf,
+    }
 
 
 def check_samples(

@@ -30,12 +30,16 @@ class Design:
         values: one row per design point, one column per path.
         worlds_per_point: how many consecutive worlds share a design point (each with its own
             random numbers).
+        stream_period: if set, world *i* draws the random numbers of world
+            ``i % stream_period``: each block of that many worlds simulates the same worlds
+            (the matrices of a sensitivity analysis, stacked in one run); default: its own.
 
     """
 
     paths: tuple[str, ...]
     values: np.ndarray
     worlds_per_point: int = 1
+    stream_period: int | None = None
 
     def __post_init__(self) -> None:
         values = np.asarray(self.values, dtype=np.float64)
@@ -52,6 +56,8 @@ class Design:
             raise ValueError("a design's values must be finite numbers")
         if self.worlds_per_point < 1:
             raise ValueError(f"worlds_per_point must be >= 1, got {self.worlds_per_point}")
+        if self.stream_period is not None and self.stream_period < 1:
+            raise ValueError(f"stream_period must be >= 1, got {self.stream_period}")
         values.flags.writeable = False
         object.__setattr__(self, "values", values)
 

@@ -21,7 +21,7 @@ from sim.model.context import Context, Roles, derive
 from sim.model.design import check_rows
 from sim.model.draws import draw_section, mean_of
 from sim.model.state import CORE_ISSUES, ISSUES, PERCENT, SIGNAL_NONE, SURE, WorldState
-from sim.model.streams import BLOCK_SIZE, WorldStreams, seed_from
+from sim.model.streams import BLOCK_SIZE, seed_from, streams_for
 from sim.scenario import options as arguments
 from sim.scenario.schema import Scenario
 
@@ -79,6 +79,8 @@ class NegotiationModel(mesa.Model):
             ensembles keep instead of the ``DataCollector``, which copies every value).
         design: each world's own values of some parameters, by dotted path, one per row
             (:meth:`sim.model.design.Design.rows`); the worlds' random numbers are unchanged.
+        stream_period: world *i* of the run draws the random numbers of world
+            ``i % stream_period`` (:class:`~sim.model.streams.RepeatedStreams`); default: its own.
 
     """
 
@@ -94,6 +96,7 @@ class NegotiationModel(mesa.Model):
         collect: bool = True,
         aggregate: bool = False,
         design: Mapping[str, np.ndarray] | None = None,
+        stream_period: int | None = None,
     ) -> None:
         seed = seed_from(rng)
         super().__init__(rng=seed)
@@ -103,7 +106,7 @@ class NegotiationModel(mesa.Model):
         self.first_world = block * BLOCK_SIZE if first_world is None else first_world
         self.block = self.first_world // BLOCK_SIZE
         self.horizon = self.spec.horizon_days
-        self.streams = WorldStreams(seed, self.first_world, worlds)
+        self.streams = streams_for(seed, self.first_world, worlds, stream_period)
         self.trace_world = (
             None
             if trace_world is None
