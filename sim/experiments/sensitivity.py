@@ -430,8 +430,10 @@ class Sensitivity:
         """Bars of the top parameters' indices of one output, with their 95 % intervals."""
         output = output or self.noise.index[0]
         unexplained = min(float(self.noise.loc[output, "unexplained"]), 1.0)
+        what = self.labels.get(output, output)
+        what = what if self.against is None else f"the difference in {what}"
         title = (
-            f"What drives {self.labels.get(output, output)} — {self.title}\n"
+            f"What drives {what} — {self.title}\n"
             f"(whiskers: 95 % intervals; unexplained by any parameter: {unexplained:.0%})"
         )
         return index_bars(ax, self.top(output, count), self.method, title)
