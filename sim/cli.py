@@ -183,7 +183,7 @@ def _out_option(default: str) -> Any:
 
 OutOption = _out_option("`results/<scenario>-seed<seed>`")
 CompareOutOption = _out_option("`results/compare-<a>-vs-<b>-seed<seed>`")
-SensitivityOutOption = _out_option("`results/<scenario>-sensitivity-<method>-seed<seed>`")
+SensitivityOutOption = _out_option("`results/<scenario>-<method>-seed<seed>`")
 RerunOutOption = _out_option("`<folder>-rerun`, next to the folder")
 SetOption = Annotated[
     list[str] | None,
@@ -472,8 +472,8 @@ def sensitivity(
         typer.Option(
             "--params",
             metavar="PATTERN",
-            help="Vary only the parameters whose path matches (glob: 'actors.usa.*', "
-            "'blame.*'). Repeatable. Default: every parameter with a range that can vary per "
+            help="Vary only the parameters whose path matches (a glob: `actors.usa.*`, "
+            "`blame.*`). Repeatable. Default: every parameter with a range that can vary per "
             "world.",
             show_default=False,
         ),
@@ -492,7 +492,9 @@ def sensitivity(
     ] = None,
     worlds_per_point: Annotated[
         int,
-        typer.Option("--worlds-per-point", help="Worlds simulated at each design point."),
+        typer.Option(
+            "--replicates", help="Worlds simulated at each design point (their mean is the output)."
+        ),
     ] = 1,
     by_day: Annotated[
         list[int] | None,
@@ -508,8 +510,9 @@ def sensitivity(
         typer.Option(
             "--outputs",
             metavar="PATTERN",
-            help="Analyse only these outputs (glob over sanctions, paralysis, "
-            "sanctions_by_day_14, territory_change, blame_usa, ...). Repeatable. Default: all.",
+            help="Analyse only these outputs (a glob over `sanctions`, `paralysis`, "
+            "`sanctions_by_day_14`, `territory_change`, `blame_usa`, ...). Repeatable. "
+            "Default: all.",
             show_default=False,
         ),
     ] = None,
@@ -520,14 +523,14 @@ def sensitivity(
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
-    """Which assumptions drive the answer: Sobol indices or Morris screening of the outcomes.
+    r"""Which assumptions drive the answer: Sobol indices or Morris screening of the outcomes.
 
     Every parameter with a plausible range varies over it (uniformly, or over the scenario's
     distribution where the file gives one), all design points in one ensemble run on common
     random numbers. Prints the top parameters of each output with 95 % intervals and writes
     sensitivity.csv, outputs.csv, figures and report.md (see docs/sensitivity.md).
 
-    Example: sim sensitivity scenarios/summit.yaml --params 'actors.usa.*' --params 'blame.*'
+    Example: sim sensitivity scenarios/summit.yaml --params 'actors.usa.\*' --params 'blame.\*'
 
     Example: sim sensitivity scenarios/summit.yaml --against scenarios/sanctions.yaml
     """
@@ -535,7 +538,7 @@ def sensitivity(
 
     formats = _check_options(1, seed, workers, fmt)
     if worlds_per_point < 1:
-        _fail(f"--worlds-per-point: expected a number >= 1, got {worlds_per_point}")
+        _fail(f"--replicates: expected a number of worlds >= 1, got {worlds_per_point}")
     if any(day < 0 for day in by_day or ()):
         _fail(f"--by-day: expected days >= 0, got {min(by_day or ())}")
     name = f"{scenario.stem}-vs-{against.stem}" if against is not None else scenario.stem

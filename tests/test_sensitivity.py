@@ -167,7 +167,7 @@ BAD = [
     (["--params", "blame.*", "--samples", "100"], "expected a power of two"),
     (["--method", "fast"], "--method: expected one of sobol, morris"),
     (["--method", "morris", "--samples", "2"], "at least 4 Morris trajectories"),
-    (["--worlds-per-point", "0"], "--worlds-per-point"),
+    (["--replicates", "0"], "--replicates: expected a number of worlds >= 1"),
     (["--outputs", "sanction"], "matches no output (did you mean 'sanctions'?)"),
 ]
 
