@@ -1,7 +1,7 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
 Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`grid`,
-:func:`save_results`, :func:`load_results`, :class:`NegotiationModel`.
+:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
 
@@ -17,6 +17,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
     "Sweep",
     "compare",
     "grid",
@@ -24,6 +25,7 @@ __all__ = [
     "load_scenario",
     "run",
     "save_results",
+    "sensitivity",
     "sweep",
 ]
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from sim.engine.results import Results
     from sim.experiments.comparison import Comparison, compare
     from sim.experiments.grids import Grid, grid
+    from sim.experiments.sensitivity import Sensitivity, sensitivity
     from sim.experiments.sweeps import Sweep, sweep
     from sim.model.model import NegotiationModel
     from sim.output.saved import load_results
@@ -54,6 +57,8 @@ _LAZY = {
     "Sweep": "sim.experiments.sweeps",
     "grid": "sim.experiments.grids",
     "Grid": "sim.experiments.grids",
+    "sensitivity": "sim.experiments.sensitivity",
+    "Sensitivity": "sim.experiments.sensitivity",
 }
 
 

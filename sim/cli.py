@@ -252,6 +252,7 @@ def _out_option(default: str) -> Any:
 
 OutOption = _out_option("`results/<scenario>-seed<seed>`")
 CompareOutOption = _out_option("`results/compare-<a>-vs-<b>-seed<seed>`")
+SensitivityOutOption = _out_option("`results/<scenario>-<method>-seed<seed>`")
 RerunOutOption = _out_option("`<folder>-rerun`, next to the folder")
 SetOption = Annotated[
     list[str] | None,
@@ -631,6 +632,126 @@ def _extended_file(path: Path) -> Path | None:
     return (path.parent / parent).resolve() if isinstance(parent, str) else None
 
 
+@app.command()
+def sensitivity(
+    scenario: ScenarioArgument,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="A second scenario: decompose the paired difference SCENARIO − AGAINST, both "
+            "run on the same design points and random numbers.",
+            show_default=False,
+        ),
+    ] = None,
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            metavar="PATTERN",
+            help="Vary only the parameters whose path matches (a glob: `actors.usa.*`, "
+            "`blame.*`). Repeatable. Default: every parameter with a range that can vary per "
+            "world.",
+            show_default=False,
+        ),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="sobol (indices with intervals) or morris (screening).")
+    ] = "sobol",
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Sobol: base samples, a power of two (default 1024; worlds = samples × "
+            "(parameters + 3)). Morris: trajectories (default 20).",
+            show_default=False,
+        ),
+    ] = None,
+    worlds_per_point: Annotated[
+        int,
+        typer.Option(
+            "--replicates", help="Worlds simulated at each design point (their mean is the output)."
+        ),
+    ] = 1,
+    by_day: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--by-day",
+            help="Day d of the outputs 'sanctions / summit / settlement by day d'. Repeatable. "
+            "Default: 14.",
+            show_default=False,
+        ),
+    ] = None,
+    outputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outputs",
+            metavar="PATTERN",
+            help="Analyse only these outputs (a glob over `sanctions`, `paralysis`, "
+            "`sanctions_by_day_14`, `territory_change`, `blame_usa`, ...). Repeatable. "
+            "Default: all.",
+            show_default=False,
+        ),
+    ] = None,
+    seed: SeedOption = 0,
+    out: SensitivityOutOption = None,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    r"""Which assumptions drive the answer: Sobol indices or Morris screening of the outcomes.
+
+    Every parameter with a plausible range varies over it (uniformly, or over the scenario's
+    distribution where the file gives one), all design points in one ensemble run on common
+    random numbers. Prints the top parameters of each output with 95 % intervals and writes
+    sensitivity.csv, outputs.csv, figures and report.md (see docs/sensitivity.md).
+
+    Example: sim sensitivity scenarios/summit.yaml --params 'actors.usa.\*' --params 'blame.\*'
+
+    Example: sim sensitivity scenarios/summit.yaml --against scenarios/sanctions.yaml
+    """
+    from sim.experiments import sensitivity as analysis
+
+    formats = _check_options(1, seed, workers, fmt)
+    if worlds_per_point < 1:
+        _fail(f"--replicates: expected a number of worlds >= 1, got {worlds_per_point}")
+    if any(day < 0 for day in by_day or ()):
+        _fail(f"--by-day: expected days >= 0, got {min(by_day or ())}")
+    name = f"{scenario.stem}-vs-{against.stem}" if against is not None else scenario.stem
+    default = Path("results") / f"{name}-sensitivity-{method}-seed{seed}"
+    inputs = [scenario] if against is None else [scenario, against]
+    folder = _output_folder(out, force, default, inputs=inputs)
+    loaded = _load(scenario, overrides, 1 + (against is not None))
+    other = None if against is None else _load(against, overrides, 2)
+    try:
+        planned = analysis.plan(
+            loaded,
+            other,
+            params or (),
+            method,
+            samples,
+            seed,
+            worlds_per_point,
+            tuple(by_day) if by_day else analysis.BY_DAYS,
+            outputs=outputs or (),
+        )
+    except analysis.SensitivityError as err:
+        _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=inputs)
+    _warn_about_extra_workers(workers)
+    typer.echo(
+        f"{len(planned.parameters)} parameters, {planned.worlds:,} worlds "
+        f"({len(planned.held)} held at the scenario's value)",
+        err=True,
+    )
+    result = _with_progress(
+        lambda progress: analysis.run_plan(planned, workers=workers, progress=progress)
+    )
+    typer.echo(result.summary_text())
+    _save(result, folder, force, formats, workers)
+
+
 def _warn_about_repeats(paths: list[Path]) -> None:
     """Warn (and go on) when one file is given twice: on common worlds its rows are identical."""
     seen: dict[Path, Path] = {}
@@ -680,6 +801,7 @@ def plot(
 
     Example: sim plot results/summit-seed0 --format svg
     """
+    from sim.experiments.sensitivity import Sensitivity
     from sim.output.folders import claim
     from sim.output.plots import save_figures
     from sim.output.report import write_report
@@ -689,6 +811,7 @@ def plot(
         check_redrawable,
         load_results,
     )
+    from sim.output.sensitivity import save_sensitivity_figures, write_sensitivity_report
     from sim.scenario.inputs import load_json
 
     formats = _check_options(1, 0, None, fmt)
@@ -709,8 +832,12 @@ def plot(
     except OSError as err:  # another run writes it, or no lock file can be made next to it
         _fail_on_folder(err, None)
     command = load_json(folder / "manifest.json", MAX_MANIFEST_BYTES).get("command")
-    figures = save_figures(results, folder / "figures", formats)
-    write_report(results, folder, figures, command)
+    if isinstance(results, Sensitivity):
+        figures = save_sensitivity_figures(results, folder / "figures", formats)
+        write_sensitivity_report(results, folder, figures, command)
+    else:
+        figures = save_figures(results, folder / "figures", formats)
+        write_report(results, folder, figures, command)
     typer.echo(f"Redrew {len(figures)} figures in {folder / 'figures'} and {folder / 'report.md'}")
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from sim.engine.forking import available_cores, fork_context, share
 from sim.engine.results import Results
 from sim.model.aggregates import DailyAggregates
+from sim.model.design import Design
 from sim.model.model import NegotiationModel
 from sim.model.outcomes import CATEGORIES, compact, summarise
 from sim.scenario import options as arguments
@@ -84,8 +85,18 @@ def plan(runs: int, workers: int, chunk_size: int = CHUNK_SIZE, scenarios: int =
     return work
 
 
-def run_chunk(scenario: Scenario, seed: int, first: int, size: int) -> ChunkResult:
+def run_chunk(
+    scenario: Scenario,
+    seed: int,
+    first: int,
+    size: int,
+    design: dict[str, np.ndarray] | None = None,
+    stream_period: int | None = None,
+) -> ChunkResult:
     """Simulate worlds ``first .. first + size - 1`` of a run to the horizon.
+
+    ``design`` holds these worlds' own values of some parameters (:meth:`Design.rows`);
+    ``stream_period`` repeats the worlds' random numbers (:attr:`Design.stream_period`).
 
     Returns:
         The chunk's summary columns (compact dtypes; categorical columns as int8 codes) and its
@@ -93,7 +104,14 @@ def run_chunk(scenario: Scenario, seed: int, first: int, size: int) -> ChunkResu
 
     """
     model = NegotiationModel(
-        scenario, worlds=size, rng=seed, first_world=first, collect=False, aggregate=True
+        scenario,
+        worlds=size,
+        rng=seed,
+        first_world=first,
+        collect=False,
+        aggregate=True,
+        design=design,
+        stream_period=stream_period,
     )
     model.run_to_horizon()
     world_dtype = np.int32 if first + size < 2**31 else np.int64
@@ -165,6 +183,7 @@ def run(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
+    design: Design | None = None,
 ) -> Results:
     """Run ``runs`` worlds of ``scenario`` and collect one summary row per world.
 
@@ -176,9 +195,19 @@ def run(
             not depend on it.
         progress: called as ``progress(done_worlds, total_worlds)`` as chunks finish.
         chunk_size: most worlds one model simulates at once; results do not depend on it.
+        design: each world's own values of some parameters (world *i* takes row
+            ``i // design.worlds_per_point``); ``runs`` must be ``design.worlds``.
 
     """
-    (results,) = run_all([scenario], runs, seed, workers, progress, chunk_size=chunk_size)
+    (results,) = run_all(
+        [scenario],
+        runs,
+        seed,
+        workers,
+        progress,
+        chunk_size=chunk_size,
+        designs=None if design is None else [design],
+    )
     return results
 
 
@@ -190,6 +219,7 @@ def run_all(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
+    designs: Sequence[Design | None] | None = None,
 ) -> list[Results]:
     """Run several scenarios on the same worlds (same seed, same draws) in one pass.
 
@@ -207,10 +237,14 @@ def run_all(
         workers: processes to use (default: one per core this process may run on).
         progress: called as ``progress(done_worlds, total_worlds)`` over all scenarios.
         chunk_size: most worlds one model simulates at once; results do not depend on it.
+        designs: one :class:`~sim.model.design.Design` (or None) per scenario; world *i* of a
+            scenario takes its design's values, with the same random numbers as in every other.
 
     """
     scenarios = [arguments.scenario(scenario) for scenario in scenarios]
-    return run_checked(scenarios, runs, seed, workers, progress, chunk_size=chunk_size)
+    return run_checked(
+        scenarios, runs, seed, workers, progress, chunk_size=chunk_size, designs=designs
+    )
 
 
 def run_checked(
@@ -221,12 +255,14 @@ def run_checked(
     progress: Progress | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
+    designs: Sequence[Design | None] | None = None,
 ) -> list[Results]:
     """:func:`run_all` of loaded scenarios (:func:`sim.scenario.options.scenario`)."""
     runs, seed, workers = _check(runs, seed, workers)
     chunk_size = arguments.whole("chunk_size", chunk_size, 1)
     if not scenarios:
         return []
+    designs = _check_designs(designs, len(scenarios), runs)
     work = plan(runs, workers, chunk_size, len(scenarios))
     workers = min(workers, len(work))
     assemblies = [_Assembly(runs) for _ in scenarios]
@@ -242,13 +278,18 @@ def run_checked(
 
     if workers == 1:
         for item in work:
-            finished(item, _run_work(scenarios, seed, item))
+            finished(item, _run_work(scenarios, seed, item, designs))
     else:
         share(
             work,
-            lambda item: _run_work(scenarios, seed, item),
+            lambda item: _run_work(scenarios, seed, item, designs),
             lambda pool, item: pool.submit(
-                run_chunk, scenarios[item.scenario], seed, item.chunk.first, item.chunk.size
+                run_chunk,
+                scenarios[item.scenario],
+                seed,
+                item.chunk.first,
+                item.chunk.size,
+                *_design_rows(designs, item),
             ),
             finished,
             workers - 1,
@@ -262,6 +303,45 @@ def run_checked(
     ]
 
 
-def _run_work(scenarios: Sequence[Scenario], seed: int, item: Work) -> ChunkResult:
+def _run_work(
+    scenarios: Sequence[Scenario], seed: int, item: Work, designs: Sequence[Design | None]
+) -> ChunkResult:
     """Simulate one chunk of one scenario in this process."""
-    return run_chunk(scenarios[item.scenario], seed, item.chunk.first, item.chunk.size)
+    return run_chunk(
+        scenarios[item.scenario],
+        seed,
+        item.chunk.first,
+        item.chunk.size,
+        *_design_rows(designs, item),
+    )
+
+
+def _check_designs(
+    designs: Sequence[Design | None] | None, scenarios: int, runs: int
+) -> list[Design | None]:
+    """One design (or None) per scenario, each giving values to exactly ``runs`` worlds."""
+    if designs is None:
+        return [None] * scenarios
+    designs = list(designs)
+    if len(designs) != scenarios:
+        raise ValueError(f"expected one design per scenario ({scenarios}), got {len(designs)}")
+    for design in designs:
+        if design is not None and design.worlds != runs:
+            raise ValueError(
+                f"a design of {design.points} points × {design.worlds_per_point} worlds gives "
+                f"values to {design.worlds} worlds; the run has {runs}"
+            )
+    return designs
+
+
+def _design_rows(
+    designs: Sequence[Design | None], item: Work
+) -> tuple[dict[str, np.ndarray] | None, int | None]:
+    """The chunk's rows of its scenario's design, and the design's stream period.
+
+    Only these rows are sent to a helper, not the whole design.
+    """
+    design = designs[item.scenario]
+    if design is None:
+        return None, None
+    return design.rows(item.chunk.first, item.chunk.size), design.stream_period

@@ -117,7 +117,7 @@ def derive(
     world: SimpleNamespace,
     actors: list[SimpleNamespace],
     roles: Roles,
-    expected_success: float,
+    expected_success: float | np.ndarray,
 ) -> Derived:
     """Compute the day's war values, reservations and threat.
 

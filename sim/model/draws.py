@@ -8,6 +8,7 @@ path as the stream's purpose gives common random numbers: world *i* gets the sam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -55,13 +56,20 @@ def mean_of(value: float | DistModel) -> float:
     return float(np.mean(quantile(value, grid)))
 
 
-def draw_section(section: BaseModel, path: str, streams: WorldStreams) -> SimpleNamespace:
+def draw_section(
+    section: BaseModel,
+    path: str,
+    streams: WorldStreams,
+    design: Mapping[str, np.ndarray] | None = None,
+) -> SimpleNamespace:
     """Draw every distribution of a schema section; constants stay floats.
 
     Args:
         section: a pydantic model (an actor, ``war``, ``economy``, …).
         path: its dotted path in the scenario, the stream purpose prefix.
         streams: the block's random streams.
+        design: per-world values by dotted path (:mod:`sim.model.design`); a field named there
+            takes them instead of its constant or its draw, and leaves its stream unread.
 
     Returns:
         A namespace with the same field names; distributions replaced by per-world arrays.
@@ -70,14 +78,16 @@ def draw_section(section: BaseModel, path: str, streams: WorldStreams) -> Simple
     values: dict[str, Any] = {}
     for name in type(section).model_fields:
         value = getattr(section, name)
-        if isinstance(value, DistModel):
+        if design is not None and f"{path}.{name}" in design:
+            values[name] = design[f"{path}.{name}"]
+        elif isinstance(value, DistModel):
             u = streams.uniform(f"param/{path}.{name}")[:, 0]
             try:
                 values[name] = quantile(value, u)
             except DrawError as err:
                 raise DrawError(f"{path}.{name}: {err}") from None
         elif isinstance(value, BaseModel):
-            values[name] = draw_section(value, f"{path}.{name}", streams)
+            values[name] = draw_section(value, f"{path}.{name}", streams, design)
         else:
             values[name] = value
     return SimpleNamespace(**values)

@@ -149,7 +149,7 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
                 event.audience_cost if event.audience_cost is not None else world.face.audience_cost
             )
             state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
-            state.deadline_cost[mask] = cost
+            state.deadline_cost[mask] = at(cost, mask)
             note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
         elif isinstance(event, SummitOfferEvent):
             mask = live & (state.summit_status != SUMMIT_SCHEDULED)
@@ -291,8 +291,23 @@ def update_beliefs(state: WorldState, beliefs: SimpleNamespace, rates: Rates) ->
     state.belief = np.clip(prior * ratio / (prior * ratio + 1.0 - prior), SURE, 1 - SURE)
 
 
+def _relative_pace(pace: np.ndarray, expected: float | np.ndarray) -> np.ndarray | float:
+    """The day's ground gain over the expected pace (M7's trend); 1 where none is expected.
+
+    ``expected`` is one number, or one per world where a design varies it (:mod:`sim.model.design`).
+    """
+    if np.ndim(expected) == 0:
+        return pace / expected if expected > 0 else 1.0
+    positive = expected > 0
+    return np.where(positive, pace / np.where(positive, expected, 1.0), 1.0)
+
+
 def wage_war(
-    state: WorldState, world: SimpleNamespace, roles: Roles, expected_pace: float, rates: Rates
+    state: WorldState,
+    world: SimpleNamespace,
+    roles: Roles,
+    expected_pace: float | np.ndarray,
+    rates: Rates,
 ) -> None:
     """The ground war, long-range strikes and air defence for one day (M5, M8).
 
@@ -311,9 +326,8 @@ def wage_war(
     )
     state.territory = np.clip(state.territory + pace / PERCENT, 0.0, 1.0)
     keep = rates.trend_keep
-    state.ground_trend = keep * state.ground_trend + (1 - keep) * (
-        pace / expected_pace if expected_pace > 0 else 1.0
-    )
+    relative = _relative_pace(pace, expected_pace)
+    state.ground_trend = keep * state.ground_trend + (1 - keep) * relative
     escalated = state.escalated_until >= state.day
     strikes = fighting & ~state.moratorium
     intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)

@@ -7,6 +7,7 @@ The rules are the same code either way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,9 +18,10 @@ from sim.model import dynamics
 from sim.model.agents import ActorAgent
 from sim.model.aggregates import EVENTS, DailyAggregates
 from sim.model.context import Context, Roles, derive
+from sim.model.design import check_rows
 from sim.model.draws import draw_section, mean_of
 from sim.model.state import CORE_ISSUES, ISSUES, PERCENT, SIGNAL_NONE, SURE, WorldState
-from sim.model.streams import BLOCK_SIZE, WorldStreams, seed_from
+from sim.model.streams import BLOCK_SIZE, seed_from, streams_for
 from sim.scenario import options as arguments
 from sim.scenario.schema import WORLD_SECTIONS, Scenario
 
@@ -32,6 +34,19 @@ def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
     return arguments.scenario(scenario)  # a path is loaded; anything else is a TypeError
+
+
+def _expected(
+    spec: Scenario, path: str, design: Mapping[str, np.ndarray] | None
+) -> float | np.ndarray:
+    """What the actors expect of a number: its mean, or each world's value where a design sets it.
+
+    A design point is the scenario with the number set to it, as ``--set`` would set it.
+    """
+    if design is not None and path in design:
+        return design[path]
+    section, name = path.split(".")
+    return mean_of(getattr(getattr(spec, section), name))
 
 
 class NegotiationModel(mesa.Model):
@@ -50,6 +65,10 @@ class NegotiationModel(mesa.Model):
             ``DataCollector``: for ``worlds=1``, SolaraViz and ``mesa.batch_run``).
         aggregate: keep :class:`~sim.model.aggregates.DailyAggregates` in :attr:`aggregates` (what
             ensembles keep instead of the ``DataCollector``, which copies every value).
+        design: each world's own values of some parameters, by dotted path, one per row
+            (:meth:`sim.model.design.Design.rows`); the worlds' random numbers are unchanged.
+        stream_period: world *i* of the run draws the random numbers of world
+            ``i % stream_period`` (:class:`~sim.model.streams.RepeatedStreams`); default: its own.
 
     """
 
@@ -64,6 +83,8 @@ class NegotiationModel(mesa.Model):
         first_world: int | None = None,
         collect: bool = True,
         aggregate: bool = False,
+        design: Mapping[str, np.ndarray] | None = None,
+        stream_period: int | None = None,
     ) -> None:
         seed = seed_from(rng)
         super().__init__(rng=seed)
@@ -73,23 +94,24 @@ class NegotiationModel(mesa.Model):
         self.first_world = block * BLOCK_SIZE if first_world is None else first_world
         self.block = self.first_world // BLOCK_SIZE
         self.horizon = self.spec.horizon_days
-        self.streams = WorldStreams(seed, self.first_world, worlds)
+        self.streams = streams_for(seed, self.first_world, worlds, stream_period)
         self.trace_world = (
             None
             if trace_world is None
             else arguments.whole("trace_world", trace_world, 0, worlds - 1)
         )
         self.log: list[dict] = []
+        rows = None if design is None else check_rows(design, worlds, self.spec)
         self.world = SimpleNamespace(
             **{
-                name: draw_section(getattr(self.spec, name), name, self.streams)
+                name: draw_section(getattr(self.spec, name), name, self.streams, rows)
                 for name in WORLD_SECTIONS
             }
         )
         ordered = sorted(self.spec.actors.items(), key=lambda item: ROLE_ORDER.index(item[1].role))
         self.actor_names = [name for name, _ in ordered]
         self.actor_params = [
-            draw_section(actor, f"actors.{name}", self.streams) for name, actor in ordered
+            draw_section(actor, f"actors.{name}", self.streams, rows) for name, actor in ordered
         ]
         roles = [actor.role for _, actor in ordered]
         self.roles = Roles(
@@ -98,8 +120,8 @@ class NegotiationModel(mesa.Model):
             defender=roles.index("defender"),
             supporters=tuple(i for i, role in enumerate(roles) if role == "supporter"),
         )
-        self.expected_success = mean_of(self.spec.economy.sanctions_success)
-        self.expected_pace = mean_of(self.spec.bargaining.expected_pace_pct_per_day)
+        self.expected_success = _expected(self.spec, "economy.sanctions_success", rows)
+        self.expected_pace = _expected(self.spec, "bargaining.expected_pace_pct_per_day", rows)
         self.state = self._initial_state(worlds)
         self.actors = [
             ActorAgent(self, name, role, index, params)

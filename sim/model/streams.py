@@ -103,3 +103,42 @@ def seed_from(rng: int | np.random.Generator | None) -> int:
     if rng < 0:
         raise ValueError(f"seed must be >= 0, got {rng}")
     return int(rng)
+
+
+class RepeatedStreams:
+    """The streams of worlds ``first .. first + size - 1`` of a run whose worlds repeat.
+
+    World *i* draws the random numbers of world ``i % period``: a run of several blocks of
+    ``period`` worlds simulates the same worlds in each block, with other parameter values (the
+    matrices of a sensitivity analysis, :mod:`sim.model.design`). The range may span blocks; each
+    piece is a :class:`WorldStreams`, so world *i*'s numbers are those of world ``i % period``
+    of an ordinary run, however the worlds are cut into chunks.
+    """
+
+    def __init__(self, seed: int, first: int, size: int, period: int) -> None:
+        if period < 1:
+            raise ValueError(f"the period of repeated worlds must be >= 1, got {period}")
+        self.seed = seed
+        self.first = first
+        self.size = size
+        self._parts: list[WorldStreams] = []
+        start, stop = first, first + size
+        while start < stop:
+            end = min(stop, (start // period + 1) * period)
+            self._parts.append(WorldStreams(seed, start % period, end - start))
+            start = end
+
+    def uniform(self, purpose: str, columns: int = 1) -> np.ndarray:
+        """Uniforms of shape ``(size, columns)``: each piece's rows, in order."""
+        if len(self._parts) == 1:
+            return self._parts[0].uniform(purpose, columns)
+        return np.concatenate([part.uniform(purpose, columns) for part in self._parts])
+
+
+def streams_for(
+    seed: int, first: int, size: int, period: int | None = None
+) -> WorldStreams | RepeatedStreams:
+    """The streams of a model's worlds: :class:`WorldStreams`, or repeated every ``period``."""
+    if period is None:
+        return WorldStreams(seed, first, size)
+    return RepeatedStreams(seed, first, size, period)

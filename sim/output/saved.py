@@ -24,9 +24,11 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash
 from sim.experiments.comparison import Comparison
+from sim.experiments.sensitivity import Sensitivity
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
 from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
+from sim.output.sensitivity import KIND, load_sensitivity
 from sim.scenario.inputs import InputFileError, load_json, read_text
 from sim.scenario.options import InvalidScenarioError, validated
 from sim.scenario.schema import MAX_RUNS, Scenario
@@ -58,7 +60,9 @@ ACCEPT_EDITED = "--accept-edited"
 """The command-line flag that accepts an edited stored scenario (named in the message)."""
 
 
-def load_results(folder: str | Path, accept_edited: bool = False) -> Results | Comparison:
+def load_results(
+    folder: str | Path, accept_edited: bool = False
+) -> Results | Comparison | Sensitivity:
     """Load a saved run or comparison.
 
     Args:
@@ -112,6 +116,8 @@ def _manifest(path: Path) -> dict:
 def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Comparison:
     """The run or comparison of a checked manifest, with its tables."""
     seed = _whole(manifest, "seed", 0, None, manifest_path)
+    if manifest.get("kind") == KIND:
+        return _sensitivity(folder, manifest, manifest_path)
     runs = _whole(manifest, "runs", 1, MAX_RUNS, manifest_path)
     worlds_path = folder / "worlds.csv"
     worlds = _worlds(worlds_path)
@@ -131,6 +137,16 @@ def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Compar
         raise
     except (KeyError, TypeError, ValueError) as err:
         raise ResultsFolderError(f"{manifest_path}: damaged manifest ({err})") from None
+
+
+def _sensitivity(folder: Path, manifest: dict, manifest_path: Path) -> Sensitivity:
+    """A saved sensitivity analysis (:mod:`sim.output.sensitivity`)."""
+    try:
+        return load_sensitivity(folder, manifest)
+    except FileNotFoundError as err:
+        raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
+    except (KeyError, TypeError, ValueError) as err:
+        raise ResultsFolderError(f"{manifest_path}: damaged sensitivity analysis ({err})") from None
 
 
 def _comparison(

@@ -19,17 +19,19 @@ import pandas as pd
 from sim.engine.results import Results, scenario_hash, versions
 from sim.experiments.comparison import Comparison
 from sim.experiments.grids import Grid
+from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.sweeps import Sweep
 from sim.output.folders import TOOL, strict_json, write_folder, write_shared
 from sim.output.plots import figure_tasks
 from sim.output.report import write_report
+from sim.output.sensitivity import write_sensitivity
 from sim.output.tables import CsvInParts
 from sim.scenario import options
 from sim.scenario.changes import changes
 
 
 def save_results(
-    result: Results | Comparison,
+    result: Results | Comparison | Sensitivity,
     directory: str | Path,
     command: str | None = None,
     overwrite: bool = False,
@@ -133,6 +135,18 @@ def _comparison_files(
     write_report(result, folder, figures, command)
 
 
+@write_files.register
+def _sensitivity_files(
+    result: Sensitivity,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+) -> None:
+    """A sensitivity analysis's files (:mod:`sim.output.sensitivity`)."""
+    write_sensitivity(result, folder, command, formats)
+
+
 def run_manifest(result: Results, command: str | None = None) -> dict[str, Any]:
     """What a run's ``manifest.json`` holds: enough to repeat the run exactly (``sim rerun``)."""
     return {
@@ -174,7 +188,12 @@ def comparison_manifest(result: Comparison, command: str | None = None) -> dict[
 
 def kind_of(result: object) -> str:
     """What a result is, in words (``a grid``), by its class: for messages about a folder."""
-    for kind, name in ((Grid, "a grid"), (Sweep, "a sweep"), (Comparison, "a comparison")):
+    for kind, name in (
+        (Grid, "a grid"),
+        (Sweep, "a sweep"),
+        (Comparison, "a comparison"),
+        (Sensitivity, "a sensitivity analysis"),
+    ):
         if isinstance(result, kind):
             return name
     return "a run" if isinstance(result, Results) else f"a {type(result).__name__}"
