@@ -88,7 +88,11 @@ def load_results(
     check_no_links(folder)
     manifest = _manifest(manifest_path)
     loaded = _load(folder, manifest, manifest_path)
-    runs = getattr(loaded, "results", [loaded])
+    if isinstance(loaded, Sensitivity):  # its tables are what it is read back from
+        read = ["sensitivity.csv", "outputs.csv"]
+        _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+        return loaded
+    runs = loaded.results if isinstance(loaded, Comparison) else [loaded]
     _check_scenario_hashes(manifest, [run.scenario for run in runs], manifest_path, accept_edited)
     dailies = [*folder.glob("daily.csv"), *folder.glob("scenarios/*/daily.csv")]
     read = ["worlds.csv", *(path.relative_to(folder).as_posix() for path in dailies)]
