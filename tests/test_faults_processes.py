@@ -156,3 +156,35 @@ def test_a_helper_whose_parent_is_killed_dies_even_if_the_parent_dies_before_it_
     subprocess.run([sys.executable, "-c", script, str(marker)], timeout=60, check=True)
     time.sleep(1.5)
     assert not marker.exists()
+
+
+def test_helpers_started_by_a_fork_server_run_and_give_the_same_worlds():
+    """While another thread runs, helpers come from a fork server, which is their parent.
+
+    A helper that took the server for a dead parent and exited broke the pool (a hang, once);
+    the run is in a subprocess with a timeout, so a regression fails instead.
+    """
+    script = (
+        "import sys, threading\n"
+        "from sim.engine.ensemble import run\n"
+        "from sim.scenario.loading import load_scenario\n"
+        "scenario = load_scenario(sys.argv[1])\n"
+        "stop = threading.Event()\n"
+        "other = threading.Thread(target=stop.wait)\n"
+        "other.start()\n"
+        "try:\n"
+        "    served = run(scenario, runs=40_000, seed=4, workers=2)\n"
+        "finally:\n"
+        "    stop.set()\n"
+        "    other.join()\n"
+        "alone = run(scenario, runs=40_000, seed=4, workers=1)\n"
+        "print('same' if served.worlds.equals(alone.worlds) else 'different')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(SCENARIOS / "summit.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "same"

@@ -109,23 +109,28 @@ PR_SET_PDEATHSIG = 1
 """Linux's ``prctl`` option: the signal a process gets when its parent ends (``prctl(2)``)."""
 
 
-def die_with_parent(parent: int) -> None:
-    """In a helper: be killed when ``parent`` ends, however it ends (even by SIGKILL).
+def die_with_parent(parent: int | None) -> None:
+    """In a helper: be killed when its parent ends, however it ends (even by SIGKILL).
 
-    On Linux the kernel sends the helper SIGKILL when its parent exits (``PR_SET_PDEATHSIG``);
-    the parent may have died before that was set, so the helper then checks that its parent is
-    still ``parent`` and exits at once if not. Elsewhere only that check is made: a helper
-    whose parent is gone finds its pipe closed and exits with the pool.
+    On Linux the kernel sends the helper SIGKILL when its parent exits (``PR_SET_PDEATHSIG``).
+    A helper forked from ``parent`` (the process id it was given) checks that its parent is
+    still that process, and exits at once if not: the parent may have died before the request
+    was made. A helper of a fork server (``parent`` None) has the server as its parent, which
+    itself exits with the process that started it. Elsewhere a helper whose parent is gone finds
+    its pipe closed and exits with the pool.
     """
     prctl = _c_library_function("prctl")  # Linux only
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
+    if parent is not None and os.getppid() != parent:
         os._exit(1)
 
 
-def start_helper(parent: int) -> None:
-    """The first thing a helper does (a pool's initializer): tie its life to ``parent``'s."""
+def start_helper(parent: int | None) -> None:
+    """The first thing a helper does (a pool's initializer): tie its life to its parent's.
+
+    ``parent``: the process that forked it, if it was forked from the caller of :func:`share`.
+    """
     die_with_parent(parent)
     tune_allocator()
 
@@ -210,11 +215,12 @@ def share[Item, Result](
 
     """
     release_freed_memory()  # before the helpers fork, so that they do not inherit it
+    forked = context is not None and context.get_start_method() == "fork"
     pool = ProcessPoolExecutor(
         max_workers=helpers,
         mp_context=context,
         initializer=start_helper,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid() if forked else None,),
     )
     dealer = Dealer(items, lambda item: submit(pool, item))
     try:

@@ -276,7 +276,7 @@ def _daily(folder: Path, scenario: Scenario) -> DailyAggregates | None:
         daily = DailyAggregates.from_frame(pd.read_csv(path))
     except OSError as err:
         raise ResultsFolderError(f"{path}: cannot read it ({err.strerror})") from None
-    except (KeyError, ValueError, pd.errors.ParserError) as err:
+    except (KeyError, IndexError, TypeError, ValueError, pd.errors.ParserError) as err:
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ResultsFolderError(
             f"{path}: not a per-day aggregates file of this version ({reason}); {RERUN}"
