@@ -387,10 +387,13 @@ def _claim_output(
     Called once the input is known to be good, just before the work. Another run writing
     ``--out`` (or the forced default) ends this one with exit 2; a default folder moves on to the
     next free name instead. The folder is checked again once claimed: another run may have
-    written it since (:func:`sim.output.folders.claim`).
+    written it since (:func:`sim.output.folders.claim`). ``--force`` never replaces a folder
+    holding one of ``inputs`` or a file one of them ``extends`` (they have loaded, so they are
+    regular files and their chains end).
     """
     from sim.output.folders import FolderExistsError, check_target, claim, release
 
+    inputs = _with_parents(inputs or [])
     while True:
         try:
             claim(folder)
@@ -618,6 +621,16 @@ def sweep(
     )
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
+
+
+def _with_parents(paths: list[Path]) -> list[Path]:
+    """``paths`` and every file they extend, directly or through their parents."""
+    found: list[Path] = []
+    for path in paths:
+        while path is not None and path.resolve() not in found:
+            found.append(path.resolve())
+            path = _extended_file(path)
+    return found
 
 
 def _extended_file(path: Path) -> Path | None:

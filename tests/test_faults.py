@@ -311,6 +311,17 @@ def test_force_never_replaces_the_folder_holding_the_scenario_being_run(tmp_path
     assert result.exit_code == 0, result.output  # the same folder, when it holds no input
 
 
+def test_force_never_replaces_the_folder_holding_a_file_the_scenario_extends(tmp_path, saved_run):
+    out = tmp_path / "run"
+    shutil.copytree(saved_run, out)
+    (out / "parent.yaml").write_text(f"extends: {SCENARIOS / 'summit.yaml'}\nname: parent\n")
+    (tmp_path / "child.yaml").write_text("extends: run/parent.yaml\nname: child\n")
+    child = str(tmp_path / "child.yaml")
+    result = invoke("run", child, "--runs", "50", "--out", str(out), "--force")
+    one_error(result.exit_code, result.stderr, "parent.yaml", "--out")
+    assert (out / "parent.yaml").exists()
+
+
 # --- stale staging folders: removed only when no live writer owns them ---------------------------
 
 
