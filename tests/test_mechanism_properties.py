@@ -1187,6 +1187,8 @@ def test_choice_is_the_argmax_of_scaled_utility_plus_gumbel_noise(worlds, ration
 
     def rule(column):
         def utility(_ctx):
+            if column == 2:  # a constant first component: the sum becomes an array on the way
+                return availability[:, column], {"a": 0.25, "b": utilities[:, column] - 0.25}
             return availability[:, column], {
                 "a": utilities[:, column] * 0.5,
                 "b": utilities[:, column] * 0.5,
