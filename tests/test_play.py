@@ -264,14 +264,16 @@ def _ctx(day: int, sanctions: float, deadline: float):
 
 
 def test_the_menu_follows_the_situation():
-    from sim.classroom.play import CONSEQUENCES, consequence
+    from sim.classroom.play import consequence
+    from sim.scenario.catalogue import ACTIONS
 
+    declared = {action.name: action.consequence for action in ACTIONS}
     fresh = consequence("impose_sanctions", _ctx(5, 0.0, 10), 0)
-    assert fresh == CONSEQUENCES["impose_sanctions"] and "credible again" in fresh
+    assert fresh == declared["impose_sanctions"] and "credible again" in fresh
     again = consequence("impose_sanctions", _ctx(5, 0.5, 10), 0)
     assert "credible again" not in again and "further" in again
     ahead = consequence("decline_summit", _ctx(10, 0.0, 10), 0)  # the deadline falls today
-    assert ahead == CONSEQUENCES["decline_summit"] and "deadline's pressure" in ahead
+    assert ahead == declared["decline_summit"] and "deadline's pressure" in ahead
     for deadline in (9, float("inf")):  # passed, or never set
         gone = consequence("decline_summit", _ctx(10, 0.0, deadline), 0)
         assert "deadline's pressure" not in gone and "no deadline is left" in gone

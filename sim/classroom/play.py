@@ -31,7 +31,7 @@ from sim.model.agents import ActorAgent
 from sim.model.context import Context
 from sim.model.decision import Choice
 from sim.model.state import PROPOSAL_MORATORIUM, SUMMIT_HELD, SUMMIT_OFFERED, SUMMIT_SCHEDULED
-from sim.scenario.catalogue import ACTIONS
+from sim.scenario import catalogue
 from sim.scenario.inputs import InputFileError, read_text
 from sim.scenario.loading import MAX_FILE_BYTES, ScenarioError, parse_yaml
 from sim.scenario.schema import Scenario
@@ -122,7 +122,7 @@ def consequence(name: str, ctx: Context, row: int) -> str:
     )
     if name == "decline_summit" and not deadline_ahead:
         return "Refuse to meet: looks firm; no talks for now, and no deadline is left to enforce."
-    return next(action.consequence for action in ACTIONS if action.name == name)
+    return next(action.consequence for action in catalogue.ACTIONS if action.name == name)
 
 
 def top_components(
