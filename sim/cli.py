@@ -66,6 +66,22 @@ def main() -> None:
     stop_cleanly_on_signals()
     _check_arguments_are_text(sys.argv[1:])
     try:
+        _main()
+    except Exception:
+        if not STOPPED:
+            raise
+        # A signal that arrives inside a C extension's import (matplotlib's, while the figures
+        # are drawn) surfaces as another exception (ImportError: initialization failed): the
+        # command was still stopped by the signal, and says so.
+        signum = STOPPED[0]
+        word = "interrupted" if signum == signal.SIGINT else STOPPING_SIGNALS[signum]
+        typer.echo(f"error: {word}", err=True)
+        sys.exit(128 + signum)
+
+
+def _main() -> None:
+    """The command, its usage errors and environment errors mapped to one line and exit 2."""
+    try:
         code = app(prog_name="sim", standalone_mode=False)
     except OSError as err:
         if err.errno not in ENVIRONMENT_ERRORS:
@@ -86,6 +102,8 @@ def main() -> None:
 
 STOPPING_SIGNALS = {signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
 """Signals that stop a command as Ctrl-C does, and the word the command ends with."""
+STOPPED: list[int] = []
+"""The signals (SIGINT included) that have asked this command to stop, in order."""
 
 
 def stop_cleanly_on_signals() -> None:
@@ -104,11 +122,18 @@ def stop_cleanly_on_signals() -> None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
+        STOPPED.append(signum)
         typer.echo(f"error: {STOPPING_SIGNALS[signal.Signals(signum)]}", err=True)
         raise SystemExit(128 + signum)
 
+    def interrupt(signum: int, frame: object) -> None:
+        if os.getpid() == command:
+            STOPPED.append(signum)
+        raise KeyboardInterrupt
+
     for signum in STOPPING_SIGNALS:
         signal.signal(signum, stop)
+    signal.signal(signal.SIGINT, interrupt)
 
 
 stop_cleanly_on_sigterm = stop_cleanly_on_signals

@@ -362,3 +362,48 @@ def test_a_claim_removes_stale_staging_and_locks_but_not_those_of_a_live_writer(
         ".notes-partial-draft",
         ".old-partial-abcd_123",
     ]
+
+
+# --- a signal that surfaces as another exception ------------------------------------------------
+
+
+def test_a_signal_caught_inside_an_extensions_import_still_ends_as_interrupted(
+    tmp_path, monkeypatch, capsys
+):
+    """Ctrl-C while matplotlib's C extension initialises raises ImportError, not
+    KeyboardInterrupt (seen in CI): the command still ends as interrupted, exit 130, one line."""
+    import signal
+
+    from sim import cli
+    from sim.output import saving
+
+    def interrupted_import(*args, **kwargs):
+        cli.STOPPED.append(signal.SIGINT)  # what the SIGINT handler records
+        raise ImportError("initialization failed")
+
+    monkeypatch.setattr(saving, "save_results", interrupted_import)
+    monkeypatch.setattr(cli, "STOPPED", [])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "sim",
+            "run",
+            str(SCENARIOS / "summit.yaml"),
+            "--runs",
+            "50",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.main()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    assert ended.value.code == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
