@@ -136,10 +136,6 @@ def stop_cleanly_on_signals() -> None:
     signal.signal(signal.SIGINT, interrupt)
 
 
-stop_cleanly_on_sigterm = stop_cleanly_on_signals
-"""The former name of :func:`stop_cleanly_on_signals`."""
-
-
 def _check_arguments_are_text(arguments: list[str]) -> None:
     """Refuse, before any work, an argument holding bytes that are not UTF-8 (exit 2).
 

@@ -104,9 +104,9 @@ def test_sigterm_stops_the_command_without_leaving_a_partial_folder(tmp_path):
     script = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from sim.cli import stop_cleanly_on_sigterm\n"
+        "from sim.cli import stop_cleanly_on_signals\n"
         "from sim.output.folders import write_folder\n"
-        "stop_cleanly_on_sigterm()\n"
+        "stop_cleanly_on_signals()\n"
         "def fill(folder):\n"
         "    (folder / 'worlds.csv').write_text('half')\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
