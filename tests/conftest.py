@@ -31,6 +31,7 @@ MECHANISM_OFF: dict[str, tuple[str, ...]] = {
     "M6": ("economy.strong_effect=0", "economy.weak_effect=0"),
     "M7": ("bargaining.trend_weight=0", "bargaining.renewed_attack_damage=0"),
     "M8": ("war.ground_gain_pct_per_day=0",),
+    "M9": ("learning.resolve_erosion=0", "learning.balance_per_pace=0"),
 }
 
 

@@ -253,11 +253,12 @@ def dynamics_free_gap(ctx: Context):
     return ctx.cache["concession_gap"]
 
 
-def test_m3_m7_a_stalling_aggressor_never_concedes_on_the_core_issues():
-    """Stalling: non-core issues down to ``max(war value, core_demand − framing_room)`` only."""
+def test_m3_m7_a_resolved_stalling_aggressor_never_concedes_on_the_core_issues():
+    """Resolve 1: non-core issues down to ``max(war value, core_demand − framing_room)`` only."""
     m = model()
     state = m.state
     state.sincere[:] = np.array([False, False, False, True, True, True])
+    state.resolve[:] = np.where(state.sincere, 0.0, 1.0)  # the day-0 resolve of each type (M9)
     state.aggressor_by_issue[:] = 0.9
     ctx = view(m, "aggressor")
     utility("concede", ctx)
@@ -1102,20 +1103,27 @@ def test_m7_war_values_follow_trend_pressure_aid_and_guarantees():
     state.aid_level[:] = np.array([AID_NORMAL] * 4 + [AID_PAUSED, AID_INCREASED])
     state.guarantees[:] = np.array([0, 0, 0, 1.0, 0, 0])
     state.sincere[:] = np.array([True, True, True, True, False, False])
+    state.resolve[:] = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 0.5])
+    # Each side's own estimate of the war share (M9), apart so that swapping them shows.
+    state.aggressor_estimate[:] = np.array([0.50, 0.50, 0.50, 0.50, 0.55, 0.40])
+    state.defender_estimate[:] = np.array([0.40, 0.40, 0.40, 0.40, 0.35, 0.45])
     ctx = view(m, "aggressor")
     d = ctx.derived
     trend = state.ground_trend - 1
     war = (
-        b.war_share
+        state.aggressor_estimate
         + b.trend_weight * trend
         - b.aggressor_war_cost
         - b.pressure_weight * state.economic_pressure
     )
     close(d.aggressor_war_value, war)
-    close(d.aggressor_reservation, np.where(state.sincere, war, aggressor.core_demand))
+    reservation = war + state.resolve * np.maximum(aggressor.core_demand - war, 0)
+    close(d.aggressor_reservation, reservation)
+    close(d.aggressor_reservation[4], aggressor.core_demand)  # resolve 1: the core demand
+    close(d.aggressor_reservation[:4], war[:4])  # resolve 0: the war value
     defender_war = (
         1
-        - b.war_share
+        - state.defender_estimate
         - b.trend_weight * trend
         - b.defender_war_cost
         - b.aid_war_value * (1 - state.aid_level)
@@ -1492,6 +1500,103 @@ def test_the_ground_trend_averages_pace_against_the_expected_pace():
     state.ground_trend[:] = 3.0
     wage_one_day(m)
     close(state.ground_trend, keep * 3 + (1 - keep))
+
+
+# --- M9 Learning while fighting (dynamics.learn_from_war, model._initial_beliefs) ---------------
+
+
+def test_m9_day0_estimates_are_mutually_optimistic_and_resolve_follows_the_type():
+    """Aggressor above the war share, defender below it; resolve by type (Slantchev 2003)."""
+    m = model(
+        "summit.yaml",
+        "learning.aggressor_optimism=0.07",
+        "learning.defender_optimism=0.03",
+        "learning.stalling_resolve=0.9",
+        "learning.sincere_resolve=0.2",
+        worlds=64,
+    )
+    state, share = m.state, m.world.bargaining.war_share
+    close(state.aggressor_estimate, share + 0.07)
+    close(state.defender_estimate, share - 0.03)
+    close(state.aggressor_prior, state.aggressor_estimate)
+    assert state.sincere.any() and (~state.sincere).any()
+    close(state.resolve, np.where(state.sincere, 0.2, 0.9))
+
+
+def test_m9_estimates_move_toward_what_the_front_shows_by_the_posterior_weight():
+    """``est += (implied − est) / (prior_days + days seen)``, implied from pace over expectation."""
+    m = model()
+    state, learning = m.state, m.world.learning
+    expected = m.expected_pace
+    state.pace[:] = expected * np.array([1.0, 1.5, 0.5, 2.0, 1.0, 0.0])
+    state.days_observed[:] = np.array([0, 0, 0, 10, 40, 5])
+    state.aggressor_estimate[:] = np.array([0.50, 0.50, 0.50, 0.52, 0.60, 0.50])
+    state.defender_estimate[:] = np.array([0.40, 0.40, 0.40, 0.38, 0.30, 0.40])
+    state.settled[5] = True
+    before_a, before_d = state.aggressor_estimate.copy(), state.defender_estimate.copy()
+    dynamics.learn_from_war(state, m.world, expected, m.rates, quiet)
+    share = m.world.bargaining.war_share
+    implied = share + learning.balance_per_pace * (state.pace / expected - 1)
+    seen = np.array([1, 1, 1, 11, 41, 5])
+    close(state.days_observed, seen)
+    weight = np.array([1, 1, 1, 1, 1, 0]) / (learning.prior_days + seen)
+    close(state.aggressor_estimate, before_a + weight * (implied - before_a))
+    close(state.defender_estimate, before_d + weight * (implied - before_d))
+    # A faster front than expected teaches both that the aggressor is stronger; a slower, weaker.
+    assert state.defender_estimate[1] > before_d[1] and state.aggressor_estimate[2] < before_a[2]
+    assert state.aggressor_estimate[5] == before_a[5]  # a settled world learns nothing
+
+
+def test_m9_resolve_erodes_under_hardship_and_hardens_under_a_favourable_trend():
+    """``resolve += hardening · max(trend − 1, 0) − erosion · hardship`` on days of fighting."""
+    m = model()
+    state, learning, economy = m.state, m.world.learning, m.world.economy
+    expected = m.expected_pace
+    state.pace[:] = expected  # the front as expected: no lesson beyond the estimates' own pull
+    base = economy.baseline_pressure
+    state.economic_pressure[:] = base + np.array([0.0, 0.3, 0.0, 0.0, 0.0, 0.3])
+    state.aggressor_prior[:] = 0.5
+    state.aggressor_estimate[:] = np.array([0.5, 0.5, 0.4, 0.5, 0.5, 0.5])
+    state.ground_trend[:] = np.array([1.0, 1.0, 1.0, 1.4, 0.6, 1.0])
+    state.resolve[:] = 0.6
+    state.settled[5] = True
+    dynamics.learn_from_war(state, m.world, expected, m.rates, quiet)
+    hardship = np.maximum(state.economic_pressure - base, 0) + np.maximum(
+        0.5 - state.aggressor_estimate, 0
+    )
+    favourable = np.maximum(state.ground_trend - 1, 0)
+    change = learning.resolve_hardening * favourable - learning.resolve_erosion * hardship
+    change[5] = 0.0
+    close(state.resolve, np.clip(0.6 + change, 0, 1))
+    assert state.resolve[1] < 0.6 and state.resolve[2] < 0.6  # pressure; a disappointing front
+    assert state.resolve[3] > 0.6  # a favourable trend hardens it
+    assert state.resolve[5] == 0.6  # a settled world's resolve stays
+
+
+def test_m9_a_wavering_stalling_aggressor_concedes_its_core_down_to_its_reservation():
+    """Core floor ``war + resolve · (core_demand − war)``; non-core no lower than framing allows."""
+    m = model()
+    state = m.state
+    state.sincere[:] = False
+    state.resolve[:] = np.array([1.0, 0.75, 0.5, 0.25, 0.0, 0.25])
+    aggressor, bargaining = m.actor_params[m.roles.aggressor], m.world.bargaining
+    war = np.clip(view(m, "aggressor").derived.aggressor_war_value, 0, 1)
+    core_floor = war + state.resolve * np.maximum(aggressor.core_demand - war, 0)
+    framing_floor = aggressor.core_demand - bargaining.framing_room
+    other_floor = np.minimum(core_floor, np.maximum(war, framing_floor))
+    state.aggressor_by_issue[:] = 0.9
+    # World 5 has conceded its core down to its reservation, its non-core issues below what
+    # framing alone would allow: only the resolve-lowered floor leaves it room there.
+    state.aggressor_by_issue[:2, 5] = core_floor[5]
+    state.aggressor_by_issue[2:, 5] = framing_floor - 0.1
+    ctx = view(m, "aggressor")
+    utility("concede", ctx)
+    _, room, issue = dynamics_free_gap(ctx)
+    close(room[:5], np.maximum(0.9 - core_floor, 0.9 - other_floor)[:5])
+    close(room[5], framing_floor - 0.1 - core_floor[5])
+    assert room[5] > 0.05 and issue[5] == 2
+    assert issue[0] == 2 and issue[4] == 0  # resolve 1: framing only; eroded: the core too
+    assert room[1] < room[2] < room[3] < room[4]  # the less resolve, the more room
 
 
 # --- the summary columns (outcomes.summarise) -----------------------------------------------------

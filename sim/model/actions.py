@@ -342,15 +342,15 @@ def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     state = ctx.state
     if ctx.me == ctx.roles.aggressor:
         positions = state.aggressor_positions
+        # Core issues down to the reservation; non-core ones as far as framing allows (M3, M9).
         war_value = np.clip(ctx.derived.aggressor_war_value, 0.0, 1.0)
+        core_floor = np.clip(ctx.derived.aggressor_reservation, 0.0, 1.0)
         framing_floor = np.asarray(ctx.params.core_demand) - ctx.world.bargaining.framing_room
-        floor = np.where(state.sincere, war_value, np.maximum(war_value, framing_floor))
-        gaps = []
-        for issue, core in enumerate(CORE_ISSUES):
-            gap = positions[:, issue] - floor
-            if core:
-                gap = np.where(state.sincere, gap, 0.0)
-            gaps.append(np.maximum(gap, 0.0))
+        other_floor = np.minimum(core_floor, np.maximum(war_value, framing_floor))
+        gaps = [
+            np.maximum(positions[:, issue] - (core_floor if core else other_floor), 0.0)
+            for issue, core in enumerate(CORE_ISSUES)
+        ]
     else:
         positions = state.defender_positions
         ceiling = np.clip(ctx.derived.defender_max_terms, 0.0, 1.0)

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sim.model.actions import ACCEPT, REJECT, rejection_blame
-from sim.model.context import Context, Roles
+from sim.model.context import Context, Derived, Roles
 from sim.model.state import (
     PERCENT,
     PROPOSAL_CEASEFIRE,
@@ -324,6 +324,7 @@ def wage_war(
         * (1.0 - war.fuel_effect * state.refinery_damage)
         * fighting
     )
+    state.pace = pace
     state.territory = np.clip(state.territory + pace / PERCENT, 0.0, 1.0)
     keep = rates.trend_keep
     relative = _relative_pace(pace, expected_pace)
@@ -339,6 +340,72 @@ def wage_war(
     urgency = np.clip(state.strike_urgency, 0, air.urgency_cap)
     state.air_defense_delivered += air.base_deliveries_per_day * urgency
     state.add_blame(roles.aggressor, world.blame.strike_blame_per_day * intensity, strikes)
+
+
+RESOLVE_WAVERS = 0.5
+"""The trace narrates the aggressor's resolve crossing this level (a narration mark, no rule)."""
+
+
+def learn_from_war(
+    state: WorldState,
+    world: SimpleNamespace,
+    expected_pace: float | np.ndarray,
+    rates: Rates,
+    note: Note,
+) -> None:
+    """Both sides learn the balance from the front; the aggressor's resolve moves with the war (M9).
+
+    *Estimates.* A day of fighting shows a war share of
+    ``war_share + balance_per_pace · (pace / expected_pace − 1)``: a front faster than expected
+    reveals an aggressor stronger than assumed (battles as information, Filson & Werner 2002).
+    Each side's estimate is the mean of its prior, counted as ``prior_days`` days of evidence, and
+    the days it has seen (the posterior mean of conjugate normal learning), so the two sides'
+    mutually optimistic priors converge on what the war shows (Slantchev 2003).
+
+    *Resolve.* The aggressor's resolve falls by ``resolve_erosion`` per unit of hardship --
+    economic pressure above its baseline and the fall in its estimate below its day-0 prior --
+    and rises by ``resolve_hardening`` per unit of favourable ground trend: costs and
+    disappointment screen out the resolve to hold out, and success hardens it (after Powell 2004,
+    where fighting reveals how costly war is to the other side; the linear form is stylised).
+    """
+    learning, fighting = world.learning, ~state.settled
+    implied = world.bargaining.war_share + learning.balance_per_pace * (
+        _relative_pace(state.pace, expected_pace) - 1.0
+    )
+    state.days_observed += fighting
+    weight = fighting / (learning.prior_days + state.days_observed)
+    for estimate in (state.aggressor_estimate, state.defender_estimate):
+        estimate += weight * (implied - estimate)
+        np.clip(estimate, 0.0, 1.0, out=estimate)
+    hardship = np.maximum(state.economic_pressure - world.economy.baseline_pressure, 0.0)
+    hardship += np.maximum(state.aggressor_prior - state.aggressor_estimate, 0.0)
+    favourable = np.maximum(state.ground_trend - 1.0, 0.0)
+    change = learning.resolve_hardening * favourable - learning.resolve_erosion * hardship
+    before = state.resolve
+    state.resolve = np.clip(before + change * fighting, 0.0, 1.0)
+    note(
+        (before >= RESOLVE_WAVERS) & (state.resolve < RESOLVE_WAVERS),
+        ("the aggressor's resolve wavers: the war costs more and yields less than it expected"),
+    )
+    note(
+        (before < RESOLVE_WAVERS) & (state.resolve >= RESOLVE_WAVERS),
+        ("the aggressor's resolve hardens: the front moves its way"),
+    )
+
+
+def watch_bargaining_range(state: WorldState, derived: Derived, note: Note) -> None:
+    """Narrate a bargaining range opening or closing (M7, M9); it changes no state but the mark.
+
+    The range is open when the aggressor's reservation lies at or below the defender's maximum
+    terms: only then can a ceasefire be accepted by both (Fearon 1995).
+    """
+    opened = derived.aggressor_reservation <= derived.defender_max_terms
+    note(
+        opened & ~state.range_open,
+        ("a bargaining range opens: the aggressor would now accept terms the defender could"),
+    )
+    note(~opened & state.range_open, "the bargaining range closes")
+    state.range_open = opened
 
 
 def run_economy(state: WorldState, economy: SimpleNamespace, rates: Rates) -> None:

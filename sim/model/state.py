@@ -133,6 +133,20 @@ class WorldState:
     aid_level: np.ndarray = field(init=False)
     guarantees: np.ndarray = field(init=False)
     ground_trend: np.ndarray = field(init=False)
+    pace: np.ndarray = field(init=False)
+    """Today's ground pace, percentage points of the defender's territory (M8)."""
+    aggressor_estimate: np.ndarray = field(init=False)
+    """The aggressor's estimate of its war share, learnt from the war (M9)."""
+    defender_estimate: np.ndarray = field(init=False)
+    """The defender's estimate of the aggressor's war share, learnt from the war (M9)."""
+    aggressor_prior: np.ndarray = field(init=False)
+    """The aggressor's estimate on day 0: its yardstick of disappointment (M9)."""
+    days_observed: np.ndarray = field(init=False)
+    """Days of fighting both sides have learnt from (M9)."""
+    resolve: np.ndarray = field(init=False)
+    """The aggressor's resolve: its reservation's place between war value and core demand (M9)."""
+    range_open: np.ndarray = field(init=False)
+    """Yesterday's reservations left a bargaining range: the aggressor's below the defender's."""
     proposal_kind: np.ndarray = field(init=False)
     proposal_by: np.ndarray = field(init=False)
     proposal_terms: np.ndarray = field(init=False)
@@ -187,6 +201,13 @@ class WorldState:
         self.aid_level = np.ones(n)
         self.guarantees = _zeros(n)
         self.ground_trend = np.ones(n)
+        self.pace = _zeros(n)
+        self.aggressor_estimate = _zeros(n)
+        self.defender_estimate = _zeros(n)
+        self.aggressor_prior = _zeros(n)
+        self.days_observed = _zeros(n)
+        self.resolve = _zeros(n)
+        self.range_open = _zeros(n, dtype=bool)
         self.proposal_kind = _zeros(n, dtype=np.int8)
         self.proposal_by = np.full(n, -1, dtype=np.int8)
         self.proposal_terms = _zeros(n)
@@ -293,6 +314,7 @@ class WorldState:
             "blame": self.blame,
             "credibility": self.credibility,
             "belief": self.belief,
+            "resolve": self.resolve,
             "progress": self.progress,
             "guarantees": self.guarantees,
             "aggressor_positions": self.aggressor_positions,

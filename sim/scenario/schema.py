@@ -1210,6 +1210,73 @@ class Bargaining(_Strict):
     )
 
 
+class Learning(_Strict):
+    """Bargaining while fighting: what the war teaches both sides (``docs/model.md`` M9).
+
+    Each side holds an estimate of the military balance (the aggressor's expected share from
+    fighting on) and revises it from the front's pace against expectation, as battles reveal
+    relative strength in Filson & Werner (2002) and expectations converge in Slantchev (2003). The
+    aggressor's resolve -- how far its reservation stands above its war value -- erodes under
+    sustained costs and hardens under a favourable trend (after Powell 2004's learning about the
+    cost of fighting; the functional form is stylised).
+    """
+
+    aggressor_optimism: Probability = parameter(
+        0.05,
+        0.0,
+        0.15,
+        "how far the aggressor's prior estimate of its war share exceeds the drawn war share",
+        "mutual optimism: Fearon (1995); Slantchev (2003)",
+    )
+    defender_optimism: Probability = parameter(
+        0.05,
+        0.0,
+        0.15,
+        "how far the defender's prior estimate of the aggressor's war share falls short of it",
+        "mutual optimism: Fearon (1995); Slantchev (2003)",
+    )
+    prior_days: NonNegative = parameter(
+        30.0,
+        10.0,
+        90.0,
+        "weight of each side's prior estimate, in days of fighting's evidence",
+        "Filson & Werner (2002), stylised",
+    )
+    balance_per_pace: NonNegative = parameter(
+        0.1,
+        0.05,
+        0.2,
+        "war share the front reveals per unit of ground pace above expectation",
+        "Filson & Werner (2002), stylised",
+    )
+    stalling_resolve: Probability = parameter(
+        1.0,
+        0.7,
+        1.0,
+        "a stalling aggressor's resolve on day 0: its reservation's place between war value "
+        "and core demand",
+        STANOVAYA,
+    )
+    sincere_resolve: Probability = parameter(
+        0.0, 0.0, 0.3, "a sincere aggressor's resolve on day 0"
+    )
+    resolve_erosion: NonNegative = parameter(
+        0.1,
+        0.0,
+        0.3,
+        "daily fall in the aggressor's resolve per unit of hardship (economic pressure above "
+        "baseline plus the fall in its estimate of its war share)",
+        "Powell (2004), stylised",
+    )
+    resolve_hardening: NonNegative = parameter(
+        0.05,
+        0.0,
+        0.15,
+        "daily rise in the aggressor's resolve per unit of ground trend above expectation",
+        "Powell (2004), stylised",
+    )
+
+
 class Truce(_Strict):
     """Ceasefire durability (Fortna 2003, 2004; M5)."""
 
@@ -1271,6 +1338,7 @@ class Scenario(_Strict):
     face: Face = Field(default_factory=Face)
     summit: Summit = Field(default_factory=Summit)
     bargaining: Bargaining = Field(default_factory=Bargaining)
+    learning: Learning = Field(default_factory=Learning)
     truce: Truce = Field(default_factory=Truce)
 
     def semantic_errors(self) -> list[tuple[tuple[str | int, ...], str]]:

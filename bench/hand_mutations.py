@@ -1,0 +1,130 @@
+"""Apply realistic mutations of the model's rules one at a time and check that a test kills each.
+
+Usage::
+
+    .venv/bin/python bench/hand_mutations.py                       # every mutation below
+    .venv/bin/python bench/hand_mutations.py -k m9                 # those whose label has "m9"
+
+Each mutation is a text replacement in one rule module (a sign flipped, a term dropped, a lag
+shifted). The script applies it to the working tree, runs the model's property tests, records
+which test failed first and restores the file, whatever happens. Run it on a clean tree; it
+prints one line per mutation: killed (by which test) or SURVIVED. ``docs/testing.md`` lists the
+results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ("tests/test_mechanism_properties.py",)
+
+MUTANTS = [  # (module, original text, mutated text, label)
+    (
+        "sim/model/dynamics.py",
+        "_relative_pace(state.pace, expected_pace) - 1.0",
+        "1.0 - _relative_pace(state.pace, expected_pace)",
+        "M9: sign of the front's lesson",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "    state.days_observed += fighting\n"
+        "    weight = fighting / (learning.prior_days + state.days_observed)\n",
+        "    weight = fighting / (learning.prior_days + state.days_observed)\n"
+        "    state.days_observed += fighting\n",
+        "M9: learning weight one day late",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "    hardship += np.maximum(state.aggressor_prior - state.aggressor_estimate, 0.0)\n",
+        "",
+        "M9: disappointment dropped from hardship",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "learning.resolve_hardening * favourable - learning.resolve_erosion",
+        "-learning.resolve_hardening * favourable - learning.resolve_erosion",
+        "M9: hardening sign",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "state.resolve = np.clip(before + change * fighting, 0.0, 1.0)",
+        "state.resolve = np.clip(before + change, 0.0, 1.0)",
+        "M9: resolve moves in settled worlds",
+    ),
+    (
+        "sim/model/context.py",
+        "return war_value + resolve * np.maximum(core_demand - war_value, 0.0)",
+        "return war_value + resolve * np.maximum(core_demand, 0.0)",
+        "M9: reservation: war value dropped from the gap",
+    ),
+    (
+        "sim/model/context.py",
+        "        1.0\n        - state.defender_estimate\n",
+        "        1.0\n        - state.aggressor_estimate\n",
+        "M9: defender uses the aggressor's estimate",
+    ),
+    (
+        "sim/model/model.py",
+        "np.clip(share - learning.defender_optimism, 0.0, 1.0)",
+        "np.clip(share + learning.defender_optimism, 0.0, 1.0)",
+        "M9: defender optimism sign",
+    ),
+    (
+        "sim/model/model.py",
+        "state.sincere, learning.sincere_resolve, learning.stalling_resolve",
+        "state.sincere, learning.stalling_resolve, learning.sincere_resolve",
+        "M9: resolve by type swapped",
+    ),
+    (
+        "sim/model/actions.py",
+        "other_floor = np.minimum(core_floor, np.maximum(war_value, framing_floor))",
+        "other_floor = np.maximum(war_value, framing_floor)",
+        "M9: non-core floor ignores resolve",
+    ),
+]
+
+
+def killed_by(path: str, old: str, new: str) -> list[str] | None:
+    """The tests that fail with ``old`` replaced by ``new`` in ``path``; None if all pass."""
+    module = ROOT / path
+    original = module.read_text()
+    if original.count(old) != 1:
+        raise SystemExit(f"{path}: the text to mutate is not found exactly once: {old!r}")
+    module.write_text(original.replace(old, new))
+    try:
+        run = subprocess.run(
+            ["pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=900,
+            check=False,
+        )
+    finally:
+        module.write_text(original)
+    if run.returncode == 0:
+        return None
+    return [
+        line.split("::")[1].split(" ")[0] for line in run.stdout.splitlines() if "FAILED" in line
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only mutations whose label contains this")
+    args = parser.parse_args(argv)
+    survived = 0
+    for path, old, new, label in MUTANTS:
+        if args.k.lower() not in f"{path} {label}".lower():
+            continue
+        failed = killed_by(path, old, new)
+        survived += failed is None
+        print(f"{label}: {'SURVIVED' if failed is None else 'killed by ' + ', '.join(failed)}")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
