@@ -84,6 +84,67 @@ MUTANTS = [  # (module, original text, mutated text, label)
         "other_floor = np.maximum(war_value, framing_floor)",
         "M9: non-core floor ignores resolve",
     ),
+    (
+        "sim/model/actions.py",
+        "return blame.rejection_weight * reasonable * dampened * fatigue(ctx, state.proposal_by)",
+        "return blame.rejection_weight * reasonable * dampened",
+        "M4: rejection blame without fatigue",
+    ),
+    (
+        "sim/model/actions.py",
+        ") * fatigue(ctx, ctx.me)\n",
+        ") * np.ones(_n(ctx))\n",
+        "M4: moratorium proposal's blame motive without fatigue",
+    ),
+    (
+        "sim/model/actions.py",
+        "    return np.power(ctx.world.blame.repeat_discount, rebuffs)",
+        "    return np.power(ctx.world.blame.repeat_discount, np.maximum(rebuffs - 1, 0))",
+        "M4: fatigue starting one rebuff late",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "            rebuffed |= rejected\n",
+        "            rebuffed |= rejected\n"
+        "            state.rebuffs[rejected.nonzero()[0], state.proposal_by[rejected]] += 1\n",
+        "M4: a rebuff counted per rejecter, before the other's answer",
+    ),
+    (
+        "sim/model/actions.py",
+        "    return -params.weakness_aversion * (grown * forgiven + repeated)",
+        "    return -params.weakness_aversion * (grown + repeated) * forgiven",
+        "M1: the repeated-extension cost forgiven by progress",
+    ),
+    (
+        "sim/model/actions.py",
+        "    repeated = state.deadline_cost * face.repeat_extension_cost * state.extensions",
+        "    repeated = face.repeat_extension_cost * state.extensions",
+        "M1: the repeated-extension cost not scaled by the deadline's stake",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "np.exp(dispersion * z - dispersion**2 / 2)",
+        "np.exp(dispersion * z)",
+        "M8: the surge's mean-one correction dropped",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "launched = np.minimum(war.strikes_per_day * intensity * surge, war.strike_capacity)",
+        "launched = war.strikes_per_day * intensity * surge",
+        "M8: no launch capacity",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "    state.casualties += rates.strike_casualties * scale\n",
+        "    state.casualties += rates.strike_casualties * intensity\n",
+        "M8: strike casualties ignoring the day's surge",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "((1.0 - share) + share * relative)",
+        "((1.0 - share) + share / relative)",
+        "M8: ground casualties falling with the pace",
+    ),
 ]
 
 

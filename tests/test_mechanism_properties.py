@@ -80,7 +80,7 @@ def close(actual, expected) -> None:
 
 
 def test_m1_each_further_extension_raises_the_audience_cost_of_letting_the_deadline_pass():
-    """M1: ``face = −WA · deadline_cost · (1 + growth · extensions) · (1 − φ · progress)``."""
+    """M1: ``−WA · cost · ((1 + growth · ext) · (1 − φ · progress) + repeat · ext)``."""
     m = model()
     state, face = m.state, m.world.face
     coercer = m.actor_params[m.roles.coercer]
@@ -92,10 +92,17 @@ def test_m1_each_further_extension_raises_the_audience_cost_of_letting_the_deadl
     assert available.all()
     cost = parts["face"]
     assert (np.diff(cost[:4]) < 0).all()  # each extension costs more face
-    step = coercer.weakness_aversion * face.audience_cost_growth
+    step = coercer.weakness_aversion * (face.audience_cost_growth + face.repeat_extension_cost)
     close(np.diff(cost[:4]), -step)  # by the same amount: linear growth (Fearon 1994)
     close(cost[0], -coercer.weakness_aversion)
     close(cost[4:], cost[1] * np.array([0.5, 2.0]))  # proportional to the deadline's cost
+    # Full progress forgives most of the cost, but not the part each repeated extension adds.
+    state.progress[:] = 1.0
+    forgiven = deadline_face(view(m, "coercer"))
+    phi = coercer.summit_forgiveness
+    unforgiven = face.audience_cost_growth * (1 - phi) + face.repeat_extension_cost
+    close(np.diff(forgiven[:4]), -coercer.weakness_aversion * unforgiven)
+    close(forgiven[0], -coercer.weakness_aversion * (1 - phi))
 
 
 def test_m1_m2_visible_progress_forgives_the_audience_cost():
@@ -108,8 +115,11 @@ def test_m1_m2_visible_progress_forgives_the_audience_cost():
     state.extensions[:] = 2
     state.progress[:] = np.array([0.0, 0.2, 0.5, 0.8, 1.0, 0.0])
     cost = deadline_face(view(m, "coercer"))
-    grown = coercer.weakness_aversion * (1 + m.world.face.audience_cost_growth * 2)
-    close(cost, -grown * (1 - coercer.summit_forgiveness * state.progress))
+    face = m.world.face
+    grown = 1 + face.audience_cost_growth * 2
+    repeated = face.repeat_extension_cost * 2  # not forgiven by progress
+    forgiven = 1 - coercer.summit_forgiveness * state.progress
+    close(cost, -coercer.weakness_aversion * (grown * forgiven + repeated))
     assert (np.diff(cost[:5]) > 0).all()  # more progress, less face lost
     stronger = model("summit.yaml", "actors.usa.weakness_aversion=0.9")
     weaker = model("summit.yaml", "actors.usa.weakness_aversion=0.3")
@@ -612,6 +622,65 @@ def test_m4_resolving_a_rejection_puts_blame_on_the_rejecter_and_a_double_yes_se
     assert state.first_day["settlement"][1] == 5
 
 
+def test_m4_onlookers_tire_of_an_offer_already_refused():
+    """Rejection blame and a proposal's blame motive shrink by ``repeat_discount ** rebuffs``."""
+    m = model()
+    state, roles, blame = m.state, m.roles, m.world.blame
+    state.proposal_kind[:] = PROPOSAL_CEASEFIRE
+    state.proposal_terms[:] = 0.5
+    state.proposal_by[:] = np.array([roles.aggressor] * 4 + [roles.defender] * 2)
+    fresh = rejection_blame(view(m, "defender"), roles.defender)
+    state.rebuffs[:, roles.aggressor] = np.array([0, 1, 2, 3, 0, 5])
+    state.rebuffs[:, roles.defender] = np.array([4, 4, 4, 4, 2, 0])
+    tired = np.array([0, 1, 2, 3, 2, 0])  # the rebuffs of each world's proposer
+    close(
+        rejection_blame(view(m, "defender"), roles.defender), fresh * blame.repeat_discount**tired
+    )
+    # The aggressor's motive to propose again shrinks with its own rebuffs (timing by prospects).
+    state.proposal_kind[:] = PROPOSAL_NONE
+    ctx = view(m, "aggressor")
+    own = blame.repeat_discount ** state.rebuffs[:, roles.aggressor]
+    _, ceasefire = utility("propose_ceasefire", ctx)
+    _, moratorium = utility("propose_moratorium", ctx)
+    state.rebuffs[:] = 0
+    ctx = view(m, "aggressor")
+    _, ceasefire0 = utility("propose_ceasefire", ctx)
+    _, moratorium0 = utility("propose_moratorium", ctx)
+    close(ceasefire["blame"], ceasefire0["blame"] * own)
+    close(moratorium["blame"], moratorium0["blame"] * own)
+    assert (np.diff(ceasefire["blame"][:4]) < 0).all()
+
+
+def test_m4_each_rejected_proposal_counts_one_rebuff_after_both_answers():
+    """Both veto players weigh the same past: the rebuff is counted once, after the answers."""
+    m = model()
+    state, roles = m.state, m.roles
+    state.day = 5
+    state.proposal_kind[:] = PROPOSAL_CEASEFIRE
+    state.proposal_by[:] = roles.coercer
+    state.proposal_day[:] = 4
+    state.proposal_terms[:] = 0.5
+    state.rebuffs[:, roles.coercer] = 1
+    state.answers[:, roles.aggressor] = np.array([REJECT, REJECT, ACCEPT, ACCEPT, REJECT, ACCEPT])
+    state.answers[:, roles.defender] = np.array([REJECT, ACCEPT, REJECT, ACCEPT, REJECT, REJECT])
+    before = state.blame.copy()
+    ctx = view(m, "aggressor")
+    a, d = roles.aggressor, roles.defender
+    by_aggressor, by_defender = rejection_blame(ctx, a), rejection_blame(ctx, d)
+    dynamics.resolve_proposals(ctx, m.actor_names, quiet)
+    both = np.array([True, False, False, False, True, False])
+    rejected_any = np.array([True, True, True, False, True, True])
+    assert state.rebuffs[:, roles.coercer].tolist() == (1 + rejected_any).tolist()
+    expected = before.copy()
+    for actor, amount, mask in (
+        (a, by_aggressor, state.answers[:, a] == REJECT),
+        (d, by_defender, state.answers[:, d] == REJECT),
+    ):
+        expected[mask, actor] += amount[mask]
+        expected[mask] /= expected[mask].sum(axis=1, keepdims=True)
+    close(state.blame[both], expected[both])
+
+
 def test_m4_rejecting_costs_the_rejecters_blame_weight():
     m = model()
     state = m.state
@@ -817,12 +886,12 @@ def test_m5_escalation_is_provoked_by_a_recent_rejection_or_sanctions_and_lasts_
     close(state.escalated_until, 30 + war.escalation_days - 1)
 
 
-def wage_one_day(m: NegotiationModel) -> dict[str, np.ndarray]:
+def wage_one_day(m: NegotiationModel, surge: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
     """Territory gained (in percent) and strikes launched over one ``wage_war`` day."""
     state = m.state
     territory, strikes = state.territory.copy(), state.strikes_launched.copy()
     casualties = state.casualties.copy()
-    dynamics.wage_war(state, m.world, m.roles, m.expected_pace, m.rates)
+    dynamics.wage_war(state, m.world, m.roles, m.expected_pace, m.rates, surge)
     return {
         "pace": (state.territory - territory) * 100,
         "strikes": state.strikes_launched - strikes,
@@ -864,6 +933,58 @@ def test_m5_m8_the_ground_pace_follows_moratorium_aid_and_refinery_damage():
     assert pace[4] < pace[0]  # damaged refineries slow it too
 
 
+def test_m8_a_days_strikes_follow_its_surge_up_to_the_capacity():
+    """``min(strikes_per_day · intensity · surge, strike_capacity)``; civilians follow them."""
+    m = calm()
+    state, war = m.state, m.world.war
+    state.day = 10
+    state.escalated_until[:] = np.array([-1, -1, 10, 10, -1, -1])
+    state.moratorium[5] = True
+    surge = np.array([0.5, 3.0, 2.0, 10.0, 1.0, 4.0])
+    day = wage_one_day(m, surge)
+    intensity = np.array([1, 1, war.escalation_factor, war.escalation_factor, 1, 0])
+    launched = np.minimum(war.strikes_per_day * intensity * surge, war.strike_capacity)
+    close(day["strikes"], launched)
+    assert day["strikes"][3] == war.strike_capacity  # a surge beyond capacity is cut
+    assert day["strikes"][1] > 2 * war.strikes_per_day  # a surge of several hundred
+    k = war.casualty_pace_share
+    civilians, share = war.civilian_casualties_per_day, war.strike_share_of_civilian_casualties
+    ground = (1000 + civilians * (1 - share)) * ((1 - k) + k * day["pace"] / m.expected_pace)
+    close(day["casualties"], ground + civilians * share * launched / war.strikes_per_day)
+
+
+def test_m8_a_days_surge_is_lognormal_with_mean_one():
+    """``exp(σ·z − σ²/2)``: mean 1, median ``exp(−σ²/2)``, a tail that grows with ``σ``."""
+    u = (np.arange(200_000) + 0.5) / 200_000
+    for sigma in (0.4, 0.6, 0.8):
+        surge = dynamics.strike_surge(u, sigma)
+        assert abs(surge.mean() - 1) < 0.01
+        close(dynamics.strike_surge(np.array([0.5]), sigma), np.exp(-(sigma**2) / 2))
+        assert (np.diff(surge) > 0).all()
+    tail = [dynamics.strike_surge(np.array([0.995]), s)[0] for s in (0.4, 0.6, 0.8)]
+    assert tail[0] < tail[1] < tail[2]
+    assert 3 < tail[1] < 4  # at the default: one day in 200 over 3 times the mean
+
+
+def test_m8_ground_casualties_grow_with_the_pace_and_so_fall_with_aid():
+    """``ground · ((1 − k) + k · pace / expected_pace)``, with ``k = casualty_pace_share``."""
+    m = calm()
+    state, war = m.state, m.world.war
+    state.aid_level[:] = np.array([AID_NORMAL, AID_INCREASED, AID_PAUSED, AID_NORMAL, 1, 1])
+    state.moratorium[3] = True
+    state.settled[5] = True
+    day = wage_one_day(m)
+    k = war.casualty_pace_share
+    civilians, share = war.civilian_casualties_per_day, war.strike_share_of_civilian_casualties
+    ground = 1000 + civilians * (1 - share)
+    strikes = civilians * share * np.array([1, 1, 1, 0, 1, 0])
+    expected = ground * ((1 - k) + k * day["pace"] / m.expected_pace) * np.array([1] * 5 + [0])
+    close(day["casualties"], expected + strikes)
+    ground_only = day["casualties"] - strikes
+    assert ground_only[1] < ground_only[0] < ground_only[2]  # more aid, slower, fewer losses
+    assert ground_only[3] > ground_only[0]  # the moratorium's faster ground war costs more
+
+
 def test_m5_m8_no_strikes_under_a_moratorium_more_under_an_escalation():
     m = calm()
     state, war, blame = m.state, m.world.war, m.world.blame
@@ -877,7 +998,9 @@ def test_m5_m8_no_strikes_under_a_moratorium_more_under_an_escalation():
     intensity = np.array([1, 0, war.escalation_factor, 0, 1, 0])
     close(day["strikes"], war.strikes_per_day * intensity)
     civilians, share = war.civilian_casualties_per_day, war.strike_share_of_civilian_casualties
-    ground = (1000 + civilians * (1 - share)) * np.array([1, 1, 1, 1, 1, 0])
+    k = war.casualty_pace_share
+    by_pace = (1 - k) + k * day["pace"] / m.expected_pace  # M8: assaults that gain ground cost
+    ground = (1000 + civilians * (1 - share)) * np.array([1, 1, 1, 1, 1, 0]) * by_pace
     close(day["casualties"], ground + civilians * share * intensity)
     keep = 0.5 ** (1 / m.world.air_defense.urgency_halflife_days)
     close(state.strike_urgency, (1 - keep) * intensity)

@@ -157,6 +157,17 @@ def reasonableness(headline: float, value_to_rejecter: np.ndarray, framing_weigh
     return framing_weight * headline + (1.0 - framing_weight) * value_to_rejecter
 
 
+def fatigue(ctx: Context, proposer: int | np.ndarray) -> np.ndarray:
+    """What is left of a rejection's blame after the proposer's earlier rebuffs (M4).
+
+    ``repeat_discount ** rebuffs``: onlookers credit the first refused offer to the rejecter's
+    intransigence, less so the same offer made again (stylised).
+    """
+    state = ctx.state
+    rebuffs = state.rebuffs[np.arange(state.n), np.maximum(proposer, 0)]
+    return np.power(ctx.world.blame.repeat_discount, rebuffs)
+
+
 def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
     """Blame share a rejection of the pending proposal would move onto ``rejecter`` (M4 ledger)."""
     state = ctx.state
@@ -166,7 +177,7 @@ def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
     value = np.where(state.proposal_kind == PROPOSAL_MORATORIUM, blame.moratorium_fairness, value)
     reasonable = reasonableness(1.0, value, blame.framing_weight)
     dampened = 1.0 - blame.opposition_damping * state.proposal_opposed
-    return blame.rejection_weight * reasonable * dampened
+    return blame.rejection_weight * reasonable * dampened * fatigue(ctx, state.proposal_by)
 
 
 def _propose(ctx: Context, mask: np.ndarray, kind: int, terms: np.ndarray) -> None:
@@ -295,6 +306,7 @@ def _propose_ceasefire_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     gain = reasonableness(1.0, 1.0 - terms, weights.framing_weight)
     accepted_share = np.where(rejected, 1, weights.accepted_proposal_blame)
     blame = _blame_weight(ctx) * weights.rejection_weight * gain * accepted_share
+    blame = blame * fatigue(ctx, ctx.me)
     reach = terms - derived.aggressor_reservation
     material = np.where(rejected, 0.0, ctx.world.bargaining.proposal_weight * reach)
     return available, {"blame": blame, "material": material, "cost": _cost(ctx)}
@@ -309,7 +321,7 @@ def _propose_moratorium_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     material = _moratorium_value(ctx)
     blame = (
         _blame_weight(ctx) * ctx.world.blame.rejection_weight * ctx.world.blame.framing_weight
-    ) * np.ones(_n(ctx))
+    ) * fatigue(ctx, ctx.me)
     return available, {"material": material, "blame": blame, "cost": _cost(ctx)}
 
 
@@ -490,13 +502,15 @@ def deadline_face(ctx: Context) -> np.ndarray:
 
     Fearon (1994): the cost grows as the crisis runs (``audience_cost_growth`` per extension);
     Levendusky & Horowitz (2012): a leader who can point to new information — a summit — pays
-    less (``summit_forgiveness``, phi). Greene: a summit gives "enough progress for Trump to claim
-    his threats worked".
+    less (``summit_forgiveness``, phi), but the same news does not excuse a series of climb-downs:
+    ``repeat_extension_cost`` per earlier extension is not forgiven. Greene: a summit gives
+    "enough progress for Trump to claim his threats worked".
     """
     state, params, face = ctx.state, ctx.params, ctx.world.face
     grown = state.deadline_cost * (1.0 + face.audience_cost_growth * state.extensions)
     forgiven = 1.0 - params.summit_forgiveness * state.progress
-    return -params.weakness_aversion * grown * forgiven
+    repeated = state.deadline_cost * face.repeat_extension_cost * state.extensions
+    return -params.weakness_aversion * (grown * forgiven + repeated)
 
 
 def _extend_utility(ctx: Context) -> tuple[np.ndarray, Components]:

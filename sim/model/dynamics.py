@@ -55,6 +55,8 @@ HALF = 0.5
 """What is left after one half-life (a definition, not a parameter)."""
 SHORTEST = 1e-9
 """Half-lives are at least this many days (no division by 0)."""
+UNIFORM_EDGE = 1e-12
+"""Uniforms are kept this far from 0 and 1 before the normal quantile (a draw of 0 gives −inf)."""
 NO_WEIGHT = 1e-12
 """The truce's total weight of striking is at least this (no division by 0 when both are 0)."""
 
@@ -247,6 +249,7 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
     veto = (roles.aggressor, roles.defender)
     due = np.zeros(state.n, dtype=bool)
     accepted = np.ones(state.n, dtype=bool)
+    rebuffed = np.zeros(state.n, dtype=bool)
     for actor in veto:
         answering = responders(state, roles, actor)
         due |= answering
@@ -256,7 +259,11 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
             state.add_blame(actor, rejection_blame(ctx, actor), rejected)
             state.last_rejection_day[rejected, actor] = state.day
             state.rejections[rejected, actor] += 1
+            rebuffed |= rejected
             note(rejected, f"the rejection moves blame onto {names[actor]}")
+    # One rebuff per rejected proposal, counted after both answers (each weighed the same past).
+    rows = rebuffed.nonzero()[0]
+    state.rebuffs[rows, state.proposal_by[rows]] += 1
     deal = due & accepted
     ceasefire = deal & (state.proposal_kind == PROPOSAL_CEASEFIRE)
     if ceasefire.any():
@@ -302,18 +309,34 @@ def _relative_pace(pace: np.ndarray, expected: float | np.ndarray) -> np.ndarray
     return np.where(positive, pace / np.where(positive, expected, 1.0), 1.0)
 
 
+def strike_surge(uniforms: np.ndarray, dispersion: float | np.ndarray) -> np.ndarray:
+    """A day's strikes over the campaign's mean: lognormal with mean 1 (M8).
+
+    ``exp(σ·z − σ²/2)`` with ``z`` the standard normal at ``uniforms`` and ``σ`` the
+    ``war.strike_dispersion``: most days below the mean, a few surges of several times it.
+    """
+    from scipy.special import ndtri  # imported when a model steps, not with the package
+
+    z = ndtri(np.clip(uniforms, UNIFORM_EDGE, 1.0 - UNIFORM_EDGE))
+    return np.exp(dispersion * z - dispersion**2 / 2)  # /2: mean 1 (a definition)
+
+
 def wage_war(
     state: WorldState,
     world: SimpleNamespace,
     roles: Roles,
     expected_pace: float | np.ndarray,
     rates: Rates,
+    surge: np.ndarray | float = 1.0,
 ) -> None:
     """The ground war, long-range strikes and air defence for one day (M5, M8).
 
     Ground pace: the drawn 2025 rate, faster while long-range strikes pause (Baunov: the war moves
     to where the aggressor has the upper hand) and when aid is paused, slower at high refinery
-    damage. Air-defence deliveries follow the urgency of the strike campaign.
+    damage. Ground casualties grow with the pace (``war.casualty_pace_share`` of them scale with
+    it). Strikes: the campaign's mean times the intensity (M5) times the day's ``surge``
+    (:func:`strike_surge`), at most ``war.strike_capacity``; civilians hit by strikes follow them.
+    Air-defence deliveries follow the urgency of the strike campaign.
     """
     war, air = world.war, world.air_defense
     fighting = ~state.settled
@@ -332,9 +355,12 @@ def wage_war(
     escalated = state.escalated_until >= state.day
     strikes = fighting & ~state.moratorium
     intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
-    state.casualties += rates.ground_casualties * fighting
-    state.casualties += rates.strike_casualties * intensity
-    state.strikes_launched += war.strikes_per_day * intensity
+    share = war.casualty_pace_share
+    state.casualties += rates.ground_casualties * fighting * ((1.0 - share) + share * relative)
+    launched = np.minimum(war.strikes_per_day * intensity * surge, war.strike_capacity)
+    scale = launched / np.maximum(war.strikes_per_day, SHORTEST)  # intensity times the surge
+    state.casualties += rates.strike_casualties * scale
+    state.strikes_launched += launched
     keep = rates.urgency_keep
     state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
     urgency = np.clip(state.strike_urgency, 0, air.urgency_cap)

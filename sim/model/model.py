@@ -265,7 +265,10 @@ class NegotiationModel(mesa.Model):
         )
         dynamics.resolve_proposals(ctx, self.actor_names, self.note)
         dynamics.update_beliefs(state, self.world.beliefs, self.rates)
-        dynamics.wage_war(state, self.world, self.roles, self.expected_pace, self.rates)
+        surge = dynamics.strike_surge(
+            self.streams.uniform("strikes")[:, 0], self.world.war.strike_dispersion
+        )
+        dynamics.wage_war(state, self.world, self.roles, self.expected_pace, self.rates, surge)
         dynamics.run_economy(state, self.world.economy, self.rates)
         dynamics.learn_from_war(state, self.world, self.expected_pace, self.rates, self.note)
         dynamics.decay_progress(state, self.rates)

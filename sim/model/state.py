@@ -155,6 +155,8 @@ class WorldState:
     last_proposal_day: np.ndarray = field(init=False)
     last_rejection_day: np.ndarray = field(init=False)
     rejections: np.ndarray = field(init=False)
+    rebuffs: np.ndarray = field(init=False)
+    """Per world and actor, how many of the actor's proposals were rejected (M4)."""
     concessions: np.ndarray = field(init=False)
     last_conceded_issue: np.ndarray = field(init=False)
     surge_day: np.ndarray = field(init=False)
@@ -216,6 +218,7 @@ class WorldState:
         self.last_proposal_day = np.full((n, a), -np.inf)
         self.last_rejection_day = np.full((n, a), -np.inf)
         self.rejections = _zeros(n, a, dtype=np.int32)
+        self.rebuffs = _zeros(n, a, dtype=np.int32)
         self.concessions = _zeros(n, a, dtype=np.int32)
         self.last_conceded_issue = np.full((n, a), -1, dtype=np.int8)
         self.surge_day = np.full((n, a), -np.inf)

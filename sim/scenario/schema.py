@@ -723,11 +723,32 @@ class War(_Strict):
         0.5, 0.3, 0.7, "share of civilian casualties caused by long-range strikes"
     )
     strikes_per_day: NonNegative = parameter(
-        200.0,
+        170.0,
         100.0,
         300.0,
-        "drones and missiles the aggressor launches per day",
-        "Ukrainian Air Force counts (July 2025)",
+        "drones and missiles the aggressor launches on an ordinary (not escalated) day, on average",
+        "Ukrainian Air Force counts (July 2025: about 210 a day, escalated days included)",
+    )
+    strike_dispersion: NonNegative = parameter(
+        0.6,
+        0.4,
+        0.8,
+        "standard deviation of the log of a day's strikes around the campaign's mean",
+        "stylised, to the 2025 record's surges: peaks above 700 against a mean of about 210",
+    )
+    strike_capacity: NonNegative = parameter(
+        1000.0,
+        800.0,
+        1500.0,
+        "most drones and missiles the aggressor can launch in one day",
+        "stylised, above the 2025 record's peaks of 700-820",
+    )
+    casualty_pace_share: Probability = parameter(
+        0.3,
+        0.0,
+        0.6,
+        "share of the ground war's casualties that scales with the pace over the expected pace",
+        "stylised: assaults that gain ground cost lives (attrition)",
     )
     moratorium_ground_shift: NonNegative = parameter(
         0.25, 0.0, 0.5, "extra ground pace while long-range strikes pause (M5)", BAUNOV
@@ -1017,6 +1038,13 @@ class Blame(_Strict):
     opposition_threshold: NonNegative = parameter(
         0.6, 0.4, 0.8, "terms above which a supporter opposes the aggressor's proposal"
     )
+    repeat_discount: Probability = parameter(
+        0.5,
+        0.3,
+        0.8,
+        "share of a rejection's blame left for each earlier rejected proposal of the same proposer "
+        "(onlookers tire of an offer already refused)",
+    )
 
 
 class Face(_Strict):
@@ -1027,6 +1055,14 @@ class Face(_Strict):
     )
     audience_cost_growth: NonNegative = parameter(
         0.1, 0.0, 0.2, "growth of the audience cost per extension", "Fearon (1994)"
+    )
+    repeat_extension_cost: NonNegative = parameter(
+        0.02,
+        0.0,
+        0.1,
+        "audience cost per earlier extension that progress does not forgive",
+        "Levendusky & Horowitz (2012): new information excuses a climb-down, not a series; "
+        "stylised",
     )
     failure_cost: NonNegative = parameter(
         0.9, 0.6, 1.2, "cost of sanctions that visibly fail", GREENE
@@ -1155,7 +1191,7 @@ class Bargaining(_Strict):
         0.1, 0.05, 0.2, "how far one concession moves a position"
     )
     proposal_cooldown_days: int = parameter(
-        30, 14, 60, "days between one actor's proposals", ge=1, le=3650
+        7, 3, 30, "least days between one actor's proposals", ge=1, le=3650
     )
     trend_halflife_days: NonNegative = parameter(
         30.0, 15.0, 60.0, "half-life of the ground trend's memory, in days"
