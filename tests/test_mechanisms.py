@@ -1,4 +1,4 @@
-"""One test per mechanism M1-M8 (docs/model.md §1 and §7), each on seeded ensembles of 8,192 worlds.
+"""One test per mechanism M1-M9 (docs/model.md §1 and §7), each on seeded ensembles of 8,192 worlds.
 
 Margins are several binomial standard errors wide, so none can pass by luck; each test fails when
 its mechanism is switched off (``SIM_MECHANISM_OFF=Mk pytest tests/test_mechanisms.py``).

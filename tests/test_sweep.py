@@ -149,8 +149,8 @@ def test_values_that_are_not_numbers_get_a_category_axis():
     assert ax.get_title().startswith("Outcome at day 120 as actors.russia.types")
     assert ax.get_xticklabels()[0].get_text() == "1, sincere: 0"  # only what differs
     assert ax.get_xlabel() == "actors.russia.types: {stalling: …}"
-    # A sincere aggressor settles (Stanovaya's stalling type never does).
-    assert swept.table()["settlement"].iloc[1] > swept.table()["settlement"].iloc[0] + 0.2
+    # A sincere aggressor settles far more often than a stalling one (whose resolve must erode).
+    assert swept.table()["settlement"].iloc[1] > swept.table()["settlement"].iloc[0] + 0.05
     with pytest.raises(TypeError, match="draws a Sweep"):
         sweep_lines(sim.compare([SUMMIT, SUMMIT], runs=50, labels=["a", "b"]))
 
