@@ -60,7 +60,7 @@ def main() -> None:
     Usage errors typer finds itself (a non-numeric ``--seed``, an unknown option, a missing
     argument) are printed like every other bad input: one ``error:`` line, exit status 2.
     """
-    from sim.engine.forking import tune_allocator
+    from sim.engine.allocator import tune_allocator
 
     tune_allocator()  # this process is the command's own
     stop_cleanly_on_signals()
