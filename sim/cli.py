@@ -292,6 +292,17 @@ WorkersOption = Annotated[
         show_default=False,
     ),
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Simulate on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for "
+        "a local cluster; the results are the same bytes (default: $SIM_SCHEDULER, else this "
+        "machine's processes; docs/scaling.md).",
+        show_default=False,
+    ),
+]
 FormatOption = Annotated[
     str,
     typer.Option("--format", help="Figures: png, or svg to write SVG files as well."),
@@ -440,18 +451,23 @@ def _each_command(context: typer.Context) -> None:
     context.call_on_close(release_all)
 
 
-def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
+def _with_progress[T](call: Callable[[_ProgressBar], T], scheduler: str | None = None) -> T:
     """Run ``call(progress_bar)``, closing the bar however the call ends.
 
-    A distribution that draws a value that is not a finite number ends the command with one
-    line (the schema's checks should have refused its parameters already).
+    With a ``scheduler`` (or ``$SIM_SCHEDULER``), the call's runs go to that Dask cluster,
+    reached before any work (:mod:`sim.engine.cluster`). A cluster that cannot be reached, has
+    no worker or loses them, and a distribution that draws a value that is not a finite number
+    (the schema's checks should have refused its parameters already), end the command with one
+    line.
     """
+    from sim.engine.cluster import ClusterError, connected
     from sim.model.draws import DrawError
 
     progress = _ProgressBar()
     try:
-        return call(progress)
-    except DrawError as err:
+        with connected(scheduler):
+            return call(progress)
+    except (DrawError, ClusterError) as err:
         _fail(str(err))
     finally:
         progress.close()
@@ -480,6 +496,7 @@ def run(
     out: OutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
@@ -499,7 +516,8 @@ def run(
     results = _with_progress(
         lambda progress: run_ensemble(
             loaded, runs=runs, seed=seed, workers=workers, progress=progress
-        )
+        ),
+        scheduler=scheduler,
     )
     typer.echo(results.summary_text())
     _save(results, folder, force, formats, workers)
@@ -515,6 +533,7 @@ def compare(
     out: CompareOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
@@ -561,7 +580,8 @@ def compare(
             labels=labels,
             progress=progress,
             references=references,
-        )
+        ),
+        scheduler=scheduler,
     )
     typer.echo(comparison.summary_text())
     _save(comparison, folder, force, formats, workers)
@@ -589,6 +609,7 @@ def sweep(
     out: SweepOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
@@ -638,7 +659,10 @@ def sweep(
     _warn_about_extra_workers(workers)
     run_plan = sweeps.run_plan if len(fields) == 1 else grids.run_plan
     result = _with_progress(
-        lambda progress: run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
+        lambda progress: run_plan(
+            planned, runs=runs, seed=seed, workers=workers, progress=progress
+        ),
+        scheduler=scheduler,
     )
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
@@ -731,6 +755,7 @@ def sensitivity(
     out: SensitivityOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
@@ -780,7 +805,8 @@ def sensitivity(
         err=True,
     )
     result = _with_progress(
-        lambda progress: analysis.run_plan(planned, workers=workers, progress=progress)
+        lambda progress: analysis.run_plan(planned, workers=workers, progress=progress),
+        scheduler=scheduler,
     )
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
@@ -911,6 +937,7 @@ def rerun(
     ],
     out: RerunOutOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     force: ForceOption = False,
     accept_edited: AcceptEditedOption = False,
 ) -> None:
@@ -940,7 +967,8 @@ def rerun(
     results = _with_progress(
         lambda progress: run_ensemble(
             saved.scenario, runs=saved.runs, seed=saved.seed, workers=workers, progress=progress
-        )
+        ),
+        scheduler=scheduler,
     )
     typer.echo(results.summary_text())
     _save(results, target, force, ("png",), workers)

@@ -68,4 +68,5 @@ def test_commands_that_do_not_simulate_import_neither_the_model_nor_matplotlib(a
     loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
     heavy = {"matplotlib", "mesa", "sim.model.model", "sim.engine.ensemble", "pandas"}
     heavy |= {"numpy", "scipy"}  # the bundled distributions are checked without them
+    heavy |= {"distributed", "dask"}  # --scheduler connects when the work starts
     assert not heavy & loaded, sorted(heavy & loaded)
