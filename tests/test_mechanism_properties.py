@@ -1090,6 +1090,26 @@ def test_m7_the_coercer_brokers_close_positions_when_talks_seem_sincere():
     assert (state.proposal_by == m.roles.coercer).all()
 
 
+@pytest.mark.parametrize(
+    ("action", "role"),
+    [
+        ("propose_ceasefire", "aggressor"),
+        ("propose_moratorium", "aggressor"),
+        ("propose_terms", "coercer"),
+        ("counter_propose", "defender"),
+    ],
+)
+def test_no_proposal_is_made_while_another_is_open(action, role):
+    """One proposal at a time: a new one waits until the open one is answered (M7)."""
+    m = model()
+    state = m.state
+    state.day = 400  # long after any earlier proposal
+    state.proposal_kind[:] = np.array([PROPOSAL_CEASEFIRE] * 3 + [PROPOSAL_NONE] * 3)
+    state.proposal_by[:] = m.roles.aggressor if role != "aggressor" else m.roles.defender
+    available, _ = utility(action, view(m, role))
+    assert not available[:3].any(), action
+
+
 # --- M7 Settlement: war values (context.derive) -------------------------------------------------
 
 
@@ -1533,7 +1553,9 @@ def test_the_summary_columns_report_the_final_state():
     for index, name in enumerate(m.actor_names):
         np.testing.assert_array_equal(rows[f"blame_{name}"], state.blame[:, index])
         np.testing.assert_array_equal(rows[f"face_{name}"], state.face[:, index])
-    np.testing.assert_array_equal(rows["day_sanctions"], state.first_day["sanctions"])
+    for event in ("summit", "sanctions", "settlement", "moratorium_start", "summit_offer"):
+        np.testing.assert_array_equal(rows[f"day_{event}"], state.first_day[event], err_msg=event)
+    np.testing.assert_array_equal(rows["day_aid_paused"], state.first_day["aid_paused"])
     np.testing.assert_array_equal(rows["rejections_defender"], state.rejections[:, 2])
     np.testing.assert_array_equal(rows["aggressor_demand"], state.aggressor_demand())
     np.testing.assert_array_equal(rows["defender_offer"], state.defender_offer())
