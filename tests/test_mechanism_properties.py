@@ -1545,6 +1545,7 @@ def test_the_summary_columns_report_the_final_state():
     expected = classify(state.settled, state.moratorium, sanctioned)
     assert rows["outcome"].tolist() == expected.tolist()
     assert [OUTCOMES[c] for c in coded["outcome"]] == expected.tolist()
+    assert coded["outcome"].dtype == np.int8  # one byte a world (a million worlds: 1 MB)
     assert set(rows["aggressor_type"]) <= {"sincere", "stalling"}
     assert (
         rows["aggressor_type"].tolist() == np.where(state.sincere, "sincere", "stalling").tolist()
