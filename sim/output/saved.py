@@ -28,6 +28,7 @@ from sim.experiments.sensitivity import Sensitivity
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
 from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
+from sim.output.scoring import KIND as SCORE_KIND
 from sim.output.sensitivity import KIND, load_sensitivity
 from sim.scenario.inputs import InputFileError, load_json, read_text
 from sim.scenario.options import InvalidScenarioError, validated
@@ -119,6 +120,11 @@ def _manifest(path: Path) -> dict:
 
 def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Comparison:
     """The run or comparison of a checked manifest, with its tables."""
+    if manifest.get("kind") == SCORE_KIND:
+        raise ResultsFolderError(
+            f"{folder}: a scoring of forecasts (sim score), which keeps no worlds; expected a "
+            "folder written by sim run, sim compare, sim sweep or sim sensitivity"
+        )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     if manifest.get("kind") == KIND:
         return _sensitivity(folder, manifest, manifest_path)
