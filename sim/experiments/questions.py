@@ -322,7 +322,8 @@ class Question:
     notes: str | None = None
     file: str = field(default="questions", compare=False)
     line: int | None = field(default=None, compare=False)
-    condition_line: int | None = field(default=None, compare=False)
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """The line of each field of the entry in ``file``."""
 
     @property
     def scored(self) -> bool:
@@ -335,10 +336,8 @@ class Question:
 
     def error(self, message: str, field_name: str = "condition") -> QuestionError:
         """An error about this question's ``field_name``, located at its line."""
-        line = self.condition_line if field_name == "condition" else self.line
-        return QuestionError(
-            message, file=self.file, line=line or self.line, field=f"{self.id}.{field_name}"
-        )
+        line = self.lines.get(field_name, self.line)
+        return QuestionError(message, file=self.file, line=line, field=f"{self.id}.{field_name}")
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -361,7 +360,7 @@ def load_questions(path: str | Path) -> list[Question]:
         raise QuestionError(f"not a UTF-8 text file ({err.reason})", file=file) from None
     data, node, _ = parse_yaml(text, file)  # a ScenarioError here is located already
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        got = "nothing" if data is None else f"a {type(data).__name__}"
+        got = _shown(data)
         raise QuestionError(
             f"expected a YAML list of questions (- id: ..., question: ..., condition: ..., "
             f"happened: true/false, resolved: YYYY-MM-DD, source: ...), got {got}",
@@ -471,7 +470,7 @@ def _question(entry: Any, item: yaml.Node, file: str, index: int) -> Question:
         notes=entry.get("notes"),
         file=file,
         line=line,
-        condition_line=lines.get("condition"),
+        lines=lines,
     )
 
 
@@ -520,10 +519,10 @@ def check_against(
     events = sorted(c.removeprefix("day_") for c in worlds.columns if c.startswith("day_"))
     for question in questions:
         if question.resolved < start or question.resolved > last:
-            side = "before the run's first day" if question.resolved < start else "after its last"
+            side = "before" if question.resolved < start else "after"
             raise question.error(
-                f"resolved on {question.resolved}, {side} ({run} covers {span}); a run forecasts "
-                "only a question settled inside its days",
+                f"resolved on {question.resolved}, {side} the days of {run} ({span}); a run "
+                "forecasts only a question settled inside its days",
                 "resolved",
             )
         if not question.scored:
