@@ -35,6 +35,8 @@ from sim.experiments.questions import Question, check_against, holds, load_quest
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+KIND = "score"
+"""The ``kind`` of a scoring folder's manifest (:mod:`sim.output.scoring`)."""
 COIN = 0.5
 COIN_BRIER = 0.25
 COIN_LOG = math.log(2)

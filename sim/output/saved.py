@@ -24,11 +24,11 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash
 from sim.experiments.comparison import Comparison
+from sim.experiments.scoring import KIND as SCORE_KIND
 from sim.experiments.sensitivity import Sensitivity
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
 from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
-from sim.output.scoring import KIND as SCORE_KIND
 from sim.output.sensitivity import KIND, load_sensitivity
 from sim.scenario.inputs import InputFileError, load_json, read_text
 from sim.scenario.options import InvalidScenarioError, validated
@@ -98,6 +98,26 @@ def load_results(
     dailies = [*folder.glob("daily.csv"), *folder.glob("scenarios/*/daily.csv")]
     read = ["worlds.csv", *(path.relative_to(folder).as_posix() for path in dailies)]
     _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+    return loaded
+
+
+def load_run(folder: str | Path) -> Results:
+    """The run saved in ``folder`` (:func:`load_results`); a folder of anything else is refused.
+
+    Raises:
+        ResultsFolderError: the folder is not a readable run of one scenario (one line).
+
+    """
+    loaded = load_results(folder)
+    if isinstance(loaded, Comparison):
+        raise ResultsFolderError(
+            f"{folder}: holds {len(loaded.results)} scenarios (sim compare, sweep or grid); "
+            "expected a folder written by sim run"
+        )
+    if not isinstance(loaded, Results):
+        raise ResultsFolderError(
+            f"{folder}: a sensitivity analysis; expected a folder written by sim run"
+        )
     return loaded
 
 

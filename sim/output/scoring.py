@@ -20,6 +20,7 @@ from sim.experiments.questions import Question
 from sim.experiments.scoring import (
     COIN_BRIER,
     COIN_LOG,
+    KIND,
     MIN_QUESTIONS_FOR_DIAGRAM,
     Scores,
     summary,
@@ -28,10 +29,9 @@ from sim.experiments.scoring import score as score_runs
 from sim.output.folders import TOOL, strict_json
 from sim.output.plots import projector_style
 from sim.output.report import markdown_table
+from sim.output.saved import load_run
 from sim.scenario.inputs import read_bytes
 from sim.scenario.loading import MAX_FILE_BYTES
-
-KIND = "score"
 
 
 def score(
@@ -65,25 +65,6 @@ def score(
     scores = score_runs(results, questions, reference)
     scores.inputs = inputs
     return scores
-
-
-def load_run(folder: str | Path) -> Results:
-    """The run saved in ``folder``; a comparison, sweep or analysis is refused.
-
-    Raises:
-        ResultsFolderError: the folder is not a readable run (one line).
-
-    """
-    from sim.output.saved import ResultsFolderError, load_results
-    from sim.output.saving import kind_of
-
-    loaded = load_results(folder)
-    if not isinstance(loaded, Results):
-        raise ResultsFolderError(
-            f"{folder}: {kind_of(loaded)}; expected a folder written by sim run (score each "
-            "scenario's own run)"
-        )
-    return loaded
 
 
 def write_scores(
