@@ -167,22 +167,26 @@ class Scores:
     def summary_text(self) -> str:
         """Each question's forecast and scores, then the means against a coin (and reference)."""
         table, totals = self.to_df(), self.totals()
+        width = max(34, *(len(str(name)) + 2 for name in totals.index))
         lines = [
             f"{self.scenario} (seed {self.seed}, {self.forecasts.worlds:,} worlds) against "
             f"{len(table)} resolved questions of {self.questions_file}",
             "",
-            f"{'question':<34}{'forecast':>9}{'happened':>9}{'Brier':>8}{'log':>7}",
+            f"{'question':<{width}}{'forecast':>9}{'happened':>9}{'Brier':>8}{'log':>7}",
         ]
         for name, row in table.iterrows():
-            shown = name if len(name) <= 33 else name[:30] + "..."
+            shown = name if len(name) < width else name[: width - 4] + "..."
             lines.append(
-                f"{shown:<34}{row['forecast']:>9.1%}{'yes' if row['happened'] else 'no':>9}"
+                f"{shown:<{width}}{row['forecast']:>9.1%}{'yes' if row['happened'] else 'no':>9}"
                 f"{row['brier']:>8.3f}{row['log_score']:>7.2f}"
             )
-        lines += ["", f"{'mean over the questions':<34}{'Brier':>8}{'log':>7}{'Brier skill':>13}"]
+        lines += [
+            "",
+            f"{'mean over the questions':<{width}}{'Brier':>8}{'log':>7}{'Brier skill':>13}",
+        ]
         for name, row in totals.iterrows():
             lines.append(
-                f"{name:<34}{row['brier']:>8.3f}{row['log_score']:>7.2f}"
+                f"{name:<{width}}{row['brier']:>8.3f}{row['log_score']:>7.2f}"
                 f"{row['brier_skill']:>+13.2f}"
             )
         skipped = [q for q in self.questions if not q.scored]
