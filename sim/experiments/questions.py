@@ -35,6 +35,7 @@ checked against the results (:func:`check_against`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Sequence
@@ -131,12 +132,10 @@ class ConditionSyntaxError(ValueError):
 def _tokens(text: str) -> list[tuple[str, str]]:
     """``(kind, text)`` pairs of a condition; a character of no token is an error."""
     found, position = [], 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
+    while text[position:].strip():
         match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            at = len(text[:position]) + len(text[position:]) - len(text[position:].lstrip())
+        if match is None:
+            at = len(text) - len(text[position:].lstrip())  # the first character after spaces
             raise ConditionSyntaxError(
                 f"unexpected {text[at]!r} at character {at + 1}; expected {GRAMMAR}"
             )
@@ -405,12 +404,9 @@ def _question(entry: Any, item: yaml.Node, file: str, index: int) -> Question:
         where = name
     for key in entry:
         if key not in REQUIRED + OPTIONAL:
-            import difflib
-
-            close = difflib.get_close_matches(str(key), REQUIRED + OPTIONAL, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise QuestionError(
-                f"unknown field{hint} (expected {', '.join(REQUIRED + OPTIONAL)})",
+                f"unknown field{_close(str(key), REQUIRED + OPTIONAL)}; expected "
+                f"{', '.join(REQUIRED + OPTIONAL)}",
                 file=file,
                 line=lines.get(str(key), line),
                 field=f"{where}.{key}",
@@ -590,7 +586,6 @@ def _check_clause(
 
 
 def _close(name: str, candidates: Sequence[str]) -> str:
-    import difflib
-
+    """`` (did you mean 'x'?)`` for the closest of ``candidates``, or an empty string."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -38,8 +38,11 @@ if TYPE_CHECKING:
 KIND = "score"
 """The ``kind`` of a scoring folder's manifest (:mod:`sim.output.scoring`)."""
 COIN = 0.5
-COIN_BRIER = 0.25
-COIN_LOG = math.log(2)
+"""A coin's forecast of every question."""
+COIN_BRIER = COIN**2
+"""A coin's Brier score, ``(0.5 − o)²`` = 0.25 whatever happens."""
+COIN_LOG = -math.log(COIN)
+"""A coin's log score, ``ln 2`` ≈ 0.693 nats whatever happens."""
 MIN_QUESTIONS_FOR_DIAGRAM = 20
 """Fewest scored questions for which ``sim score`` draws a reliability diagram.
 
