@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import sim
 from sim.cli import app
 from sim.engine.results import Results
-from sim.experiments.questions import parse_condition
+from sim.experiments.conditions import holds, parse_condition
 from sim.experiments.scoring import MIN_QUESTIONS_FOR_DIAGRAM, score
 from sim.scenario.loading import load_scenario
 
@@ -130,8 +130,6 @@ def test_a_reference_run_is_scored_on_the_same_questions(questions_file: Path) -
     ],
 )
 def test_conditions_hold_in_the_worlds_the_grammar_says(condition: str, worlds: list[int]) -> None:
-    from sim.experiments.questions import holds
-
     run = synthetic_run()
     held = holds(parse_condition(condition), run.worlds, run.scenario.start_date)
     assert list(np.flatnonzero(held)) == worlds

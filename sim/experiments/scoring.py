@@ -30,7 +30,8 @@ import pandas as pd
 
 from sim.engine.results import Results
 from sim.engine.stats import wilson_interval
-from sim.experiments.questions import Question, check_against, holds, load_questions
+from sim.experiments.conditions import holds
+from sim.experiments.questions import Question, check_against, load_questions
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
