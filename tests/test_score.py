@@ -238,10 +238,11 @@ def test_sim_score_writes_its_folder_and_draws_the_diagram_only_with_enough_ques
         path.write_text(many_questions(count), encoding="utf-8")
         out = tmp_path / f"out{count}"
         arguments = ["score", str(run_folder), "--questions", str(path), "--out", str(out)]
-        result = CliRunner().invoke(app, arguments)
+        result = CliRunner().invoke(app, [*arguments, "--reference", str(run_folder)])
         assert result.exit_code == 0, result.output
         scores = pd.read_csv(out / "scores.csv")
         assert len(scores) == count
+        assert (scores["reference_brier"] == scores["brier"]).all()  # the same run twice
         assert (out / "figures" / "reliability.png").exists() is drawn
         report = (out / "report.md").read_text(encoding="utf-8")
         assert ("![Reliability diagram]" in report) is drawn
