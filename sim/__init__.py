@@ -1,7 +1,8 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
 Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`grid`,
-:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :class:`NegotiationModel`.
+:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :func:`score`,
+:class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
 
@@ -17,6 +18,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Scores",
     "Sensitivity",
     "Sweep",
     "compare",
@@ -25,6 +27,7 @@ __all__ = [
     "load_scenario",
     "run",
     "save_results",
+    "score",
     "sensitivity",
     "sweep",
 ]
@@ -34,11 +37,13 @@ if TYPE_CHECKING:
     from sim.engine.results import Results
     from sim.experiments.comparison import Comparison, compare
     from sim.experiments.grids import Grid, grid
+    from sim.experiments.scoring import Scores
     from sim.experiments.sensitivity import Sensitivity, sensitivity
     from sim.experiments.sweeps import Sweep, sweep
     from sim.model.model import NegotiationModel
     from sim.output.saved import load_results
     from sim.output.saving import save_results
+    from sim.output.scoring import score
     from sim.scenario.loading import ScenarioError, load_scenario
     from sim.scenario.schema import Scenario
 
@@ -59,6 +64,8 @@ _LAZY = {
     "Grid": "sim.experiments.grids",
     "sensitivity": "sim.experiments.sensitivity",
     "Sensitivity": "sim.experiments.sensitivity",
+    "score": "sim.output.scoring",
+    "Scores": "sim.experiments.scoring",
 }
 
 

@@ -974,6 +974,62 @@ def rerun(
     _save(results, target, force, ("png",), workers)
 
 
+# --- sim score ----------------------------------------------------------------------------------
+
+ScoreOutOption = _out_option("`results/score-<questions>-<results folder>`")
+
+
+@app.command()
+def score(
+    results: Annotated[
+        Path, typer.Argument(help="A folder written by sim run.", show_default=False)
+    ],
+    questions: Annotated[
+        Path,
+        typer.Option(
+            "--questions",
+            help="Resolved questions (YAML): each a condition over worlds.csv and what happened.",
+            show_default=False,
+        ),
+    ],
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference",
+            help="Another sim run folder, scored on the same questions for comparison.",
+            show_default=False,
+        ),
+    ] = None,
+    out: ScoreOutOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    """Score a run's forecasts against resolved questions: Brier and log scores, against a coin.
+
+    A forecast is the share of the run's worlds where the question's condition holds
+    (`sanctions by day 30`, `summit by 2025-08-31`, `outcome == settlement`). Writes
+    scores.csv, totals.csv, report.md and, with 20 questions or more, a reliability diagram
+    (docs/calibration.md, "Scoring forecasts").
+
+    Example: sim score results/summit-seed0 --questions questions/after-article.yaml
+    """
+    from sim.output.saved import ResultsFolderError
+    from sim.output.scoring import score as score_run
+
+    formats = _check_options(1, 0, None, fmt)
+    default = (
+        Path("results") / f"score-{questions.stem[:40]}-{Path(os.path.abspath(results)).name[:40]}"
+    )
+    folder = _output_folder(out, force, default, inputs=[questions])
+    try:
+        scores = score_run(results, questions, reference)
+    except (ScenarioError, ResultsFolderError) as err:  # a QuestionError is a ScenarioError
+        _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=[questions])
+    typer.echo(scores.summary_text())
+    _save(scores, folder, force, formats, None)
+
+
 @app.command()
 def play(
     scenario: ScenarioArgument,

@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash
 from sim.experiments.comparison import Comparison
+from sim.experiments.scoring import KIND as SCORE_KIND
 from sim.experiments.sensitivity import Sensitivity
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
@@ -100,6 +101,26 @@ def load_results(
     return loaded
 
 
+def load_run(folder: str | Path) -> Results:
+    """The run saved in ``folder`` (:func:`load_results`); a folder of anything else is refused.
+
+    Raises:
+        ResultsFolderError: the folder is not a readable run of one scenario (one line).
+
+    """
+    loaded = load_results(folder)
+    if isinstance(loaded, Comparison):
+        raise ResultsFolderError(
+            f"{folder}: holds {len(loaded.results)} scenarios (sim compare, sweep or grid); "
+            "expected a folder written by sim run"
+        )
+    if not isinstance(loaded, Results):
+        raise ResultsFolderError(
+            f"{folder}: a sensitivity analysis; expected a folder written by sim run"
+        )
+    return loaded
+
+
 def _manifest(path: Path) -> dict:
     """``manifest.json``, parsed within bounds."""
     try:
@@ -119,6 +140,11 @@ def _manifest(path: Path) -> dict:
 
 def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Comparison:
     """The run or comparison of a checked manifest, with its tables."""
+    if manifest.get("kind") == SCORE_KIND:
+        raise ResultsFolderError(
+            f"{folder}: a scoring of forecasts (sim score), which keeps no worlds; expected a "
+            "folder written by sim run, sim compare, sim sweep or sim sensitivity"
+        )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     if manifest.get("kind") == KIND:
         return _sensitivity(folder, manifest, manifest_path)
