@@ -1,7 +1,8 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
 Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`grid`,
-:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :class:`NegotiationModel`.
+:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :func:`discover`,
+:class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = [
     "Comparison",
+    "Discovery",
     "Grid",
     "NegotiationModel",
     "Results",
@@ -20,6 +22,7 @@ __all__ = [
     "Sensitivity",
     "Sweep",
     "compare",
+    "discover",
     "grid",
     "load_results",
     "load_scenario",
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from sim.engine.ensemble import run
     from sim.engine.results import Results
     from sim.experiments.comparison import Comparison, compare
+    from sim.experiments.discovery import Discovery, discover
     from sim.experiments.grids import Grid, grid
     from sim.experiments.sensitivity import Sensitivity, sensitivity
     from sim.experiments.sweeps import Sweep, sweep
@@ -59,6 +63,8 @@ _LAZY = {
     "Grid": "sim.experiments.grids",
     "sensitivity": "sim.experiments.sensitivity",
     "Sensitivity": "sim.experiments.sensitivity",
+    "discover": "sim.experiments.discovery",
+    "Discovery": "sim.experiments.discovery",
 }
 
 
