@@ -255,15 +255,36 @@ def run_plan(
         DiscoveryError: no world, or every world, meets the condition.
 
     """
-    p = planned
-    values = design(p.parameters, p.samples, p.seed)
-    paths = tuple(parameter.path for parameter in p.parameters)
-    plan_design = Design(paths, values, p.worlds_per_point)
+    values, worlds = simulate(planned, workers, progress)
+    return analyse(planned, values, worlds)
+
+
+def simulate(
+    planned: Plan, workers: int | None = None, progress: Progress | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The design points (one row per point) and the worlds simulated at them, in one run."""
+    values = design(planned.parameters, planned.samples, planned.seed)
+    paths = tuple(parameter.path for parameter in planned.parameters)
     (results,) = run_checked(
-        [p.scenario], p.worlds, p.seed, workers, progress, designs=[plan_design]
+        [planned.scenario],
+        planned.worlds,
+        planned.seed,
+        workers,
+        progress,
+        designs=[Design(paths, values, planned.worlds_per_point)],
     )
-    meets = p.query.mask(results.worlds)
-    del results
+    return values, results.worlds
+
+
+def analyse(planned: Plan, values: np.ndarray, worlds: pd.DataFrame) -> Discovery:
+    """PRIM's boxes of the condition over the worlds of the design points ``values``.
+
+    Raises:
+        DiscoveryError: no world, or every world, meets the condition.
+
+    """
+    p = planned
+    meets = p.query.mask(worlds)
     cases = int(meets.sum())
     if cases in (0, len(meets)):
         which = "no world" if cases == 0 else "every world"
@@ -272,7 +293,8 @@ def run_plan(
             "condition, so there is nothing to tell apart; try a condition that some worlds "
             "meet and others do not"
         )
-    points = pd.DataFrame(np.repeat(values, p.worlds_per_point, axis=0), columns=list(paths))
+    paths = [parameter.path for parameter in p.parameters]
+    points = pd.DataFrame(np.repeat(values, p.worlds_per_point, axis=0), columns=paths)
     trajectory, limits = find_boxes(points, meets, p.boxes, p.min_coverage, p.significance)
     return Discovery(
         scenario=p.scenario,
@@ -314,7 +336,8 @@ def find_boxes(
     Args:
         points: each world's parameter values, one column per parameter.
         meets: whether each world meets the condition.
-        boxes: how many boxes, each found on the worlds outside the earlier ones.
+        boxes: at most how many boxes, each found on the worlds outside the earlier ones (a
+            box that restricts nothing ends the search).
         min_coverage: the least coverage of the peeled box.
         significance: the largest quasi-p value a restriction may keep.
         peel_alpha: PRIM's peeling (and pasting) step.
@@ -347,9 +370,12 @@ def find_boxes(
             box.select(choose(box.peeling_trajectory.reset_index(drop=True), min_coverage))
             prune(box, significance)
             reported = box._cur_box  # the selected step: ema_workbench has no public name for it
+            found = _limits(box, reported, initial, number)
+            if found.empty and number > 1:
+                break  # the worlds left hold no further box
             trajectories.append(_trajectory(box.peeling_trajectory, number, peeled, reported))
-            limits.append(_limits(box, reported, initial, number))
-            if box.yi.size == 0 or algorithm.yi_remaining.size == box.yi.size:
+            limits.append(found)
+            if found.empty or algorithm.yi_remaining.size == box.yi.size:
                 break
     return pd.concat(trajectories, ignore_index=True), pd.concat(limits, ignore_index=True)
 
