@@ -11,7 +11,9 @@ ema_workbench (Kwakkel 2017). ``docs/sensitivity.md``, "The EMA workbench connec
         experiments, outcomes = perform_experiments(model, 500, evaluator=evaluator)
 
 The model's **uncertainties** are the scenario's ranged parameters (the same ``--params`` globs
-as ``sim sensitivity`` and ``sim discover``), each a ``RealParameter`` over its plausible range
+as ``sim sensitivity`` and ``sim discover``), each a ``RealParameter`` named by its path with
+``__`` for each dot (the workbench wants Python identifiers: ``actors__usa__credulity``;
+:func:`parameter_path` turns a name back) over its plausible range
 (or, for a parameter the scenario gives a distribution, over that distribution's 0.5 %–99.5 %
 quantiles); its **outcomes** are the per-world outputs of a sensitivity analysis
 (:func:`sim.experiments.sensitivity.all_outputs`: each outcome class and "event by day d" as a
@@ -55,7 +57,27 @@ except ImportError as err:  # pragma: no cover - the extra is part of the dev in
         f"({err})"
     ) from None
 
-__all__ = ["BatchEvaluator", "ScenarioModel", "model", "samples"]
+__all__ = [
+    "BatchEvaluator",
+    "ScenarioModel",
+    "model",
+    "parameter_path",
+    "samples",
+    "uncertainty_name",
+]
+
+SEPARATOR = "__"
+"""Stands for the dots of a parameter's path in its uncertainty's name."""
+
+
+def uncertainty_name(path: str) -> str:
+    """An uncertainty's name: a parameter's path with ``__`` for each dot."""
+    return path.replace(".", SEPARATOR)
+
+
+def parameter_path(uncertainty: str) -> str:
+    """A parameter's path from its uncertainty's name (the inverse of :func:`uncertainty_name`)."""
+    return uncertainty.replace(SEPARATOR, ".")
 
 
 class ScenarioModel(Model):
@@ -86,15 +108,20 @@ class ScenarioModel(Model):
         self.seed = seed
         ends = [values_at(p, np.array([0.0, 1.0])) for p in self.parameters]
         self.uncertainties = [
-            RealParameter(p.path, float(low), float(high))
+            RealParameter(uncertainty_name(p.path), float(low), float(high))
             for p, (low, high) in zip(self.parameters, ends, strict=True)
         ]
         self.outcomes = [ScalarOutcome(output.name) for output in self.outputs]
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """The uncertainties' names: the parameters' dotted paths."""
+        """The parameters' dotted paths, in the order of the uncertainties."""
         return tuple(p.path for p in self.parameters)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The uncertainties' names (:func:`uncertainty_name` of each path)."""
+        return tuple(uncertainty_name(p.path) for p in self.parameters)
 
     def evaluate(
         self,
@@ -106,7 +133,7 @@ class ScenarioModel(Model):
         """Every outcome of a batch of experiments, in one ensemble run.
 
         Args:
-            values: one row per experiment, one column per parameter (:attr:`paths`).
+            values: one row per experiment, one column per parameter (in :attr:`paths` order).
             seed: the run's seed (default: the model's).
             workers: processes (default: one per core); the outcomes do not depend on it.
             progress: called as ``progress(done_worlds, total_worlds)``.
@@ -133,7 +160,7 @@ class ScenarioModel(Model):
 
     def _one_experiment(self, **values: float) -> dict[str, float]:
         """One experiment on its own (the workbench's own evaluators): worlds 0 .. worlds − 1."""
-        row = np.array([[values[path] for path in self.paths]])
+        row = np.array([[values[key] for key in self.names]])
         found = self.evaluate(row, workers=1)
         return {name: float(value[0]) for name, value in found.items()}
 
@@ -173,13 +200,13 @@ def samples(chosen: ScenarioModel, values: np.ndarray | pd.DataFrame) -> list[Sa
     """Design points as the workbench's scenarios (``perform_experiments(scenarios=...)``).
 
     ``values`` has one row per experiment and one column per uncertainty, in the model's order
-    (or named by path): for instance :func:`sim.experiments.discovery.design`'s Latin
-    hypercube, which follows the scenario's distributions.
+    (or a table with a column per path or name): for instance the Latin hypercube of
+    :func:`sim.experiments.discovery.design`, which follows the scenario's distributions.
     """
     if isinstance(values, pd.DataFrame):
-        values = values[list(chosen.paths)].to_numpy(float)
+        values = values.rename(columns=uncertainty_name)[list(chosen.names)].to_numpy(float)
     return [
-        Sample(name=str(j), **dict(zip(chosen.paths, map(float, row), strict=True)))
+        Sample(name=str(j), **dict(zip(chosen.names, map(float, row), strict=True)))
         for j, row in enumerate(np.atleast_2d(values))
     ]
 
@@ -231,10 +258,10 @@ class BatchEvaluator(BaseEvaluator):
         for experiment in experiments:
             by_model.setdefault(experiment.model_name, []).append(experiment)
         models = {m.name: m for m in self._msis}
-        for name, batch in by_model.items():
-            chosen = models[name]
+        for model_name, batch in by_model.items():
+            chosen = models[model_name]
             values = np.array(
-                [[float(e.scenario[path]) for path in chosen.paths] for e in batch]
+                [[float(e.scenario[key]) for key in chosen.names] for e in batch]
             ).reshape(len(batch), len(chosen.paths))
             found = chosen.evaluate(values, self.seed, self.workers, self.progress)
             for j, experiment in enumerate(batch):
