@@ -4,7 +4,11 @@ run through the design path, and the workbench's PRIM finding the box ``sim disc
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -113,3 +117,22 @@ def test_the_batch_evaluator_runs_only_scenario_models() -> None:
     other = Model("other", function=lambda **kwargs: {})
     with pytest.raises(TypeError, match=r"BatchEvaluator runs sim\.ema models"):
         sim.ema.BatchEvaluator(other)
+
+
+def test_the_benchmark_script_runs_and_reports_a_ratio(tmp_path) -> None:
+    """bench/ema_connector.py still runs against the current API (its timings are not checked)."""
+    script = Path(__file__).resolve().parents[1] / "bench" / "ema_connector.py"
+    out = tmp_path / "bench.json"
+    args = ["--experiments", "12", "--worlds", "2", "--plain", "2", "--workers", "1"]
+    done = subprocess.run(
+        [sys.executable, str(script), *args, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(out.read_text())
+    assert found["experiments"] == 12 and found["parameters"] == 140
+    assert found["ratio"] == pytest.approx(
+        found["plain_extrapolated_s"] / found["connector_s"], rel=0.1
+    )

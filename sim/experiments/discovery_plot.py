@@ -51,8 +51,9 @@ def tradeoff(ax: Axes | None, steps: pd.DataFrame, base_rate: float, title: str)
                    edgecolors="#cb181d", linewidths=2, zorder=4)  # fmt: skip
         ax.annotate(
             f"reported box: coverage {row['coverage']:.0%}, density {row['density']:.0%}",
-            (row["coverage"], row["density"]), xytext=(10, -18), textcoords="offset points",
-            color="#cb181d",
+            (row["coverage"], row["density"]), xytext=(14, -26), textcoords="offset points",
+            color="#cb181d", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            zorder=5,
         )  # fmt: skip
     ax.axhline(base_rate, color="grey", linestyle="--", linewidth=1)
     ax.annotate(f"all worlds: {base_rate:.1%}", (0.02, base_rate), xytext=(0, 4),
