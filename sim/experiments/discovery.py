@@ -19,6 +19,7 @@ significant (:func:`find_boxes`) and reported.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -347,7 +348,9 @@ def find_boxes(
         The trajectories (one row per box and step: ``box, step, phase, coverage, density,
         mass, restricted, worlds, cases, chosen``; ``phase`` is ``peel`` or ``prune``, and
         ``chosen`` marks the reported box) and the reported boxes' limits (one row per box and
-        restricted parameter: ``box, parameter, low, high, range_low, range_high, qp``).
+        restricted parameter: ``box, parameter, low, high, range_low, range_high, qp``; the
+        range is the one sampled, the points' least and greatest values, from which PRIM
+        starts).
 
     """
     prim = load_prim()
@@ -503,6 +506,12 @@ class Discovery:
         table.insert(2, "lift", table["density"] / self.base_rate)
         return table
 
+    @property
+    def subject(self) -> str:
+        """The condition in words: the class of ``outcome == "settlement"``, or the condition."""
+        found = _ONE_OUTCOME.fullmatch(self.where.strip())
+        return found.group(2) if found else self.where
+
     def to_df(self) -> pd.DataFrame:
         """One row per box and restricted parameter: limits, quasi-p, and the box's statistics.
 
@@ -516,7 +525,7 @@ class Discovery:
         """The box in plain words: how much likelier the condition is in it, and its coverage."""
         stats = self.boxes.loc[box]
         rows = self.limits[self.limits["box"] == box]
-        where = self.where
+        where = self.subject
         if rows.empty:
             return (
                 f"No box of the parameters makes {where} likelier than its {self.base_rate:.1%} "
@@ -547,7 +556,7 @@ class Discovery:
             ]
             for row in self.limits[self.limits["box"] == box].itertuples():
                 lines.append(
-                    f"  {row.parameter:<44} {row.low:.4g} .. {row.high:.4g}   (range "
+                    f"  {row.parameter:<44} {row.low:.4g} .. {row.high:.4g}   (sampled "
                     f"{row.range_low:.4g} .. {row.range_high:.4g}; quasi-p {row.qp:.2g})"
                 )
         return "\n".join(lines)
@@ -567,6 +576,9 @@ class Discovery:
             f"({stats['lift']:.1f}× the {self.base_rate:.1%} of all worlds)"
         )
         return discovery_plot.limits(ax, self.limits[self.limits["box"] == box], title)
+
+
+_ONE_OUTCOME = re.compile(r"""outcome\s*==\s*(["'])(\w+)\1""")
 
 
 def _restriction(row: Any) -> str:

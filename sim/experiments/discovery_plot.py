@@ -51,9 +51,8 @@ def tradeoff(ax: Axes | None, steps: pd.DataFrame, base_rate: float, title: str)
                    edgecolors="#cb181d", linewidths=2, zorder=4)  # fmt: skip
         ax.annotate(
             f"reported box: coverage {row['coverage']:.0%}, density {row['density']:.0%}",
-            (row["coverage"], row["density"]), xytext=(14, -26), textcoords="offset points",
-            color="#cb181d", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-            zorder=5,
+            (row["coverage"], row["density"]), xytext=(0.04, 0.08), textcoords="axes fraction",
+            color="#cb181d", arrowprops={"arrowstyle": "->", "color": "#cb181d"},
         )  # fmt: skip
     ax.axhline(base_rate, color="grey", linestyle="--", linewidth=1)
     ax.annotate(f"all worlds: {base_rate:.1%}", (0.02, base_rate), xytext=(0, 4),
@@ -68,7 +67,7 @@ def tradeoff(ax: Axes | None, steps: pd.DataFrame, base_rate: float, title: str)
 
 
 def limits(ax: Axes | None, rows: pd.DataFrame, title: str) -> Axes:
-    """Each restricted parameter's range (grey) and the box's part of it (blue), with numbers.
+    """Each restricted parameter's sampled range (grey) and the box's part of it (blue).
 
     Bars are drawn on each parameter's own range scaled to [0, 1]; the numbers are in the
     parameter's units, and the quasi-p value (Bryant & Lempert 2010) is beside its name.
@@ -92,13 +91,13 @@ def limits(ax: Axes | None, rows: pd.DataFrame, title: str) -> Axes:
                     ha="left", va="center", fontsize=9)  # fmt: skip
     labels = [
         f"{row.parameter.removeprefix('actors.')}\n"
-        f"range {row.range_low:.3g}–{row.range_high:.3g}, quasi-p {row.qp:.2g}"
+        f"sampled {row.range_low:.3g}–{row.range_high:.3g}, quasi-p {row.qp:.2g}"
         for row in rows.itertuples()
     ]
     ax.set_yticks(where, labels, fontsize=9)
     ax.set_xlim(-0.12, 1.12)
     ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
-    ax.set_xlabel("each parameter's plausible range (blue: the box)")
+    ax.set_xlabel("each parameter's sampled range (grey) and the box (blue)")
     if rows.empty:
         ax.text(0.5, 0.5, "the box restricts no parameter", ha="center", va="center",
                 transform=ax.transAxes)  # fmt: skip

@@ -189,7 +189,7 @@ def write_discovery_report(
                 ]
                 for r in rows.itertuples()
             ]
-            lines += [markdown_table(["parameter", "box", "range", "quasi-p"], cells), ""]
+            lines += [markdown_table(["parameter", "box", "sampled range", "quasi-p"], cells), ""]
         for kind, words in (("limits", "Box limits"), ("tradeoff", "Peeling trade-off")):
             path = by_name.get(f"{kind}_box{box}")
             if path is not None:
