@@ -1,7 +1,7 @@
 """Negotiation-scenario simulation toolkit: an agent-based model of a wartime negotiation.
 
 Public API: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`grid`,
-:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :func:`score`,
+:func:`save_results`, :func:`load_results`, :func:`sensitivity`, :func:`score`, :func:`discover`,
 :class:`NegotiationModel`.
 Nothing heavy is imported until first use.
 """
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = [
     "Comparison",
+    "Discovery",
     "Grid",
     "NegotiationModel",
     "Results",
@@ -22,6 +23,7 @@ __all__ = [
     "Sensitivity",
     "Sweep",
     "compare",
+    "discover",
     "grid",
     "load_results",
     "load_scenario",
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from sim.engine.ensemble import run
     from sim.engine.results import Results
     from sim.experiments.comparison import Comparison, compare
+    from sim.experiments.discovery import Discovery, discover
     from sim.experiments.grids import Grid, grid
     from sim.experiments.scoring import Scores
     from sim.experiments.sensitivity import Sensitivity, sensitivity
@@ -66,6 +69,8 @@ _LAZY = {
     "Sensitivity": "sim.experiments.sensitivity",
     "score": "sim.output.scoring",
     "Scores": "sim.experiments.scoring",
+    "discover": "sim.experiments.discovery",
+    "Discovery": "sim.experiments.discovery",
 }
 
 

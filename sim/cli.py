@@ -812,6 +812,108 @@ def sensitivity(
     _save(result, folder, force, formats, workers)
 
 
+# --- sim discover (scenario discovery, issue 21) -------------------------------------------------
+
+DiscoverOutOption = _out_option("`results/<scenario>-discover-seed<seed>`")
+
+
+@app.command()
+def discover(
+    scenario: ScenarioArgument,
+    where: Annotated[
+        str,
+        typer.Option(
+            "--where",
+            metavar="CONDITION",
+            help="The condition on a world, over the columns of worlds.csv: comparisons of a "
+            'column with a value joined by and, or, not (`outcome == "settlement"`, '
+            "`day_sanctions <= 14`). See docs/sensitivity.md.",
+            show_default=False,
+        ),
+    ],
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            metavar="PATTERN",
+            help="Vary only the parameters whose path matches (a glob: `actors.usa.*`). "
+            "Repeatable. Default: every parameter with a range that can vary per world.",
+            show_default=False,
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Design points of the Latin hypercube (default 4096; at least 100 and 10 per "
+            "parameter).",
+            show_default=False,
+        ),
+    ] = None,
+    worlds_per_point: Annotated[
+        int, typer.Option("--replicates", help="Worlds simulated at each design point.")
+    ] = 1,
+    boxes: Annotated[
+        int, typer.Option("--boxes", help="How many boxes to find, one after the other (1-10).")
+    ] = 1,
+    min_coverage: Annotated[
+        float,
+        typer.Option(
+            "--min-coverage",
+            help="Least coverage of the peeled box, before its weak restrictions are pruned.",
+        ),
+    ] = 0.5,
+    seed: SeedOption = 0,
+    out: DiscoverOutOption = None,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    r"""Under which assumptions is a condition likely? PRIM boxes over the parameters.
+
+    A Latin hypercube over the parameters' ranges, run as one ensemble; PRIM (ema_workbench,
+    the explore extra) finds the ranges in which the condition holds most often. Prints each box
+    in plain words with its coverage and density and writes boxes.csv, trajectory.csv, figures
+    and report.md (see docs/sensitivity.md).
+
+    Example: sim discover scenarios/summit.yaml --where 'outcome == "settlement"'
+
+    Example: sim discover scenarios/summit.yaml --where 'day_sanctions <= 14' --params 'actors.\*'
+    """
+    from sim.experiments import discovery
+
+    formats = _check_options(1, seed, workers, fmt)
+    if worlds_per_point < 1:
+        _fail(f"--replicates: expected a number of worlds >= 1, got {worlds_per_point}")
+    if not 1 <= boxes <= 10:
+        _fail(f"--boxes: expected 1 to 10 boxes, got {boxes}")
+    default = Path("results") / f"{scenario.stem}-discover-seed{seed}"
+    folder = _output_folder(out, force, default, inputs=[scenario])
+    loaded = _load(scenario, overrides)
+    try:
+        planned = discovery.plan(
+            loaded, where, params or (), samples, seed, worlds_per_point, boxes, min_coverage
+        )
+    except discovery.DiscoveryError as err:
+        _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=[scenario])
+    _warn_about_extra_workers(workers)
+    typer.echo(
+        f"{len(planned.parameters)} parameters, {planned.worlds:,} worlds "
+        f"({len(planned.held)} held at the scenario's value)",
+        err=True,
+    )
+    try:
+        result = _with_progress(
+            lambda progress: discovery.run_plan(planned, workers=workers, progress=progress)
+        )
+    except discovery.DiscoveryError as err:
+        _fail(str(err))
+    typer.echo(result.summary_text())
+    _save(result, folder, force, formats, workers)
+
+
 def _warn_about_repeats(paths: list[Path]) -> None:
     """Warn (and go on) when one file is given twice: on common worlds its rows are identical."""
     seen: dict[Path, Path] = {}
@@ -861,7 +963,9 @@ def plot(
 
     Example: sim plot results/summit-seed0 --format svg
     """
+    from sim.experiments.discovery import Discovery
     from sim.experiments.sensitivity import Sensitivity
+    from sim.output.discovery import save_discovery_figures, write_discovery_report
     from sim.output.folders import claim
     from sim.output.plots import save_figures
     from sim.output.report import write_report
@@ -895,6 +999,9 @@ def plot(
     if isinstance(results, Sensitivity):
         figures = save_sensitivity_figures(results, folder / "figures", formats)
         write_sensitivity_report(results, folder, figures, command)
+    elif isinstance(results, Discovery):
+        figures = save_discovery_figures(results, folder / "figures", formats)
+        write_discovery_report(results, folder, figures, command)
     else:
         figures = save_figures(results, folder / "figures", formats)
         write_report(results, folder, figures, command)

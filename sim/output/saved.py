@@ -24,10 +24,12 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash
 from sim.experiments.comparison import Comparison
+from sim.experiments.discovery import Discovery
 from sim.experiments.scoring import KIND as SCORE_KIND
 from sim.experiments.sensitivity import Sensitivity
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
+from sim.output import discovery as saved_discovery
 from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
 from sim.output.sensitivity import KIND, load_sensitivity
 from sim.scenario.inputs import InputFileError, load_json, read_text
@@ -63,7 +65,7 @@ ACCEPT_EDITED = "--accept-edited"
 
 def load_results(
     folder: str | Path, accept_edited: bool = False
-) -> Results | Comparison | Sensitivity:
+) -> Results | Comparison | Sensitivity | Discovery:
     """Load a saved run or comparison.
 
     Args:
@@ -91,6 +93,11 @@ def load_results(
     loaded = _load(folder, manifest, manifest_path)
     if isinstance(loaded, Sensitivity):  # its tables are what it is read back from
         read = ["sensitivity.csv", "outputs.csv"]
+        _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+        return loaded
+    if isinstance(loaded, Discovery):
+        read = list(saved_discovery.READ)
+        _check_scenario_hashes(manifest, [loaded.scenario], manifest_path, accept_edited)
         _check_sums(folder, read if accept_edited else ["manifest.json", *read])
         return loaded
     runs = loaded.results if isinstance(loaded, Comparison) else [loaded]
@@ -138,16 +145,20 @@ def _manifest(path: Path) -> dict:
     return manifest
 
 
-def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Comparison:
-    """The run or comparison of a checked manifest, with its tables."""
+def _load(
+    folder: Path, manifest: dict, manifest_path: Path
+) -> Results | Comparison | Sensitivity | Discovery:
+    """The run, comparison or analysis of a checked manifest, with its tables."""
     if manifest.get("kind") == SCORE_KIND:
         raise ResultsFolderError(
             f"{folder}: a scoring of forecasts (sim score), which keeps no worlds; expected a "
-            "folder written by sim run, sim compare, sim sweep or sim sensitivity"
+            "folder written by sim run, sim compare, sim sweep, sim sensitivity or sim discover"
         )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     if manifest.get("kind") == KIND:
         return _sensitivity(folder, manifest, manifest_path)
+    if manifest.get("kind") == saved_discovery.KIND:
+        return _discovery(folder, manifest, manifest_path)
     runs = _whole(manifest, "runs", 1, MAX_RUNS, manifest_path)
     worlds_path = folder / "worlds.csv"
     worlds = _worlds(worlds_path)
@@ -177,6 +188,22 @@ def _sensitivity(folder: Path, manifest: dict, manifest_path: Path) -> Sensitivi
         raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
     except (KeyError, TypeError, ValueError) as err:
         raise ResultsFolderError(f"{manifest_path}: damaged sensitivity analysis ({err})") from None
+
+
+def _discovery(folder: Path, manifest: dict, manifest_path: Path) -> Discovery:
+    """A saved scenario discovery (:mod:`sim.output.discovery`)."""
+    for name in saved_discovery.READ:
+        if (folder / name).exists():
+            _check_complete(folder / name)
+    try:
+        return saved_discovery.load_discovery(folder, manifest)
+    except FileNotFoundError as err:
+        raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
+    except (KeyError, TypeError, ValueError, pd.errors.ParserError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ResultsFolderError(
+            f"{manifest_path}: damaged scenario discovery ({reason})"
+        ) from None
 
 
 def _comparison(

@@ -18,10 +18,12 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash, versions
 from sim.experiments.comparison import Comparison
+from sim.experiments.discovery import Discovery
 from sim.experiments.grids import Grid
 from sim.experiments.scoring import Scores
 from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.sweeps import Sweep
+from sim.output.discovery import write_discovery
 from sim.output.folders import TOOL, strict_json, write_folder, write_shared
 from sim.output.plots import figure_tasks
 from sim.output.report import write_report
@@ -33,7 +35,7 @@ from sim.scenario.changes import changes
 
 
 def save_results(
-    result: Results | Comparison | Sensitivity | Scores,
+    result: Results | Comparison | Sensitivity | Discovery | Scores,
     directory: str | Path,
     command: str | None = None,
     overwrite: bool = False,
@@ -161,6 +163,18 @@ def _score_files(
     write_scores(result, folder, command, formats)
 
 
+@write_files.register
+def _discovery_files(
+    result: Discovery,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+) -> None:
+    """A scenario discovery's files (:mod:`sim.output.discovery`)."""
+    write_discovery(result, folder, command, formats)
+
+
 def run_manifest(result: Results, command: str | None = None) -> dict[str, Any]:
     """What a run's ``manifest.json`` holds: enough to repeat the run exactly (``sim rerun``)."""
     return {
@@ -208,6 +222,7 @@ def kind_of(result: object) -> str:
         (Comparison, "a comparison"),
         (Sensitivity, "a sensitivity analysis"),
         (Scores, "a scoring of forecasts"),
+        (Discovery, "a scenario discovery"),
     ):
         if isinstance(result, kind):
             return name
