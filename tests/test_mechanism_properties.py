@@ -368,9 +368,17 @@ def test_m5_accepting_a_moratorium_is_never_vetoed_and_costs_no_face():
 # --- M2 Summit off-ramp -------------------------------------------------------------------------
 
 
-def test_m2_a_held_summit_raises_both_the_coercers_and_the_aggressors_face():
+PER_WORLD_AVERSION = (
+    "actors.usa.weakness_aversion={dist: uniform, low: 0.1, high: 0.9}",
+    "actors.russia.weakness_aversion={dist: uniform, low: 0.2, high: 0.8}",
+)
+"""Weakness aversion drawn per world, as a distribution or a sensitivity design makes it."""
+
+
+@pytest.mark.parametrize("overrides", [(), PER_WORLD_AVERSION], ids=["constant", "per-world"])
+def test_m2_a_held_summit_raises_both_the_coercers_and_the_aggressors_face(overrides):
     """``hold_summits``: ``face += summit.face · WA`` for the coercer **and** the aggressor."""
-    m = model()
+    m = model("summit.yaml", *overrides)
     state, roles = m.state, m.roles
     state.day = 8
     state.summit_status[:] = np.array(
@@ -611,15 +619,20 @@ def test_m4_resolving_a_rejection_puts_blame_on_the_rejecter_and_a_double_yes_se
     assert state.first_day["settlement"][1] == 5
 
 
-def test_m4_rejecting_costs_the_rejecters_blame_weight():
+@pytest.mark.parametrize("role", ["defender", "aggressor"])
+def test_m4_rejecting_costs_the_rejecters_blame_weight(role):
+    """The blame a rejection costs is the rejecter's own: terms read from its side (M4)."""
     m = model()
     state = m.state
     state.proposal_kind[:] = PROPOSAL_CEASEFIRE
-    state.proposal_terms[:] = np.linspace(0, 1, WORLDS)
-    ctx = view(m, "defender", np.ones(WORLDS, dtype=bool))
+    state.proposal_terms[:] = np.linspace(0.1, 0.7, WORLDS)
+    ctx = view(m, role, np.ones(WORLDS, dtype=bool))
     available, parts = utility("reject", ctx)
     assert available.all()
-    close(parts["blame"], -ctx.blame_weight * rejection_blame(ctx, m.roles.defender))
+    rejecter, other = getattr(m.roles, role), m.roles.aggressor + m.roles.defender
+    close(parts["blame"], -ctx.blame_weight * rejection_blame(ctx, rejecter))
+    mirrored = rejection_blame(ctx, other - rejecter)  # the other side's reading of the terms
+    assert not np.allclose(parts["blame"], -ctx.blame_weight * mirrored)
 
 
 def test_m4_a_ceasefire_proposal_the_defender_must_reject_wins_blame():
