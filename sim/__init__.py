@@ -19,6 +19,7 @@ __all__ = [
     "ScenarioError",
     "Sensitivity",
     "Sweep",
+    "Uncertainty",
     "compare",
     "grid",
     "load_results",
@@ -30,12 +31,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from sim.engine.ensemble import run
     from sim.engine.results import Results
     from sim.experiments.comparison import Comparison, compare
     from sim.experiments.grids import Grid, grid
     from sim.experiments.sensitivity import Sensitivity, sensitivity
     from sim.experiments.sweeps import Sweep, sweep
+    from sim.experiments.uncertainty import Uncertainty, run
     from sim.model.model import NegotiationModel
     from sim.output.saved import load_results
     from sim.output.saving import save_results
@@ -46,7 +47,7 @@ _LAZY = {
     "load_scenario": "sim.scenario.loading",
     "ScenarioError": "sim.scenario.loading",
     "Scenario": "sim.scenario.schema",
-    "run": "sim.engine.ensemble",
+    "run": "sim.experiments.uncertainty",  # sim.engine.ensemble.run, or with bands
     "compare": "sim.experiments.comparison",
     "Comparison": "sim.experiments.comparison",
     "load_results": "sim.output.saved",
@@ -59,6 +60,7 @@ _LAZY = {
     "Grid": "sim.experiments.grids",
     "sensitivity": "sim.experiments.sensitivity",
     "Sensitivity": "sim.experiments.sensitivity",
+    "Uncertainty": "sim.experiments.uncertainty",
 }
 
 
