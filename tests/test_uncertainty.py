@@ -200,7 +200,7 @@ def test_the_api_draws_on_given_axes_and_tells_the_two_intervals_apart(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     assert summit_vs_sanctions.plot(ax=ax) is ax
     legend = " ".join(text.get_text() for text in ax.get_legend().get_texts())
     assert "across plausible parameters" in legend and "simulation error" in legend

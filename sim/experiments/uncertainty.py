@@ -572,7 +572,7 @@ def run(
     if uncertainty is None or uncertainty is False:
         return run_ensemble(
             scenario, runs, seed, workers, progress,
-            chunk_size=chunk_size or CHUNK_SIZE, design=design,
+            chunk_size=CHUNK_SIZE if chunk_size is None else chunk_size, design=design,
         )  # fmt: skip
     if design is not None:
         raise UncertaintyError("design: a run with uncertainty bands makes its own design")

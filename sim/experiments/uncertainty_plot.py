@@ -70,7 +70,8 @@ def band_chart(ax: Axes | None, rows: pd.DataFrame, kind: str, band: str, mc: st
     handles.append(Line2D([], [], color="black", marker="o", label=estimate))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False,
               fontsize=9)  # fmt: skip
-    ax.set_title("How far the answer moves over plausible parameters, beside simulation error")
+    what = "each share" if kind != "difference" else "each paired difference"
+    ax.set_title(f"How far {what} moves over plausible parameters, beside simulation error")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
