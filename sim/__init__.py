@@ -32,11 +32,11 @@ __all__ = [
 
 if TYPE_CHECKING:
     from sim.engine.results import Results
-    from sim.experiments.comparison import Comparison, compare
+    from sim.experiments.comparison import Comparison
     from sim.experiments.grids import Grid, grid
     from sim.experiments.sensitivity import Sensitivity, sensitivity
     from sim.experiments.sweeps import Sweep, sweep
-    from sim.experiments.uncertainty import Uncertainty, run
+    from sim.experiments.uncertainty import Uncertainty, compare, run
     from sim.model.model import NegotiationModel
     from sim.output.saved import load_results
     from sim.output.saving import save_results
@@ -48,7 +48,7 @@ _LAZY = {
     "ScenarioError": "sim.scenario.loading",
     "Scenario": "sim.scenario.schema",
     "run": "sim.experiments.uncertainty",  # sim.engine.ensemble.run, or with bands
-    "compare": "sim.experiments.comparison",
+    "compare": "sim.experiments.uncertainty",  # sim.experiments.comparison's, or with bands
     "Comparison": "sim.experiments.comparison",
     "load_results": "sim.output.saved",
     "save_results": "sim.output.saving",

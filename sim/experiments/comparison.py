@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,6 @@ from sim.engine.results import Results
 from sim.engine.stats import Z95
 from sim.model.outcomes import OUTCOMES
 from sim.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    from sim.experiments.uncertainty import Uncertainty
 
 Progress = Callable[[int, int], None]
 
@@ -338,11 +335,7 @@ def compare(
     labels: Sequence[str] | None = None,
     progress: Progress | None = None,
     references: Sequence[int] | None = None,
-    *,
-    uncertainty: int | bool | None = None,
-    worlds_per_draw: int | None = None,
-    params: Sequence[str] = (),
-) -> Comparison | Uncertainty:
+) -> Comparison:
     """Run every scenario on the same worlds and compare them.
 
     Args:
@@ -355,11 +348,6 @@ def compare(
         progress: called as ``progress(done_worlds, total_worlds)`` across all scenarios.
         references: for each scenario, the index of the one it is read against (default: the
             first; :func:`choose_references` finds them from the files the scenarios extend).
-        uncertainty: K parameter draws (``True``: the default K): the comparison is returned
-            with its uncertainty bands, every scenario on the same draws and worlds
-            (:class:`sim.experiments.uncertainty.Uncertainty`).
-        worlds_per_draw: worlds per parameter draw (see there).
-        params: glob patterns of the parameters the draws vary (see there).
 
     Raises:
         ComparisonError: fewer than two scenarios, actors that cannot be paired, or references
@@ -390,13 +378,6 @@ def compare(
                 f"references: expected for each of the {len(scenarios)} scenarios the index of "
                 f"another one (0 for the first), got {references}"
             )
-    if uncertainty is not None and uncertainty is not False:
-        from sim.experiments.uncertainty import with_bands
-
-        return with_bands(
-            scenarios, None if uncertainty is True else uncertainty, worlds_per_draw, runs, seed,
-            workers, params, labels, references, progress=progress,
-        )  # fmt: skip
     results = run_checked(scenarios, runs=runs, seed=seed, workers=workers, progress=progress)
     return Comparison(
         results=results, labels=labels, references=list(references) if references else None

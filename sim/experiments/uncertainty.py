@@ -580,3 +580,32 @@ def run(
         [scenario], None if uncertainty is True else uncertainty, worlds_per_draw, runs, seed,
         workers, params, level=level, progress=progress,
     )  # fmt: skip
+
+
+def compare(
+    scenarios: Sequence[Scenario | str],
+    runs: int = 10_000,
+    seed: int = 0,
+    workers: int | None = None,
+    labels: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    references: Sequence[int] | None = None,
+    *,
+    uncertainty: int | bool | None = None,
+    worlds_per_draw: int | None = None,
+    params: Sequence[str] = (),
+    level: float = LEVEL,
+) -> Comparison | Uncertainty:
+    """``sim.compare``: :func:`sim.experiments.comparison.compare`, or with its bands.
+
+    ``uncertainty``: K parameter draws (``True``: :data:`DEFAULT_DRAWS`), every scenario on the
+    same draws and worlds; ``worlds_per_draw``, ``params`` and ``level`` as :func:`with_bands`.
+    """
+    from sim.experiments.comparison import compare as compare_scenarios
+
+    if uncertainty is None or uncertainty is False:
+        return compare_scenarios(scenarios, runs, seed, workers, labels, progress, references)
+    return with_bands(
+        scenarios, None if uncertainty is True else uncertainty, worlds_per_draw, runs, seed,
+        workers, params, labels, references, level, progress,
+    )  # fmt: skip
