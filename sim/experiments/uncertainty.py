@@ -18,7 +18,7 @@ See ``docs/sensitivity.md``, "Uncertainty bands".
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from sim.experiments import claims as claim_checks
 from sim.experiments.comparison import Comparison
 from sim.experiments.sensitivity import (
     BY_DAYS,
+    Output,
     SensitivityError,
     all_outputs,
     select,
@@ -96,6 +97,7 @@ class Uncertainty:
 
     @property
     def draw_count(self) -> int:
+        """K, the parameter draws."""
         return len(self.draws)
 
     @property
@@ -114,6 +116,7 @@ class Uncertainty:
         return 100 * tail, 100 * (1 - tail)
 
     def band_words(self) -> str:
+        """What the band is, in words (the terminal, the report and the figures' legends)."""
         low, high = self.percentiles
         return (
             f"across plausible parameters: {low:g}th–{high:g}th percentile over "
@@ -121,6 +124,7 @@ class Uncertainty:
         )
 
     def mc_words(self) -> str:
+        """What the Monte Carlo interval is, in words."""
         return f"simulation error: 95 % Monte Carlo interval of {self.base.runs:,} worlds"
 
     def to_df(self) -> pd.DataFrame:
@@ -129,7 +133,7 @@ class Uncertainty:
         Columns: the estimate at the files' values, its 95 % Monte Carlo interval, and the band
         across parameter draws (low, median, high).
         """
-        points = _point_estimates(self.base, [o for o in self.labels])
+        points = _point_estimates(self.base, list(self.labels))
         rows = self.per_draw[self.per_draw["kind"] != CLAIM_KIND]
         low, high = (p / 100 for p in self.percentiles)
         grouped = rows.groupby(["kind", "scenario", "reference", "measure"], sort=False)["value"]
@@ -289,7 +293,8 @@ def _point_estimates(base: Results | Comparison, measures: Sequence[str]) -> pd.
     return pd.DataFrame(rows, columns=columns).set_index(columns[:4])
 
 
-def _outputs(base: Results | Comparison) -> list:
+def _outputs(base: Results | Comparison) -> list[Output]:
+    """The measures of :func:`~sim.experiments.sensitivity.all_outputs`, by day 14."""
     first = base.results[0] if isinstance(base, Comparison) else base
     return all_outputs(first.actors, BY_DAYS)
 
@@ -455,7 +460,9 @@ def run_plan(p: Plan, workers: int | None = None, progress: Progress | None = No
     )
 
 
-def _shared_progress(progress: Progress | None, first: int, second: int):
+def _shared_progress(
+    progress: Progress | None, first: int, second: int
+) -> Callable[[int], Progress | None]:
     """Progress callbacks of the two runs, reported as one count of worlds."""
 
     def share(part: int) -> Progress | None:
@@ -479,7 +486,7 @@ def _per_draw(base: Results | Comparison, drawn: list[Results], worlds: int) -> 
     draws = means[0].shape[0]
     frames = []
 
-    def add(kind: str, scenario: str, reference: str, table: np.ndarray, names: list[str]):
+    def add(kind: str, scenario: str, reference: str, table: np.ndarray, names: list[str]) -> None:
         frames.append(
             pd.DataFrame(
                 {
