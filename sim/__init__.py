@@ -22,6 +22,7 @@ __all__ = [
     "Scores",
     "Sensitivity",
     "Sweep",
+    "Uncertainty",
     "compare",
     "discover",
     "grid",
@@ -35,14 +36,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from sim.engine.ensemble import run
     from sim.engine.results import Results
-    from sim.experiments.comparison import Comparison, compare
+    from sim.experiments.comparison import Comparison
     from sim.experiments.discovery import Discovery, discover
     from sim.experiments.grids import Grid, grid
     from sim.experiments.scoring import Scores
     from sim.experiments.sensitivity import Sensitivity, sensitivity
     from sim.experiments.sweeps import Sweep, sweep
+    from sim.experiments.uncertainty import Uncertainty, compare, run
     from sim.model.model import NegotiationModel
     from sim.output.saved import load_results
     from sim.output.saving import save_results
@@ -54,8 +55,8 @@ _LAZY = {
     "load_scenario": "sim.scenario.loading",
     "ScenarioError": "sim.scenario.loading",
     "Scenario": "sim.scenario.schema",
-    "run": "sim.engine.ensemble",
-    "compare": "sim.experiments.comparison",
+    "run": "sim.experiments.uncertainty",  # sim.engine.ensemble.run, or with bands
+    "compare": "sim.experiments.uncertainty",  # sim.experiments.comparison's, or with bands
     "Comparison": "sim.experiments.comparison",
     "load_results": "sim.output.saved",
     "save_results": "sim.output.saving",
@@ -71,6 +72,7 @@ _LAZY = {
     "Scores": "sim.experiments.scoring",
     "discover": "sim.experiments.discovery",
     "Discovery": "sim.experiments.discovery",
+    "Uncertainty": "sim.experiments.uncertainty",
 }
 
 

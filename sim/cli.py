@@ -20,6 +20,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -82,7 +83,7 @@ def main() -> None:
 def _main() -> None:
     """The command, its usage errors and environment errors mapped to one line and exit 2."""
     try:
-        code = app(prog_name="sim", standalone_mode=False)
+        code = app(args=_bare_uncertainty(sys.argv[1:]), prog_name="sim", standalone_mode=False)
     except OSError as err:
         if err.errno not in ENVIRONMENT_ERRORS:
             raise
@@ -98,6 +99,21 @@ def _main() -> None:
     if code == 130:  # typer turns Ctrl-C into exit status 130 without a word
         typer.echo("error: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _bare_uncertainty(arguments: list[str]) -> list[str]:
+    """A bare ``--uncertainty`` (no number of draws) as ``--uncertainty=default``.
+
+    Click has no options with an optional value.
+    """
+    found = list(arguments)
+    for i, argument in enumerate(found):
+        if argument == "--":
+            break
+        following = found[i + 1] if i + 1 < len(found) else ""
+        if argument == "--uncertainty" and not following.lstrip("+").isdigit():
+            found[i] = "--uncertainty=default"
+    return found
 
 
 STOPPING_SIGNALS = {signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
@@ -316,6 +332,63 @@ ForceOption = Annotated[
 ]
 
 
+UncertaintyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--uncertainty",
+        metavar="[K]",
+        help="Add uncertainty bands: K parameter draws (default 200) over the plausible ranges, "
+        "each on the same worlds; prints each share's 5th–95th percentile over the draws beside "
+        "its simulation error (docs/sensitivity.md).",
+        show_default=False,
+    ),
+]
+WorldsPerDrawOption = Annotated[
+    int | None,
+    typer.Option(
+        "--worlds-per-draw",
+        help="With --uncertainty: worlds simulated per parameter draw (default 250).",
+        show_default=False,
+    ),
+]
+BandParamsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--params",
+        metavar="PATTERN",
+        help="With --uncertainty: vary only the parameters whose path matches (a glob). "
+        "Repeatable. Default: every parameter with a range that can vary per world.",
+        show_default=False,
+    ),
+]
+
+
+def _plan_bands(
+    scenarios: list[Scenario],
+    draws: str | None,
+    worlds_per_draw: int | None,
+    params: list[str] | None,
+    runs: int,
+    seed: int,
+    labels: list[str] | None = None,
+) -> Any:
+    """A checked uncertainty run, or None without ``--uncertainty`` (exit 2 on bad input)."""
+    if draws is None:
+        if worlds_per_draw is not None or params:
+            _fail("--worlds-per-draw and --params need --uncertainty")
+        return None
+    from sim.experiments import uncertainty
+
+    if draws != "default" and not draws.lstrip("+").isdigit():
+        _fail(f"--uncertainty: expected a whole number of draws >= {uncertainty.MIN_DRAWS}, "
+              f"got {draws!r}")  # fmt: skip
+    count = None if draws == "default" else int(draws)
+    try:
+        return uncertainty.plan(scenarios, count, worlds_per_draw, runs, seed, params or (), labels)
+    except uncertainty.UncertaintyError as err:
+        _fail(str(err))
+
+
 def _check_options(runs: int, seed: int, workers: int | None, fmt: str) -> tuple[str, ...]:
     """Validate the shared run options; return the figure formats to write."""
     if runs < 1:
@@ -499,23 +572,32 @@ def run(
     scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
+    draws: UncertaintyOption = None,
+    worlds_per_draw: WorldsPerDrawOption = None,
+    params: BandParamsOption = None,
 ) -> None:
     """Run one scenario as a Monte Carlo ensemble, print a summary and save the results.
 
     Example: sim run scenarios/summit.yaml --runs 20000 --seed 1 --set actors.usa.credulity=0.8
+
+    Example: sim run scenarios/summit.yaml --uncertainty
     """
     formats = _check_options(runs, seed, workers, fmt)
     default = Path("results") / f"{scenario.stem}-seed{seed}"
     folder = _output_folder(out, force, default, inputs=[scenario])
     loaded = _load(scenario, overrides)
+    bands = _plan_bands([loaded], draws, worlds_per_draw, params, runs, seed)
     folder = _claim_output(folder, out, force, default, inputs=[scenario])
 
     from sim.engine.ensemble import run as run_ensemble
+    from sim.experiments.uncertainty import run_plan
 
     _warn_about_extra_workers(workers)
     results = _with_progress(
-        lambda progress: run_ensemble(
-            loaded, runs=runs, seed=seed, workers=workers, progress=progress
+        lambda progress: (
+            run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
+            if bands is None
+            else run_plan(bands, workers, progress)
         ),
         scheduler=scheduler,
     )
@@ -536,6 +618,9 @@ def compare(
     scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
+    draws: UncertaintyOption = None,
+    worlds_per_draw: WorldsPerDrawOption = None,
+    params: BandParamsOption = None,
 ) -> None:
     """Run several scenarios on the same worlds and compare their outcomes.
 
@@ -548,6 +633,8 @@ def compare(
 
     Example: sim compare scenarios/baseline.yaml scenarios/ceasefire_strikes.yaml
     scenarios/sanctions.yaml --runs 20000 --seed 1
+
+    Example: sim compare scenarios/sanctions.yaml scenarios/summit.yaml --uncertainty 400
     """
     from sim.experiments.comparison import ComparisonError, check_comparable, choose_references
     from sim.experiments.comparison import compare as compare_scenarios
@@ -565,21 +652,28 @@ def compare(
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:
         _fail(str(err))
-    folder = _claim_output(folder, out, force, default, inputs=scenarios)
     files = [path.resolve() for path in scenarios]
     references, warnings = choose_references(files, [_extended_file(p) for p in files], labels)
+    bands = _plan_bands(loaded, draws, worlds_per_draw, params, runs, seed, labels)
+    folder = _claim_output(folder, out, force, default, inputs=scenarios)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     _warn_about_extra_workers(workers)
+    from sim.experiments.uncertainty import run_plan
+
     comparison = _with_progress(
-        lambda progress: compare_scenarios(
-            loaded,
-            runs=runs,
-            seed=seed,
-            workers=workers,
-            labels=labels,
-            progress=progress,
-            references=references,
+        lambda progress: (
+            compare_scenarios(
+                loaded,
+                runs=runs,
+                seed=seed,
+                workers=workers,
+                labels=labels,
+                progress=progress,
+                references=references,
+            )
+            if bands is None
+            else run_plan(replace(bands, references=tuple(references)), workers, progress)
         ),
         scheduler=scheduler,
     )
@@ -965,6 +1059,7 @@ def plot(
     """
     from sim.experiments.discovery import Discovery
     from sim.experiments.sensitivity import Sensitivity
+    from sim.experiments.uncertainty import Uncertainty
     from sim.output.discovery import save_discovery_figures, write_discovery_report
     from sim.output.folders import claim
     from sim.output.plots import save_figures
@@ -976,6 +1071,7 @@ def plot(
         load_results,
     )
     from sim.output.sensitivity import save_sensitivity_figures, write_sensitivity_report
+    from sim.output.uncertainty import redraw as redraw_bands
     from sim.scenario.inputs import load_json
 
     formats = _check_options(1, 0, None, fmt)
@@ -1002,6 +1098,8 @@ def plot(
     elif isinstance(results, Discovery):
         figures = save_discovery_figures(results, folder / "figures", formats)
         write_discovery_report(results, folder, figures, command)
+    elif isinstance(results, Uncertainty):
+        figures = redraw_bands(results, folder, formats, command)
     else:
         figures = save_figures(results, folder / "figures", formats)
         write_report(results, folder, figures, command)

@@ -27,11 +27,14 @@ from sim.experiments.comparison import Comparison
 from sim.experiments.discovery import Discovery
 from sim.experiments.scoring import KIND as SCORE_KIND
 from sim.experiments.sensitivity import Sensitivity
+from sim.experiments.uncertainty import Uncertainty
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
 from sim.output import discovery as saved_discovery
 from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
 from sim.output.sensitivity import KIND, load_sensitivity
+from sim.output.uncertainty import READ as BAND_FILES
+from sim.output.uncertainty import load_uncertainty
 from sim.scenario.inputs import InputFileError, load_json, read_text
 from sim.scenario.options import InvalidScenarioError, validated
 from sim.scenario.schema import MAX_RUNS, Scenario
@@ -65,8 +68,8 @@ ACCEPT_EDITED = "--accept-edited"
 
 def load_results(
     folder: str | Path, accept_edited: bool = False
-) -> Results | Comparison | Sensitivity | Discovery:
-    """Load a saved run or comparison.
+) -> Results | Comparison | Sensitivity | Discovery | Uncertainty:
+    """Load a saved run or comparison (with its uncertainty bands, if it has them).
 
     Args:
         folder: the results folder.
@@ -104,7 +107,11 @@ def load_results(
     _check_scenario_hashes(manifest, [run.scenario for run in runs], manifest_path, accept_edited)
     dailies = [*folder.glob("daily.csv"), *folder.glob("scenarios/*/daily.csv")]
     read = ["worlds.csv", *(path.relative_to(folder).as_posix() for path in dailies)]
+    bands = manifest.get("uncertainty")
+    read += list(BAND_FILES) if bands is not None else []
     _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+    if bands is not None:
+        return _with_bands(loaded, folder, bands, manifest_path)
     return loaded
 
 
@@ -116,6 +123,8 @@ def load_run(folder: str | Path) -> Results:
 
     """
     loaded = load_results(folder)
+    if isinstance(loaded, Uncertainty):
+        loaded = loaded.base  # the run at the file's values; its bands are not worlds
     if isinstance(loaded, Comparison):
         raise ResultsFolderError(
             f"{folder}: holds {len(loaded.results)} scenarios (sim compare, sweep or grid); "
@@ -123,9 +132,24 @@ def load_run(folder: str | Path) -> Results:
         )
     if not isinstance(loaded, Results):
         raise ResultsFolderError(
-            f"{folder}: a sensitivity analysis; expected a folder written by sim run"
+            f"{folder}: a {type(loaded).__name__.lower()}, not a run; expected a folder "
+            "written by sim run"
         )
     return loaded
+
+
+def _with_bands(
+    loaded: Results | Comparison, folder: Path, entry: object, manifest_path: Path
+) -> Uncertainty:
+    """A saved run's or comparison's uncertainty bands (:mod:`sim.output.uncertainty`)."""
+    try:
+        if not isinstance(entry, dict):
+            raise TypeError("uncertainty: expected an object")
+        return load_uncertainty(loaded, folder, entry)
+    except FileNotFoundError as err:
+        raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
+    except (KeyError, TypeError, ValueError, pd.errors.ParserError) as err:
+        raise ResultsFolderError(f"{manifest_path}: damaged uncertainty bands ({err})") from None
 
 
 def _manifest(path: Path) -> dict:
