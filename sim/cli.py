@@ -20,6 +20,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -60,7 +61,7 @@ def main() -> None:
     Usage errors typer finds itself (a non-numeric ``--seed``, an unknown option, a missing
     argument) are printed like every other bad input: one ``error:`` line, exit status 2.
     """
-    from sim.engine.forking import tune_allocator
+    from sim.engine.allocator import tune_allocator
 
     tune_allocator()  # this process is the command's own
     stop_cleanly_on_signals()
@@ -82,7 +83,7 @@ def main() -> None:
 def _main() -> None:
     """The command, its usage errors and environment errors mapped to one line and exit 2."""
     try:
-        code = app(prog_name="sim", standalone_mode=False)
+        code = app(args=_bare_uncertainty(sys.argv[1:]), prog_name="sim", standalone_mode=False)
     except OSError as err:
         if err.errno not in ENVIRONMENT_ERRORS:
             raise
@@ -98,6 +99,21 @@ def _main() -> None:
     if code == 130:  # typer turns Ctrl-C into exit status 130 without a word
         typer.echo("error: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _bare_uncertainty(arguments: list[str]) -> list[str]:
+    """A bare ``--uncertainty`` (no number of draws) as ``--uncertainty=default``.
+
+    Click has no options with an optional value.
+    """
+    found = list(arguments)
+    for i, argument in enumerate(found):
+        if argument == "--":
+            break
+        following = found[i + 1] if i + 1 < len(found) else ""
+        if argument == "--uncertainty" and not following.lstrip("+").isdigit():
+            found[i] = "--uncertainty=default"
+    return found
 
 
 STOPPING_SIGNALS = {signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
@@ -292,6 +308,17 @@ WorkersOption = Annotated[
         show_default=False,
     ),
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Simulate on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for "
+        "a local cluster; the results are the same bytes (default: $SIM_SCHEDULER, else this "
+        "machine's processes; docs/scaling.md).",
+        show_default=False,
+    ),
+]
 FormatOption = Annotated[
     str,
     typer.Option("--format", help="Figures: png, or svg to write SVG files as well."),
@@ -303,6 +330,63 @@ ForceOption = Annotated[
         help="Replace an earlier results folder (--out, or the default one) once the run is done.",
     ),
 ]
+
+
+UncertaintyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--uncertainty",
+        metavar="[K]",
+        help="Add uncertainty bands: K parameter draws (default 200) over the plausible ranges, "
+        "each on the same worlds; prints each share's 5th–95th percentile over the draws beside "
+        "its simulation error (docs/sensitivity.md).",
+        show_default=False,
+    ),
+]
+WorldsPerDrawOption = Annotated[
+    int | None,
+    typer.Option(
+        "--worlds-per-draw",
+        help="With --uncertainty: worlds simulated per parameter draw (default 250).",
+        show_default=False,
+    ),
+]
+BandParamsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--params",
+        metavar="PATTERN",
+        help="With --uncertainty: vary only the parameters whose path matches (a glob). "
+        "Repeatable. Default: every parameter with a range that can vary per world.",
+        show_default=False,
+    ),
+]
+
+
+def _plan_bands(
+    scenarios: list[Scenario],
+    draws: str | None,
+    worlds_per_draw: int | None,
+    params: list[str] | None,
+    runs: int,
+    seed: int,
+    labels: list[str] | None = None,
+) -> Any:
+    """A checked uncertainty run, or None without ``--uncertainty`` (exit 2 on bad input)."""
+    if draws is None:
+        if worlds_per_draw is not None or params:
+            _fail("--worlds-per-draw and --params need --uncertainty")
+        return None
+    from sim.experiments import uncertainty
+
+    if draws != "default" and not draws.lstrip("+").isdigit():
+        _fail(f"--uncertainty: expected a whole number of draws >= {uncertainty.MIN_DRAWS}, "
+              f"got {draws!r}")  # fmt: skip
+    count = None if draws == "default" else int(draws)
+    try:
+        return uncertainty.plan(scenarios, count, worlds_per_draw, runs, seed, params or (), labels)
+    except uncertainty.UncertaintyError as err:
+        _fail(str(err))
 
 
 def _check_options(runs: int, seed: int, workers: int | None, fmt: str) -> tuple[str, ...]:
@@ -440,18 +524,23 @@ def _each_command(context: typer.Context) -> None:
     context.call_on_close(release_all)
 
 
-def _with_progress[T](call: Callable[[_ProgressBar], T]) -> T:
+def _with_progress[T](call: Callable[[_ProgressBar], T], scheduler: str | None = None) -> T:
     """Run ``call(progress_bar)``, closing the bar however the call ends.
 
-    A distribution that draws a value that is not a finite number ends the command with one
-    line (the schema's checks should have refused its parameters already).
+    With a ``scheduler`` (or ``$SIM_SCHEDULER``), the call's runs go to that Dask cluster,
+    reached before any work (:mod:`sim.engine.cluster`). A cluster that cannot be reached, has
+    no worker or loses them, and a distribution that draws a value that is not a finite number
+    (the schema's checks should have refused its parameters already), end the command with one
+    line.
     """
+    from sim.engine.cluster import ClusterError, connected
     from sim.model.draws import DrawError
 
     progress = _ProgressBar()
     try:
-        return call(progress)
-    except DrawError as err:
+        with connected(scheduler):
+            return call(progress)
+    except (DrawError, ClusterError) as err:
         _fail(str(err))
     finally:
         progress.close()
@@ -480,26 +569,37 @@ def run(
     out: OutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
+    draws: UncertaintyOption = None,
+    worlds_per_draw: WorldsPerDrawOption = None,
+    params: BandParamsOption = None,
 ) -> None:
     """Run one scenario as a Monte Carlo ensemble, print a summary and save the results.
 
     Example: sim run scenarios/summit.yaml --runs 20000 --seed 1 --set actors.usa.credulity=0.8
+
+    Example: sim run scenarios/summit.yaml --uncertainty
     """
     formats = _check_options(runs, seed, workers, fmt)
     default = Path("results") / f"{scenario.stem}-seed{seed}"
     folder = _output_folder(out, force, default, inputs=[scenario])
     loaded = _load(scenario, overrides)
+    bands = _plan_bands([loaded], draws, worlds_per_draw, params, runs, seed)
     folder = _claim_output(folder, out, force, default, inputs=[scenario])
 
     from sim.engine.ensemble import run as run_ensemble
+    from sim.experiments.uncertainty import run_plan
 
     _warn_about_extra_workers(workers)
     results = _with_progress(
-        lambda progress: run_ensemble(
-            loaded, runs=runs, seed=seed, workers=workers, progress=progress
-        )
+        lambda progress: (
+            run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
+            if bands is None
+            else run_plan(bands, workers, progress)
+        ),
+        scheduler=scheduler,
     )
     typer.echo(results.summary_text())
     _save(results, folder, force, formats, workers)
@@ -515,8 +615,12 @@ def compare(
     out: CompareOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
+    draws: UncertaintyOption = None,
+    worlds_per_draw: WorldsPerDrawOption = None,
+    params: BandParamsOption = None,
 ) -> None:
     """Run several scenarios on the same worlds and compare their outcomes.
 
@@ -529,6 +633,8 @@ def compare(
 
     Example: sim compare scenarios/baseline.yaml scenarios/ceasefire_strikes.yaml
     scenarios/sanctions.yaml --runs 20000 --seed 1
+
+    Example: sim compare scenarios/sanctions.yaml scenarios/summit.yaml --uncertainty 400
     """
     from sim.experiments.comparison import ComparisonError, check_comparable, choose_references
     from sim.experiments.comparison import compare as compare_scenarios
@@ -546,22 +652,30 @@ def compare(
         check_comparable(loaded, [str(p) for p in scenarios])
     except ComparisonError as err:
         _fail(str(err))
-    folder = _claim_output(folder, out, force, default, inputs=scenarios)
     files = [path.resolve() for path in scenarios]
     references, warnings = choose_references(files, [_extended_file(p) for p in files], labels)
+    bands = _plan_bands(loaded, draws, worlds_per_draw, params, runs, seed, labels)
+    folder = _claim_output(folder, out, force, default, inputs=scenarios)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     _warn_about_extra_workers(workers)
+    from sim.experiments.uncertainty import run_plan
+
     comparison = _with_progress(
-        lambda progress: compare_scenarios(
-            loaded,
-            runs=runs,
-            seed=seed,
-            workers=workers,
-            labels=labels,
-            progress=progress,
-            references=references,
-        )
+        lambda progress: (
+            compare_scenarios(
+                loaded,
+                runs=runs,
+                seed=seed,
+                workers=workers,
+                labels=labels,
+                progress=progress,
+                references=references,
+            )
+            if bands is None
+            else run_plan(replace(bands, references=tuple(references)), workers, progress)
+        ),
+        scheduler=scheduler,
     )
     typer.echo(comparison.summary_text())
     _save(comparison, folder, force, formats, workers)
@@ -589,6 +703,7 @@ def sweep(
     out: SweepOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
@@ -638,7 +753,10 @@ def sweep(
     _warn_about_extra_workers(workers)
     run_plan = sweeps.run_plan if len(fields) == 1 else grids.run_plan
     result = _with_progress(
-        lambda progress: run_plan(planned, runs=runs, seed=seed, workers=workers, progress=progress)
+        lambda progress: run_plan(
+            planned, runs=runs, seed=seed, workers=workers, progress=progress
+        ),
+        scheduler=scheduler,
     )
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
@@ -731,6 +849,7 @@ def sensitivity(
     out: SensitivityOutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     fmt: FormatOption = "png",
     force: ForceOption = False,
 ) -> None:
@@ -780,8 +899,111 @@ def sensitivity(
         err=True,
     )
     result = _with_progress(
-        lambda progress: analysis.run_plan(planned, workers=workers, progress=progress)
+        lambda progress: analysis.run_plan(planned, workers=workers, progress=progress),
+        scheduler=scheduler,
     )
+    typer.echo(result.summary_text())
+    _save(result, folder, force, formats, workers)
+
+
+# --- sim discover (scenario discovery, issue 21) -------------------------------------------------
+
+DiscoverOutOption = _out_option("`results/<scenario>-discover-seed<seed>`")
+
+
+@app.command()
+def discover(
+    scenario: ScenarioArgument,
+    where: Annotated[
+        str,
+        typer.Option(
+            "--where",
+            metavar="CONDITION",
+            help="The condition on a world, over the columns of worlds.csv: comparisons of a "
+            'column with a value joined by and, or, not (`outcome == "settlement"`, '
+            "`day_sanctions <= 14`). See docs/sensitivity.md.",
+            show_default=False,
+        ),
+    ],
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            metavar="PATTERN",
+            help="Vary only the parameters whose path matches (a glob: `actors.usa.*`). "
+            "Repeatable. Default: every parameter with a range that can vary per world.",
+            show_default=False,
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Design points of the Latin hypercube (default 4096; at least 100 and 10 per "
+            "parameter).",
+            show_default=False,
+        ),
+    ] = None,
+    worlds_per_point: Annotated[
+        int, typer.Option("--replicates", help="Worlds simulated at each design point.")
+    ] = 1,
+    boxes: Annotated[
+        int, typer.Option("--boxes", help="How many boxes to find, one after the other (1-10).")
+    ] = 1,
+    min_coverage: Annotated[
+        float,
+        typer.Option(
+            "--min-coverage",
+            help="Least coverage of the peeled box, before its weak restrictions are pruned.",
+        ),
+    ] = 0.5,
+    seed: SeedOption = 0,
+    out: DiscoverOutOption = None,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    r"""Under which assumptions is a condition likely? PRIM boxes over the parameters.
+
+    A Latin hypercube over the parameters' ranges, run as one ensemble; PRIM (ema_workbench,
+    the explore extra) finds the ranges in which the condition holds most often. Prints each box
+    in plain words with its coverage and density and writes boxes.csv, trajectory.csv, figures
+    and report.md (see docs/sensitivity.md).
+
+    Example: sim discover scenarios/summit.yaml --where 'outcome == "settlement"'
+
+    Example: sim discover scenarios/summit.yaml --where 'day_sanctions <= 14' --params 'actors.\*'
+    """
+    from sim.experiments import discovery
+
+    formats = _check_options(1, seed, workers, fmt)
+    if worlds_per_point < 1:
+        _fail(f"--replicates: expected a number of worlds >= 1, got {worlds_per_point}")
+    if not 1 <= boxes <= 10:
+        _fail(f"--boxes: expected 1 to 10 boxes, got {boxes}")
+    default = Path("results") / f"{scenario.stem}-discover-seed{seed}"
+    folder = _output_folder(out, force, default, inputs=[scenario])
+    loaded = _load(scenario, overrides)
+    try:
+        planned = discovery.plan(
+            loaded, where, params or (), samples, seed, worlds_per_point, boxes, min_coverage
+        )
+    except discovery.DiscoveryError as err:
+        _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=[scenario])
+    _warn_about_extra_workers(workers)
+    typer.echo(
+        f"{len(planned.parameters)} parameters, {planned.worlds:,} worlds "
+        f"({len(planned.held)} held at the scenario's value)",
+        err=True,
+    )
+    try:
+        result = _with_progress(
+            lambda progress: discovery.run_plan(planned, workers=workers, progress=progress)
+        )
+    except discovery.DiscoveryError as err:
+        _fail(str(err))
     typer.echo(result.summary_text())
     _save(result, folder, force, formats, workers)
 
@@ -835,7 +1057,10 @@ def plot(
 
     Example: sim plot results/summit-seed0 --format svg
     """
+    from sim.experiments.discovery import Discovery
     from sim.experiments.sensitivity import Sensitivity
+    from sim.experiments.uncertainty import Uncertainty
+    from sim.output.discovery import save_discovery_figures, write_discovery_report
     from sim.output.folders import claim
     from sim.output.plots import save_figures
     from sim.output.report import write_report
@@ -846,6 +1071,7 @@ def plot(
         load_results,
     )
     from sim.output.sensitivity import save_sensitivity_figures, write_sensitivity_report
+    from sim.output.uncertainty import redraw as redraw_bands
     from sim.scenario.inputs import load_json
 
     formats = _check_options(1, 0, None, fmt)
@@ -869,6 +1095,11 @@ def plot(
     if isinstance(results, Sensitivity):
         figures = save_sensitivity_figures(results, folder / "figures", formats)
         write_sensitivity_report(results, folder, figures, command)
+    elif isinstance(results, Discovery):
+        figures = save_discovery_figures(results, folder / "figures", formats)
+        write_discovery_report(results, folder, figures, command)
+    elif isinstance(results, Uncertainty):
+        figures = redraw_bands(results, folder, formats, command)
     else:
         figures = save_figures(results, folder / "figures", formats)
         write_report(results, folder, figures, command)
@@ -911,6 +1142,7 @@ def rerun(
     ],
     out: RerunOutOption = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     force: ForceOption = False,
     accept_edited: AcceptEditedOption = False,
 ) -> None:
@@ -940,10 +1172,67 @@ def rerun(
     results = _with_progress(
         lambda progress: run_ensemble(
             saved.scenario, runs=saved.runs, seed=saved.seed, workers=workers, progress=progress
-        )
+        ),
+        scheduler=scheduler,
     )
     typer.echo(results.summary_text())
     _save(results, target, force, ("png",), workers)
+
+
+# --- sim score ----------------------------------------------------------------------------------
+
+ScoreOutOption = _out_option("`results/score-<questions>-<results folder>`")
+
+
+@app.command()
+def score(
+    results: Annotated[
+        Path, typer.Argument(help="A folder written by sim run.", show_default=False)
+    ],
+    questions: Annotated[
+        Path,
+        typer.Option(
+            "--questions",
+            help="Resolved questions (YAML): each a condition over worlds.csv and what happened.",
+            show_default=False,
+        ),
+    ],
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference",
+            help="Another sim run folder, scored on the same questions for comparison.",
+            show_default=False,
+        ),
+    ] = None,
+    out: ScoreOutOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    """Score a run's forecasts against resolved questions: Brier and log scores, against a coin.
+
+    A forecast is the share of the run's worlds where the question's condition holds
+    (`sanctions by day 30`, `summit by 2025-08-31`, `outcome == settlement`). Writes
+    scores.csv, totals.csv, report.md and, with 20 questions or more, a reliability diagram
+    (docs/calibration.md, "Scoring forecasts").
+
+    Example: sim score results/summit-seed0 --questions questions/after-article.yaml
+    """
+    from sim.output.saved import ResultsFolderError
+    from sim.output.scoring import score as score_run
+
+    formats = _check_options(1, 0, None, fmt)
+    default = (
+        Path("results") / f"score-{questions.stem[:40]}-{Path(os.path.abspath(results)).name[:40]}"
+    )
+    folder = _output_folder(out, force, default, inputs=[questions])
+    try:
+        scores = score_run(results, questions, reference)
+    except (ScenarioError, ResultsFolderError) as err:  # a QuestionError is a ScenarioError
+        _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=[questions])
+    typer.echo(scores.summary_text())
+    _save(scores, folder, force, formats, None)
 
 
 @app.command()

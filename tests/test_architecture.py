@@ -48,7 +48,10 @@ QUICK_COMMANDS = [["--help"], ["list"], ["validate", "scenarios/summit.yaml"], [
 
 @pytest.mark.parametrize("args", QUICK_COMMANDS, ids=lambda args: args[0])
 def test_commands_that_do_not_simulate_import_neither_the_model_nor_matplotlib(args):
-    """``sim --help``, ``list``, ``validate`` and ``schema`` start fast (docs/performance.md)."""
+    """``sim --help``, ``list``, ``validate`` and ``schema`` start fast (docs/performance.md).
+
+    Not even numpy and scipy: checking a distribution imported them, at half a second.
+    """
     probe = (
         "import json, sys\n"
         "from sim import cli\n"
@@ -64,4 +67,6 @@ def test_commands_that_do_not_simulate_import_neither_the_model_nor_matplotlib(a
     )
     loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
     heavy = {"matplotlib", "mesa", "sim.model.model", "sim.engine.ensemble", "pandas"}
+    heavy |= {"numpy", "scipy"}  # the bundled distributions are checked without them
+    heavy |= {"distributed", "dask"}  # --scheduler connects when the work starts
     assert not heavy & loaded, sorted(heavy & loaded)

@@ -418,6 +418,15 @@ def test_usage_errors_are_one_line_too(tmp_path, args, expected):
     assert list(tmp_path.iterdir()) == []
 
 
+def _wait_for_the_claim(folder: Path, proc: subprocess.Popen) -> None:
+    """Wait until the run has claimed its output folder (a file appears), however loaded the
+    machine: a signal sent during the interpreter's start-up would find no handler yet."""
+    for _ in range(600):
+        if any(folder.iterdir()) or proc.poll() is not None:
+            return
+        time.sleep(0.1)
+
+
 def test_ctrl_c_stops_a_run_with_one_line_and_no_result(tmp_path):
     """An interrupted run stops within seconds, says so, and leaves no folder behind."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -432,7 +441,8 @@ def test_ctrl_c_stops_a_run_with_one_line_and_no_result(tmp_path):
         # A shell without job control starts background jobs with Ctrl-C ignored: undo that.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(4)  # imports done, chunks running in this process and its helper
+    _wait_for_the_claim(tmp_path, proc)  # imports done, the folder claimed: then simulating
+    time.sleep(1)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.model.draws import quantile
 from sim.output.saved import ResultsFolderError, load_results
-from sim.scenario.schema import BetaDist, NormalDist, TriangularDist, UniformDist
+from sim.scenario.schema import UNDECIDED, BetaDist, NormalDist, TriangularDist, UniformDist
 from tests.conftest import SCENARIOS
 
 UNIFORMS = np.array([0.0, 2.0**-53, 1e-12, 1e-6, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 1e-9, 1 - 2.0**-53])
@@ -69,6 +69,49 @@ def test_accepted_distributions_draw_finite_rising_values_inside_their_support(p
     assert ((draws >= low) & (draws <= high)).all(), (params, draws)
     assert (np.diff(draws) >= 0).all(), (params, draws)
     assert draws[-1] > draws[0], (params, draws)  # not one value in every world
+
+
+def _ordinary_distributions() -> st.SearchStrategy[dict]:
+    """Parameters at and near the edges of the range checked without numpy."""
+    shapes = st.sampled_from([0.05, 0.0500001, 0.1, 0.5, 1.0, 2.0, 37.0, 999.9, 1000.0])
+    beta = st.fixed_dictionaries({"dist": st.just("beta"), "a": shapes, "b": shapes})
+    sizes = st.sampled_from([0.0, 1e-6, 1.0, 3.7, 1e3, 1e6, 1e12])
+    sign = st.sampled_from([-1.0, 1.0])
+    mean = st.tuples(sign, sizes).map(lambda t: t[0] * t[1])
+    sd_factor = st.sampled_from([1e-6, 1e-3, 1.0, 10.0, 1e6])
+    side = st.sampled_from([-60.0, -8.0, -6.0, -5.9, -1.0, 0.0, 1.0, 5.9, 6.0, 8.0, 40.0])
+    width = st.sampled_from([1e-3, 1e-2, 1.0, 12.0])
+
+    def normal(t: tuple) -> dict:
+        mean, factor, start, span, windowed = t
+        sd = min(1e12, factor * max(1.0, abs(mean)))
+        if not windowed:
+            return {"dist": "normal", "mean": mean, "sd": sd}
+        low = mean + start * sd
+        return {"dist": "normal", "mean": mean, "sd": sd, "low": low, "high": low + span * sd}
+
+    normal_params = st.tuples(mean, sd_factor, side, width, st.booleans()).map(normal)
+    return st.one_of(beta, normal_params)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(distributions(), _ordinary_distributions()))
+def test_the_check_without_numpy_gives_the_full_probes_verdict(params):
+    """Reading a scenario checks ordinary distributions without numpy and scipy (start-up time).
+
+    Where it answers, its answer is the full probe's: the very flaw for a uniform or a
+    triangular (the same IEEE operations in Python floats), no flaw for a beta or a normal in
+    the ordinary range. Elsewhere it leaves the answer to the full probe.
+    """
+    model = MODELS[params["dist"]]
+    try:
+        dist = model.model_construct(**params)
+        dist._check_parameters()
+    except ValueError:
+        return
+    quick = dist._flaw_without_numpy()
+    if quick is not UNDECIDED:
+        assert quick == dist._probed_flaw(), params
 
 
 @pytest.fixture(scope="module")

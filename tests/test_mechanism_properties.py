@@ -379,9 +379,17 @@ def test_m5_accepting_a_moratorium_is_never_vetoed_and_costs_no_face():
 # --- M2 Summit off-ramp -------------------------------------------------------------------------
 
 
-def test_m2_a_held_summit_raises_both_the_coercers_and_the_aggressors_face():
+PER_WORLD_AVERSION = (
+    "actors.usa.weakness_aversion={dist: uniform, low: 0.1, high: 0.9}",
+    "actors.russia.weakness_aversion={dist: uniform, low: 0.2, high: 0.8}",
+)
+"""Weakness aversion drawn per world, as a distribution or a sensitivity design makes it."""
+
+
+@pytest.mark.parametrize("overrides", [(), PER_WORLD_AVERSION], ids=["constant", "per-world"])
+def test_m2_a_held_summit_raises_both_the_coercers_and_the_aggressors_face(overrides):
     """``hold_summits``: ``face += summit.face · WA`` for the coercer **and** the aggressor."""
-    m = model()
+    m = model("summit.yaml", *overrides)
     state, roles = m.state, m.roles
     state.day = 8
     state.summit_status[:] = np.array(
@@ -681,15 +689,20 @@ def test_m4_each_rejected_proposal_counts_one_rebuff_after_both_answers():
     close(state.blame[both], expected[both])
 
 
-def test_m4_rejecting_costs_the_rejecters_blame_weight():
+@pytest.mark.parametrize("role", ["defender", "aggressor"])
+def test_m4_rejecting_costs_the_rejecters_blame_weight(role):
+    """The blame a rejection costs is the rejecter's own: terms read from its side (M4)."""
     m = model()
     state = m.state
     state.proposal_kind[:] = PROPOSAL_CEASEFIRE
-    state.proposal_terms[:] = np.linspace(0, 1, WORLDS)
-    ctx = view(m, "defender", np.ones(WORLDS, dtype=bool))
+    state.proposal_terms[:] = np.linspace(0.1, 0.7, WORLDS)
+    ctx = view(m, role, np.ones(WORLDS, dtype=bool))
     available, parts = utility("reject", ctx)
     assert available.all()
-    close(parts["blame"], -ctx.blame_weight * rejection_blame(ctx, m.roles.defender))
+    rejecter, other = getattr(m.roles, role), m.roles.aggressor + m.roles.defender
+    close(parts["blame"], -ctx.blame_weight * rejection_blame(ctx, rejecter))
+    mirrored = rejection_blame(ctx, other - rejecter)  # the other side's reading of the terms
+    assert not np.allclose(parts["blame"], -ctx.blame_weight * mirrored)
 
 
 def test_m4_a_ceasefire_proposal_the_defender_must_reject_wins_blame():
@@ -1212,6 +1225,26 @@ def test_m7_the_coercer_brokers_close_positions_when_talks_seem_sincere():
         + (1 - split) * np.r_[0.3, 0.3, 0.1, 0.1, 0.5, 0.1],
     )
     assert (state.proposal_by == m.roles.coercer).all()
+
+
+@pytest.mark.parametrize(
+    ("action", "role"),
+    [
+        ("propose_ceasefire", "aggressor"),
+        ("propose_moratorium", "aggressor"),
+        ("propose_terms", "coercer"),
+        ("counter_propose", "defender"),
+    ],
+)
+def test_no_proposal_is_made_while_another_is_open(action, role):
+    """One proposal at a time: a new one waits until the open one is answered (M7)."""
+    m = model()
+    state = m.state
+    state.day = 400  # long after any earlier proposal
+    state.proposal_kind[:] = np.array([PROPOSAL_CEASEFIRE] * 3 + [PROPOSAL_NONE] * 3)
+    state.proposal_by[:] = m.roles.aggressor if role != "aggressor" else m.roles.defender
+    available, _ = utility(action, view(m, role))
+    assert not available[:3].any(), action
 
 
 # --- M7 Settlement: war values (context.derive) -------------------------------------------------
@@ -1753,6 +1786,7 @@ def test_the_summary_columns_report_the_final_state():
     expected = classify(state.settled, state.moratorium, sanctioned)
     assert rows["outcome"].tolist() == expected.tolist()
     assert [OUTCOMES[c] for c in coded["outcome"]] == expected.tolist()
+    assert coded["outcome"].dtype == np.int8  # one byte a world (a million worlds: 1 MB)
     assert set(rows["aggressor_type"]) <= {"sincere", "stalling"}
     assert (
         rows["aggressor_type"].tolist() == np.where(state.sincere, "sincere", "stalling").tolist()
@@ -1761,7 +1795,9 @@ def test_the_summary_columns_report_the_final_state():
     for index, name in enumerate(m.actor_names):
         np.testing.assert_array_equal(rows[f"blame_{name}"], state.blame[:, index])
         np.testing.assert_array_equal(rows[f"face_{name}"], state.face[:, index])
-    np.testing.assert_array_equal(rows["day_sanctions"], state.first_day["sanctions"])
+    for event in ("summit", "sanctions", "settlement", "moratorium_start", "summit_offer"):
+        np.testing.assert_array_equal(rows[f"day_{event}"], state.first_day[event], err_msg=event)
+    np.testing.assert_array_equal(rows["day_aid_paused"], state.first_day["aid_paused"])
     np.testing.assert_array_equal(rows["rejections_defender"], state.rejections[:, 2])
     np.testing.assert_array_equal(rows["aggressor_demand"], state.aggressor_demand())
     np.testing.assert_array_equal(rows["defender_offer"], state.defender_offer())

@@ -56,13 +56,14 @@ def outputs(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
 
 
-def test_the_five_lessons_are_there():
+def test_the_six_lessons_are_there():
     assert [path.stem for path in NOTEBOOKS] == [
         "01_paralysis",
         "02_summit_offramp",
         "03_blame_shifting",
         "04_ceasefire_on_strikes",
         "05_build_your_own_scenario",
+        "06_which_assumption_matters",
     ]
 
 

@@ -401,10 +401,10 @@ def test_a_helper_reuses_its_memory_from_one_simulated_day_to_the_next():
 
 def test_the_sim_command_tunes_the_allocator_of_its_own_process(monkeypatch, capsys):
     from sim import cli
-    from sim.engine import forking
+    from sim.engine import allocator
 
     calls = []
-    monkeypatch.setattr(forking, "tune_allocator", lambda: calls.append("tuned"))
+    monkeypatch.setattr(allocator, "tune_allocator", lambda: calls.append("tuned"))
     monkeypatch.setattr(sys, "argv", ["sim", "list"])
     with pytest.raises(SystemExit) as exited:
         cli.main()

@@ -339,3 +339,13 @@ def test_extends_replaces_a_distribution_whole(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(partial)
     assert "economy.sanctions_success.b" in str(err.value) and ":4:" in str(err.value)
+
+
+def test_a_file_read_again_in_the_same_process_loads_as_it_did_the_first_time():
+    """Texts are parsed once per process (``sim list`` reads the base file five times)."""
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    article_first = load_scenario(scenarios / "article.yaml")
+    summit_first = load_scenario(scenarios / "summit.yaml")  # extends article.yaml
+    assert load_scenario(scenarios / "summit.yaml") == summit_first
+    assert load_scenario(scenarios / "article.yaml") == article_first
+    assert summit_first != article_first

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.engine.cluster import Cluster, connected
 from sim.engine.forking import available_cores, fork_context, share
 from sim.engine.results import Results
 from sim.model.aggregates import DailyAggregates
@@ -263,6 +264,23 @@ def run_checked(
     if not scenarios:
         return []
     designs = _check_designs(designs, len(scenarios), runs)
+    with connected(None) as cluster:  # --scheduler's, SIM_SCHEDULER's, or None: this machine
+        return _run_on(scenarios, runs, seed, workers, progress, chunk_size, designs, cluster)
+
+
+def _run_on(
+    scenarios: Sequence[Scenario],
+    runs: int,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    chunk_size: int,
+    designs: list[Design | None],
+    cluster: Cluster | None,
+) -> list[Results]:
+    """:func:`run_checked` on this machine's processes, or on ``cluster``'s workers."""
+    if cluster is not None:  # the cluster's slots take the place of this machine's workers
+        workers = cluster.slots()
     work = plan(runs, workers, chunk_size, len(scenarios))
     workers = min(workers, len(work))
     assemblies = [_Assembly(runs) for _ in scenarios]
@@ -276,7 +294,15 @@ def run_checked(
         if progress:
             progress(done, total)
 
-    if workers == 1:
+    if cluster is not None:
+        cluster.share(
+            _run_shared_work,
+            list(scenarios),
+            work,
+            lambda item: (item.scenario, seed, item.chunk, *_design_rows(designs, item)),
+            finished,
+        )
+    elif workers == 1:
         for item in work:
             finished(item, _run_work(scenarios, seed, item, designs))
     else:
@@ -314,6 +340,18 @@ def _run_work(
         item.chunk.size,
         *_design_rows(designs, item),
     )
+
+
+def _run_shared_work(
+    scenarios: Sequence[Scenario],
+    index: int,
+    seed: int,
+    chunk: Chunk,
+    design: dict[str, np.ndarray] | None,
+    stream_period: int | None,
+) -> ChunkResult:
+    """On a cluster's worker: one chunk of scenario ``index`` (:mod:`sim.engine.cluster`)."""
+    return run_chunk(scenarios[index], seed, chunk.first, chunk.size, design, stream_period)
 
 
 def _check_designs(

@@ -24,11 +24,17 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash
 from sim.experiments.comparison import Comparison
+from sim.experiments.discovery import Discovery
+from sim.experiments.scoring import KIND as SCORE_KIND
 from sim.experiments.sensitivity import Sensitivity
+from sim.experiments.uncertainty import Uncertainty
 from sim.model.aggregates import DailyAggregates
 from sim.model.outcomes import OUTCOMES
+from sim.output import discovery as saved_discovery
 from sim.output.folders import CHECKSUMS, REDRAWN, TOOL, file_sha256
 from sim.output.sensitivity import KIND, load_sensitivity
+from sim.output.uncertainty import READ as BAND_FILES
+from sim.output.uncertainty import load_uncertainty
 from sim.scenario.inputs import InputFileError, load_json, read_text
 from sim.scenario.options import InvalidScenarioError, validated
 from sim.scenario.schema import MAX_RUNS, Scenario
@@ -62,8 +68,8 @@ ACCEPT_EDITED = "--accept-edited"
 
 def load_results(
     folder: str | Path, accept_edited: bool = False
-) -> Results | Comparison | Sensitivity:
-    """Load a saved run or comparison.
+) -> Results | Comparison | Sensitivity | Discovery | Uncertainty:
+    """Load a saved run or comparison (with its uncertainty bands, if it has them).
 
     Args:
         folder: the results folder.
@@ -92,12 +98,58 @@ def load_results(
         read = ["sensitivity.csv", "outputs.csv"]
         _check_sums(folder, read if accept_edited else ["manifest.json", *read])
         return loaded
+    if isinstance(loaded, Discovery):
+        read = list(saved_discovery.READ)
+        _check_scenario_hashes(manifest, [loaded.scenario], manifest_path, accept_edited)
+        _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+        return loaded
     runs = loaded.results if isinstance(loaded, Comparison) else [loaded]
     _check_scenario_hashes(manifest, [run.scenario for run in runs], manifest_path, accept_edited)
     dailies = [*folder.glob("daily.csv"), *folder.glob("scenarios/*/daily.csv")]
     read = ["worlds.csv", *(path.relative_to(folder).as_posix() for path in dailies)]
+    bands = manifest.get("uncertainty")
+    read += list(BAND_FILES) if bands is not None else []
     _check_sums(folder, read if accept_edited else ["manifest.json", *read])
+    if bands is not None:
+        return _with_bands(loaded, folder, bands, manifest_path)
     return loaded
+
+
+def load_run(folder: str | Path) -> Results:
+    """The run saved in ``folder`` (:func:`load_results`); a folder of anything else is refused.
+
+    Raises:
+        ResultsFolderError: the folder is not a readable run of one scenario (one line).
+
+    """
+    loaded = load_results(folder)
+    if isinstance(loaded, Uncertainty):
+        loaded = loaded.base  # the run at the file's values; its bands are not worlds
+    if isinstance(loaded, Comparison):
+        raise ResultsFolderError(
+            f"{folder}: holds {len(loaded.results)} scenarios (sim compare, sweep or grid); "
+            "expected a folder written by sim run"
+        )
+    if not isinstance(loaded, Results):
+        raise ResultsFolderError(
+            f"{folder}: a {type(loaded).__name__.lower()}, not a run; expected a folder "
+            "written by sim run"
+        )
+    return loaded
+
+
+def _with_bands(
+    loaded: Results | Comparison, folder: Path, entry: object, manifest_path: Path
+) -> Uncertainty:
+    """A saved run's or comparison's uncertainty bands (:mod:`sim.output.uncertainty`)."""
+    try:
+        if not isinstance(entry, dict):
+            raise TypeError("uncertainty: expected an object")
+        return load_uncertainty(loaded, folder, entry)
+    except FileNotFoundError as err:
+        raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
+    except (KeyError, TypeError, ValueError, pd.errors.ParserError) as err:
+        raise ResultsFolderError(f"{manifest_path}: damaged uncertainty bands ({err})") from None
 
 
 def _manifest(path: Path) -> dict:
@@ -117,11 +169,20 @@ def _manifest(path: Path) -> dict:
     return manifest
 
 
-def _load(folder: Path, manifest: dict, manifest_path: Path) -> Results | Comparison:
-    """The run or comparison of a checked manifest, with its tables."""
+def _load(
+    folder: Path, manifest: dict, manifest_path: Path
+) -> Results | Comparison | Sensitivity | Discovery:
+    """The run, comparison or analysis of a checked manifest, with its tables."""
+    if manifest.get("kind") == SCORE_KIND:
+        raise ResultsFolderError(
+            f"{folder}: a scoring of forecasts (sim score), which keeps no worlds; expected a "
+            "folder written by sim run, sim compare, sim sweep, sim sensitivity or sim discover"
+        )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     if manifest.get("kind") == KIND:
         return _sensitivity(folder, manifest, manifest_path)
+    if manifest.get("kind") == saved_discovery.KIND:
+        return _discovery(folder, manifest, manifest_path)
     runs = _whole(manifest, "runs", 1, MAX_RUNS, manifest_path)
     worlds_path = folder / "worlds.csv"
     worlds = _worlds(worlds_path)
@@ -151,6 +212,22 @@ def _sensitivity(folder: Path, manifest: dict, manifest_path: Path) -> Sensitivi
         raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
     except (KeyError, TypeError, ValueError) as err:
         raise ResultsFolderError(f"{manifest_path}: damaged sensitivity analysis ({err})") from None
+
+
+def _discovery(folder: Path, manifest: dict, manifest_path: Path) -> Discovery:
+    """A saved scenario discovery (:mod:`sim.output.discovery`)."""
+    for name in saved_discovery.READ:
+        if (folder / name).exists():
+            _check_complete(folder / name)
+    try:
+        return saved_discovery.load_discovery(folder, manifest)
+    except FileNotFoundError as err:
+        raise ResultsFolderError(f"{err.filename}: missing; {RERUN}") from None
+    except (KeyError, TypeError, ValueError, pd.errors.ParserError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ResultsFolderError(
+            f"{manifest_path}: damaged scenario discovery ({reason})"
+        ) from None
 
 
 def _comparison(

@@ -18,20 +18,26 @@ import pandas as pd
 
 from sim.engine.results import Results, scenario_hash, versions
 from sim.experiments.comparison import Comparison
+from sim.experiments.discovery import Discovery
 from sim.experiments.grids import Grid
+from sim.experiments.scoring import Scores
 from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.sweeps import Sweep
+from sim.experiments.uncertainty import Uncertainty
+from sim.output.discovery import write_discovery
 from sim.output.folders import TOOL, strict_json, write_folder, write_shared
 from sim.output.plots import figure_tasks
 from sim.output.report import write_report
+from sim.output.scoring import write_scores
 from sim.output.sensitivity import write_sensitivity
 from sim.output.tables import CsvInParts
+from sim.output.uncertainty import append_bands, manifest_entry, write_tables
 from sim.scenario import options
 from sim.scenario.changes import changes
 
 
 def save_results(
-    result: Results | Comparison | Sensitivity,
+    result: Results | Comparison | Sensitivity | Discovery | Scores | Uncertainty,
     directory: str | Path,
     command: str | None = None,
     overwrite: bool = False,
@@ -147,6 +153,47 @@ def _sensitivity_files(
     write_sensitivity(result, folder, command, formats)
 
 
+@write_files.register
+def _score_files(
+    result: Scores,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+) -> None:
+    """A scoring's files (:mod:`sim.output.scoring`)."""
+    write_scores(result, folder, command, formats)
+
+
+@write_files.register
+def _discovery_files(
+    result: Discovery,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+) -> None:
+    """A scenario discovery's files (:mod:`sim.output.discovery`)."""
+    write_discovery(result, folder, command, formats)
+
+
+@write_files.register
+def _uncertainty_files(
+    result: Uncertainty,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+) -> None:
+    """The run's or comparison's files, then the bands' (:mod:`sim.output.uncertainty`)."""
+    write_files(result.base, folder, command, formats, workers)
+    write_tables(result, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["uncertainty"] = manifest_entry(result)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    append_bands(result, folder, formats)
+
+
 def run_manifest(result: Results, command: str | None = None) -> dict[str, Any]:
     """What a run's ``manifest.json`` holds: enough to repeat the run exactly (``sim rerun``)."""
     return {
@@ -193,6 +240,9 @@ def kind_of(result: object) -> str:
         (Sweep, "a sweep"),
         (Comparison, "a comparison"),
         (Sensitivity, "a sensitivity analysis"),
+        (Scores, "a scoring of forecasts"),
+        (Discovery, "a scenario discovery"),
+        (Uncertainty, "a run with uncertainty bands"),
     ):
         if isinstance(result, kind):
             return name

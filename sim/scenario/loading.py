@@ -23,8 +23,10 @@ bounds.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 import types
@@ -416,7 +418,17 @@ def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None, SourceMap]:
 
 
 def _parse(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
-    """Parse a scenario file's text; the top must be a mapping."""
+    """Parse a scenario file's text; the top must be a mapping.
+
+    A text is parsed once per process and copied after that: ``sim list`` and comparisons read
+    the base file again as the parent of every scenario (about 12 ms a parse, 0.7 ms a copy).
+    """
+    return copy.deepcopy(_parse_once(text, file))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_once(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
+    """:func:`_parse`, without the copy (callers change what they get: never return this)."""
     if _blank(text):
         raise ScenarioError("the file is empty; expected a mapping of scenario fields", file=file)
     data, node, sources = parse_yaml(text, file)

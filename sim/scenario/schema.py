@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import math
 from typing import Annotated, Any, Literal, get_args
 
@@ -116,6 +117,10 @@ def parameter(
 
 # --- distributions -----------------------------------------------------------------------------
 
+BETA_SHAPES_WITHOUT_PROBE = (0.05, 1000.0)
+"""Beta shapes a and b in this range are drawable without probing (``tests/test_parameters.py``
+probes the range's corners and inside it)."""
+
 PROBED_UNIFORMS = (
     0.0,
     2.0**-53,
@@ -126,6 +131,27 @@ PROBED_UNIFORMS = (
 )
 """Uniforms at which a distribution's draws are checked when it is read: the ends of what a
 random stream gives (``[0, 1)`` in steps of 2**-53), both tails decade by decade, and between."""
+
+
+class _Undecided:
+    """The type of :data:`UNDECIDED`."""
+
+
+UNDECIDED = _Undecided()
+"""A family cannot give the probe's verdict without numpy: run the full probe."""
+
+
+def _flaw_of_floats(draws: list[float], low: float, high: float) -> str | None:
+    """:meth:`_Distribution._flaw` on a list of Python floats (the same tests, the same words)."""
+    if not all(math.isfinite(x) for x in draws):
+        return "draws values that are not finite numbers"
+    if any(x < low or x > high for x in draws):
+        return f"draws values outside [{low}, {high}]"
+    if any(b < a for a, b in itertools.pairwise(draws)):
+        return "draws values that fall as the uniform rises"
+    if not draws[-2] > draws[1]:
+        return f"draws the same value, {draws[1]:.6g}, in every world"
+    return None
 
 
 class _Distribution(_Strict):
@@ -161,16 +187,32 @@ class _Distribution(_Strict):
             return f"draws the same value, {draws[1]:.6g}, in every world"
         return None
 
+    def _flaw_without_numpy(self) -> str | _Undecided | None:
+        """The verdict of :meth:`_flaw` where it is known without numpy and scipy, else UNDECIDED.
+
+        Reading a scenario should not import numpy and scipy (about half a second) just to check
+        an ordinary distribution: each family answers here, without them, for the parameters
+        where it can give the very verdict of the full probe (``tests/test_parameters.py``
+        checks that it does), and the full probe runs for the rest.
+        """
+        return UNDECIDED
+
     @model_validator(mode="after")
     def _drawable(self) -> _Distribution:
-        import numpy as np
-
         self._check_parameters()
-        with np.errstate(all="ignore"):
-            flaw = self._flaw(self.quantile(np.array(PROBED_UNIFORMS)))
+        flaw = self._flaw_without_numpy()
+        if flaw is UNDECIDED:
+            flaw = self._probed_flaw()
         if flaw is not None:
             raise ValueError(f"a {self.dist} with these parameters {flaw}: {self._why()}")
         return self
+
+    def _probed_flaw(self) -> str | None:
+        """What is wrong with the draws at :data:`PROBED_UNIFORMS`, drawn as the model draws."""
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            return self._flaw(self.quantile(np.array(PROBED_UNIFORMS)))
 
     def _why(self) -> str:
         """Why parameters this extreme cannot be drawn, and what to write instead."""
@@ -191,6 +233,15 @@ class BetaDist(_Distribution):
         from scipy import special
 
         return special.betaincinv(self.a, self.b, u)
+
+    def _flaw_without_numpy(self) -> str | _Undecided | None:
+        """No flaw for shapes in [0.05, 1000], where the inverse CDF is well behaved."""
+        if all(
+            BETA_SHAPES_WITHOUT_PROBE[0] <= x <= BETA_SHAPES_WITHOUT_PROBE[1]
+            for x in (self.a, self.b)
+        ):
+            return None
+        return UNDECIDED
 
     def _why(self) -> str:
         mean = self.a / (self.a + self.b)
@@ -220,6 +271,14 @@ class UniformDist(_Distribution):
         import numpy as np
 
         return np.clip(self.low + (self.high - self.low) * u, self.low, self.high)
+
+    def _flaw_without_numpy(self) -> str | _Undecided | None:
+        """The probe in Python floats (the same IEEE operations as numpy's) for finite spreads."""
+        low, high = self.low, self.high
+        if not math.isfinite(high - low):
+            return UNDECIDED
+        draws = [min(max(low + (high - low) * u, low), high) for u in PROBED_UNIFORMS]
+        return _flaw_of_floats(draws, low, high)
 
     def _why(self) -> str:
         return (
@@ -256,6 +315,24 @@ class NormalDist(_Distribution):
         hi_cdf = special.ndtr((high - self.mean) / self.sd)
         p = np.clip(lo_cdf + u * (hi_cdf - lo_cdf), 1e-12, 1.0 - 1e-12)
         return np.clip(self.mean + self.sd * special.ndtri(p), low, high)
+
+    def _flaw_without_numpy(self) -> str | _Undecided | None:
+        """No flaw for an ordinary normal: moderate numbers, a window that is not far or thin.
+
+        That is: mean and sd at most 1e12 in size, the sd at least a millionth of the mean's
+        size (or of 1), and a window, if any, reaching within 6 sd of the mean and at least a
+        thousandth of an sd wide.
+        """
+        mean, sd = self.mean, self.sd
+        low, high = self.support()
+        moderate = abs(mean) <= 1e12 and sd <= 1e12 and sd >= 1e-6 * max(1.0, abs(mean))
+        ends = [x for x in (self.low, self.high) if x is not None]
+        if not moderate or not all(math.isfinite(x) and abs(x) <= 1e12 for x in ends):
+            return UNDECIDED
+        near = low <= mean + 6 * sd and high >= mean - 6 * sd
+        if near and high - low >= 1e-3 * sd:
+            return None
+        return UNDECIDED
 
     def _why(self) -> str:
         low, high = self.support()
@@ -307,6 +384,19 @@ class TriangularDist(_Distribution):
         left = low + np.sqrt(u * (high - low) * (mode - low))
         right = high - np.sqrt((1.0 - u) * (high - low) * (high - mode))
         return np.clip(np.where(u < split, left, right), low, high)
+
+    def _flaw_without_numpy(self) -> str | _Undecided | None:
+        """The probe in Python floats (the same IEEE operations as numpy's) where none overflows."""
+        low, mode, high = self.low, self.mode, self.high
+        if not math.isfinite((high - low) * (high - low)):
+            return UNDECIDED
+        split = (mode - low) / (high - low)
+        draws = []
+        for u in PROBED_UNIFORMS:
+            left = low + math.sqrt(u * (high - low) * (mode - low))
+            right = high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
+            draws.append(min(max(left if u < split else right, low), high))
+        return _flaw_of_floats(draws, low, high)
 
     def _why(self) -> str:
         return (
