@@ -53,6 +53,19 @@ def test_m2_summit_is_an_off_ramp_better_for_the_aggressor():
     assert gain_aggressor > gain_coercer + 0.1
 
 
+def test_m2_with_one_deadline_the_coercer_gains_from_the_summit():
+    """Greene: the summit lets the coercer claim its threats worked (docs/model.md, M2).
+
+    Held with one deadline that is not re-armed: over re-armed 14-day deadlines the unforgiven
+    cost of repeated extensions decides the sign (M2, "Why the coercer now loses by the summit").
+    """
+    once = "actors.usa.deadline_extension_days=200"
+    sanctions = ensemble("sanctions.yaml", once).worlds
+    summit = ensemble("summit.yaml", once).worlds
+    gain_coercer = summit["payoff_usa"].mean() - sanctions["payoff_usa"].mean()
+    assert gain_coercer > 1.0  # about 2.2; 0.5 when the summit forgives nothing
+
+
 def test_m3_stalling_keeps_its_core_and_belief_decays_into_sanctions():
     """Stanovaya: openness is framing; the core position does not move (Kydd: cheap talk).
 
