@@ -145,6 +145,36 @@ MUTANTS = [  # (module, original text, mutated text, label)
         "((1.0 - share) + share / relative)",
         "M8: ground casualties falling with the pace",
     ),
+    (
+        "sim/model/actions.py",
+        "lapsed = grown * forgiven * (1.0 + face.lapse_premium)",
+        "lapsed = grown * forgiven * (1.0 - face.lapse_premium)",
+        "M1 lapse: sign of the premium",
+    ),
+    (
+        "sim/model/actions.py",
+        "lapsed = grown * forgiven * (1.0 + face.lapse_premium)",
+        "lapsed = grown * (1.0 + face.lapse_premium)",
+        "M1 lapse: progress does not forgive",
+    ),
+    (
+        "sim/model/actions.py",
+        "lapsed = grown * forgiven * (1.0 + face.lapse_premium)",
+        "lapsed = state.deadline_cost * forgiven * (1.0 + face.lapse_premium)",
+        "M1 lapse: the cost does not grow with extensions",
+    ),
+    (
+        "sim/model/actions.py",
+        "state.credibility[mask] *= at(ctx.world.face.lapse_credibility_keep, mask)",
+        "state.credibility[mask] *= at(ctx.world.face.credibility_keep, mask)",
+        "M1 lapse: an extension's credibility loss",
+    ),
+    (
+        "sim/model/actions.py",
+        '    state.record("deadline_lapsed", mask)\n',
+        "",
+        "M1 lapse: the day not recorded",
+    ),
 ]
 
 

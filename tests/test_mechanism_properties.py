@@ -154,6 +154,63 @@ def test_m1_extending_moves_the_deadline_and_costs_credibility():
     close(state.credibility[~mask], 0.8)
 
 
+def test_m1_m2_lapsing_pays_the_forgiven_cost_once_with_a_premium_and_not_the_repeat_cost():
+    """Lapse: ``−WA · cost · (1 + growth · ext) · (1 − φ · progress) · (1 + premium)``."""
+    m = model()
+    state, face = m.state, m.world.face
+    coercer = m.actor_params[m.roles.coercer]
+    wa, phi = coercer.weakness_aversion, coercer.summit_forgiveness
+    state.deadline_day[:] = 0
+    state.deadline_cost[:] = np.array([1.0, 1.0, 1.0, 2.0, 1.0, 1.0])
+    state.extensions[:] = np.array([0, 1, 4, 1, 4, 4])
+    state.progress[:] = np.array([0.0, 0.0, 0.0, 0.0, 0.5, 1.0])
+    available, parts = utility("let_deadline_lapse", view(m, "coercer"))
+    assert available.all() and set(parts) == {"face"}
+    grown = state.deadline_cost * (1 + face.audience_cost_growth * state.extensions)
+    forgiven = 1 - phi * state.progress
+    close(parts["face"], -wa * grown * forgiven * (1 + face.lapse_premium))
+    assert face.lapse_premium > 0  # the test below needs a premium to tell the two apart
+    # With no extension yet, dropping the threat costs more than postponing it ...
+    _, extend = utility("extend_deadline", view(m, "coercer"))
+    assert parts["face"][0] < extend["face"][0]
+    # ... but the unforgiven repeat cost is not paid: after enough extensions and progress,
+    # lapsing is the cheaper climb-down (Greene's off-ramp).
+    state.extensions[:] = 12
+    state.progress[:] = 1.0
+    _, lapse = utility("let_deadline_lapse", view(m, "coercer"))
+    _, extend = utility("extend_deadline", view(m, "coercer"))
+    assert (lapse["face"] > extend["face"]).all()
+
+
+def test_m1_lapsing_is_offered_only_on_the_deadline_day_of_a_live_world():
+    m = model()
+    state = m.state
+    state.deadline_day[:] = np.array([0, 0, 1, np.inf, 0, 0])
+    state.settled[:] = np.array([False, True, False, False, False, False])
+    available, _ = utility("let_deadline_lapse", view(m, "coercer"))
+    assert available.tolist() == [True, False, False, False, True, True]
+
+
+def test_m1_lapsing_clears_the_deadline_costs_credibility_and_is_recorded():
+    m = model()
+    state = m.state
+    state.day = 4
+    state.deadline_day[:] = 4
+    state.extensions[:] = 2
+    state.credibility[:] = 0.8
+    mask = np.array([True, False, True, False, False, True])
+    apply("let_deadline_lapse", view(m, "coercer"), mask)
+    face = m.world.face
+    assert np.isinf(state.deadline_day[mask]).all()
+    close(state.deadline_day[~mask], 4)
+    assert state.extensions.tolist() == [2] * 6  # not an extension
+    close(state.credibility[mask], 0.8 * face.lapse_credibility_keep)
+    close(state.credibility[~mask], 0.8)
+    days = state.first_day["deadline_lapsed"]
+    close(days[mask], 4)
+    assert np.isnan(days[~mask]).all()
+
+
 def test_m1_m6_sanctions_that_may_fail_cost_face_and_success_is_worth_more():
     """``impose_sanctions``: material, belief, blame and face components of docs/model.md M6."""
     m = model()
@@ -1489,7 +1546,15 @@ def test_every_utility_is_made_of_the_documented_components():
     assert seen["reject"] == {"blame"} and seen["accept"] == {"material", "face"}
     assert seen["impose_sanctions"] == {"material", "belief", "blame", "face", "cost"}
     assert seen["oppose_proposal"] == {"material", "cost"}
-    answers = {"wait", "accept", "reject", "extend_deadline", "accept_summit", "decline_summit"}
+    answers = {
+        "wait",
+        "accept",
+        "reject",
+        "extend_deadline",
+        "let_deadline_lapse",
+        "accept_summit",
+        "decline_summit",
+    }
     for name, parts in seen.items():
         assert parts <= COMPONENTS, name
         assert ("cost" in parts) == (name not in answers), name  # active choices pay the cost

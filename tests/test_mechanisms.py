@@ -12,6 +12,9 @@ from sim.model.model import NegotiationModel
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS, ensemble, switched_off
 
+KEEP_DEADLINES = "actors.usa.disabled_actions=[let_deadline_lapse]"
+"""The coercer may not let a deadline lapse (tests whose margins must not rest on M1's lapse)."""
+
 
 def paralysis(*overrides: str) -> float:
     worlds = ensemble("summit.yaml", *overrides).worlds
@@ -138,7 +141,9 @@ def test_m6_sanctions_raise_pressure_with_delay_and_success_is_drawn_per_world()
 
 def test_m7_no_deal_without_a_bargaining_range_and_trend_hardens_the_aggressor():
     """Fearon (1995): settle only inside every veto player's acceptable set."""
-    sincere = ("actors.russia.types={stalling: 0, sincere: 1}",)
+    # The coercer keeps its deadlines (no lapse, M1), so that the pressure behind the range does
+    # not depend on how often the summit lets it drop them.
+    sincere = ("actors.russia.types={stalling: 0, sincere: 1}", KEEP_DEADLINES)
     open_range = ensemble("summit.yaml", *sincere).worlds
     assert (open_range["outcome"] == "settlement").mean() > 0.15
     empty = ensemble(
@@ -173,13 +178,15 @@ def test_m9_costs_and_a_disappointing_front_can_bring_a_stalling_aggressor_to_se
     Under sanctions some stalling aggressors come to settle; without the erosion of resolve none
     does. The prior type still matters: sincere aggressors settle far more often.
     """
-    worlds = ensemble("sanctions.yaml").worlds
+    # The coercer keeps its deadlines (no lapse, M1): a coercer that believes a sincere aggressor
+    # drops its threat, and the sincere worlds then settle less for a reason that is not M9's.
+    worlds = ensemble("sanctions.yaml", KEEP_DEADLINES).worlds
     stalling = worlds["aggressor_type"] == "stalling"
     settled = worlds["day_settlement"].notna()
     stalling_share = float(settled[stalling].mean())
     assert stalling_share > 0.04
     assert float(settled[~stalling].mean()) > 2 * stalling_share
-    held = ensemble("sanctions.yaml", "learning.resolve_erosion=0").worlds
+    held = ensemble("sanctions.yaml", KEEP_DEADLINES, "learning.resolve_erosion=0").worlds
     assert not held["day_settlement"].notna()[held["aggressor_type"] == "stalling"].any()
     biting = worlds["sanctions_bite"]
     # Sanctions that bite erode resolve faster: more stalling worlds settle where they do.

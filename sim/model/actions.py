@@ -135,7 +135,7 @@ def _active(ctx: Context) -> np.ndarray:
 
 
 def _deadline_today(ctx: Context) -> np.ndarray:
-    """The coercer's deadline falls today: it must enforce or extend (and does nothing else)."""
+    """The coercer's deadline falls today: it enforces, extends or lets it lapse (nothing else)."""
     return ctx.deadline_today
 
 
@@ -527,6 +527,33 @@ def _extend(ctx: Context, mask: np.ndarray) -> None:
     state.credibility[mask] *= at(ctx.world.face.credibility_keep, mask)
 
 
+def _lapse_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Let the deadline lapse: the climb-down paid once, with no new deadline (M1, M2).
+
+    ``face = −WA · deadline_cost · (1 + audience_cost_growth · extensions) · (1 − φ · progress)
+    · (1 + lapse_premium)``: the forgiven audience cost of an extension (Fearon 1994; Levendusky
+    & Horowitz 2012) with a premium for dropping the threat outright, but without the
+    unforgiven ``repeat_extension_cost`` a further extension adds. After a few extensions, and
+    sooner with a summit's progress, lapsing costs less than extending again — Greene's
+    off-ramp: a summit lets the coercer drop its deadline.
+    """
+    available = _deadline_today(ctx) & ~ctx.state.settled
+    if not available.any():
+        return available, NONE
+    state, params, face = ctx.state, ctx.params, ctx.world.face
+    grown = state.deadline_cost * (1.0 + face.audience_cost_growth * state.extensions)
+    forgiven = 1.0 - params.summit_forgiveness * state.progress
+    lapsed = grown * forgiven * (1.0 + face.lapse_premium)
+    return available, {"face": -params.weakness_aversion * lapsed}
+
+
+def _lapse(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    state.deadline_day[mask] = np.inf
+    state.credibility[mask] *= at(ctx.world.face.lapse_credibility_keep, mask)
+    state.record("deadline_lapsed", mask)
+
+
 def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     """Ease the coercer's own sanctions: the supporters' packages are not its to lift."""
     state, params, beliefs = ctx.state, ctx.params, ctx.world.beliefs
@@ -785,6 +812,7 @@ RULES: dict[str, Rule] = {
     # the coercer
     "impose_sanctions": Rule(_impose_utility, _impose),
     "extend_deadline": Rule(_extend_utility, _extend),
+    "let_deadline_lapse": Rule(_lapse_utility, _lapse),
     "ease_sanctions": Rule(_ease_utility, _ease),
     "accept_summit": Rule(_accept_summit_utility, _accept_summit),
     "decline_summit": Rule(_decline_summit_utility, _decline_summit),

@@ -24,6 +24,7 @@ EVENT_DAYS = (
     "summit_offer",
     "aid_paused",
     "deadline",
+    "deadline_lapsed",
 )
 """Events whose first day is recorded per world (NaN where it never happened)."""
 

@@ -98,6 +98,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "with each extension unless you can point to progress.",
     ),
     ActionSpec(
+        "let_deadline_lapse",
+        ("coercer",),
+        "lets the deadline lapse without setting a new one",
+        "Let the deadline pass and drop it: a climb-down you pay for once, a little more than an "
+        "extension today, but no further deadlines to face; your credibility falls further.",
+    ),
+    ActionSpec(
         "ease_sanctions",
         ("coercer",),
         "eases sanctions",

@@ -1154,6 +1154,21 @@ class Face(_Strict):
         "Levendusky & Horowitz (2012): new information excuses a climb-down, not a series; "
         "stylised",
     )
+    lapse_premium: NonNegative = parameter(
+        0.1,
+        0.0,
+        0.5,
+        "extra audience cost, as a share of the deadline's forgiven cost, of dropping the threat "
+        "outright instead of setting a new deadline",
+        "Fearon (1994): backing down outright is the full climb-down; stylised",
+    )
+    lapse_credibility_keep: Probability = parameter(
+        0.7,
+        0.4,
+        1.0,
+        "factor on the coercer's credibility when it lets a deadline lapse without a new one",
+        "stylised (below credibility_keep: a dropped threat says more than a postponed one)",
+    )
     failure_cost: NonNegative = parameter(
         0.9, 0.6, 1.2, "cost of sanctions that visibly fail", GREENE
     )
