@@ -44,6 +44,7 @@ REFERENCE = {
     "defender's blame at the horizon": "-",
     "worlds with a moratorium start": "0 % (none)",
     "median deadline extensions": "2 (29 Jul to 8 Aug; then no further deadline)",
+    "worlds where a deadline lapsed": "yes: 8 Aug passed with no sanctions and no new deadline",
 }
 """The 2025 record, as the article and the sources of ``docs/calibration.md`` give it."""
 
@@ -90,6 +91,7 @@ def headline(path: Path, runs: int, seed: int) -> dict[str, str]:
         "defender's blame at the horizon": f"{rows[f'blame_{defender}'].mean():.2f}",
         "worlds with a moratorium start": f"{np.mean(~np.isnan(rows['day_moratorium_start'])):.1%}",
         "median deadline extensions": f"{np.median(rows['deadline_extensions']):.0f}",
+        "worlds where a deadline lapsed": f"{np.mean(~np.isnan(rows['day_deadline_lapsed'])):.1%}",
     }
 
 

@@ -844,7 +844,13 @@ class War(_Strict):
         0.25, 0.0, 0.5, "extra ground pace while long-range strikes pause (M5)", BAUNOV
     )
     aid_effect: Probability = parameter(
-        0.3, 0.1, 0.5, "change in the aggressor's ground pace when aid is paused or raised (M8)"
+        0.1,
+        0.0,
+        0.3,
+        "change in the aggressor's ground pace when aid is paused or raised (M8)",
+        "small: the 2024 aid gap and the April 2024 package moved the front's pace little "
+        "(Reuters, 4 Feb 2025: delays coincided with gains, analysts caution against a direct "
+        "link; FT, Apr 2024: aid would slow, not reverse, the offensive)",
     )
     fuel_effect: Probability = parameter(
         0.3, 0.1, 0.5, "slowing of the ground pace at full refinery damage (M8)"
