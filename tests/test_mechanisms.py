@@ -59,8 +59,8 @@ def test_m2_summit_is_an_off_ramp_better_for_the_aggressor():
 def test_m2_with_one_deadline_the_coercer_gains_from_the_summit():
     """Greene: the summit lets the coercer claim its threats worked (docs/model.md, M2).
 
-    Held with one deadline that is not re-armed: over re-armed 14-day deadlines the unforgiven
-    cost of repeated extensions decides the sign (M2, "Why the coercer now loses by the summit").
+    Held with one deadline that is not re-armed, so that the margin does not rest on how often the
+    coercer lets a deadline lapse (M2, "Why the coercer's gain once turned negative").
     """
     once = "actors.usa.deadline_extension_days=200"
     sanctions = ensemble("sanctions.yaml", once).worlds
