@@ -129,12 +129,13 @@ def test_m1_m2_visible_progress_forgives_the_audience_cost():
     assert (deadline_face(view(stronger, "coercer")) < deadline_face(view(weaker, "coercer"))).all()
 
 
-def test_m1_extending_is_offered_only_on_the_deadline_day_of_a_live_world():
+@pytest.mark.parametrize("action", ["extend_deadline", "let_deadline_lapse"])
+def test_m1_extending_or_lapsing_is_offered_only_on_the_deadline_day_of_a_live_world(action):
     m = model()
     state = m.state
     state.deadline_day[:] = np.array([0, 0, 1, np.inf, 0, 0])
     state.settled[:] = np.array([False, True, False, False, False, False])
-    available, _ = utility("extend_deadline", view(m, "coercer"))
+    available, _ = utility(action, view(m, "coercer"))
     assert available.tolist() == [True, False, False, False, True, True]
 
 
@@ -180,15 +181,6 @@ def test_m1_m2_lapsing_pays_the_forgiven_cost_once_with_a_premium_and_not_the_re
     _, lapse = utility("let_deadline_lapse", view(m, "coercer"))
     _, extend = utility("extend_deadline", view(m, "coercer"))
     assert (lapse["face"] > extend["face"]).all()
-
-
-def test_m1_lapsing_is_offered_only_on_the_deadline_day_of_a_live_world():
-    m = model()
-    state = m.state
-    state.deadline_day[:] = np.array([0, 0, 1, np.inf, 0, 0])
-    state.settled[:] = np.array([False, True, False, False, False, False])
-    available, _ = utility("let_deadline_lapse", view(m, "coercer"))
-    assert available.tolist() == [True, False, False, False, True, True]
 
 
 def test_m1_lapsing_clears_the_deadline_costs_credibility_and_is_recorded():
