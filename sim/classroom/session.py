@@ -450,19 +450,6 @@ class ClassSession:
         if self.settings.out and everyone:
             self.save_class_debrief()
 
-    def wait_while_playing(self, team: Team, timeout_s: float) -> None:
-        """Wait until the team's world has moved on (or ``timeout_s``).
-
-        A new decision, a hold, another team's turn or the end.
-        """
-        end = self.clock() + timeout_s
-        with self.lock:
-            while team.status == "playing":
-                left = end - self.clock()
-                if left <= 0 or self.stopping:
-                    return
-                self.lock.wait(min(left, WAIT_SLICE_S))
-
     # --- what is shown -----------------------------------------------------------------------
 
     def view(self, team: Team) -> dict[str, Any]:
