@@ -317,11 +317,20 @@ class ClassSession:
         """With the teacher's pace: let every world step ``days`` more days."""
         with self.lock:
             self.open_days = min(self.open_days + days, self.settings.scenario.horizon_days)
+            self._release_held()
             self.lock.notify_all()
+
+    def _release_held(self) -> None:
+        """Teams held by the teacher's pace whose next day is now open are playing (lock held)."""
+        for team in self.teams.values():
+            free = self.settings.pace == "free" or team.day < self.open_days
+            if team.status == "waiting for the teacher" and free:
+                team.status = "playing"
 
     def set_pace(self, pace: Pace) -> None:
         with self.lock:
             self.settings.pace = pace
+            self._release_held()
             self.lock.notify_all()
 
     def set_timer(self, seconds: float) -> None:
