@@ -190,8 +190,12 @@ def make_app(session: ClassSession) -> Starlette:
         finally:
             session.stop()
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204, headers=SECURITY_HEADERS)
+
     routes = [
         Route("/", page("student.html")),
+        Route("/favicon.ico", no_icon),
         Route("/teacher", page("teacher.html")),
         Route("/style.css", page("style.css")),
         Route("/student.js", page("student.js")),

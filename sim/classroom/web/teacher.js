@@ -118,6 +118,10 @@ async function showDebrief() {
     teams.tBodies[0].append(row);
   }
   box.append(teams);
+  const note = document.createElement("p");
+  note.className = "small";
+  note.textContent = `Payoff: the team's standing on the last day in the model's utility units (docs/model.md, section 9); the mark shows where it falls among the ${data.runs.toLocaleString("en")} worlds the model played with the same actor.`;
+  box.append(note);
   const choices = document.createElement("div");
   choices.id = "key-choices";
   const title = document.createElement("h2");
@@ -132,7 +136,7 @@ async function showDebrief() {
       const reasons = Object.entries(choice.model_reasons)
         .map(([name, value]) => `${name} ${value >= 0 ? "+" : ""}${value.toFixed(2)}`).join(", ");
       const item = document.createElement("li");
-      item.textContent = `day ${choice.day}: chose ${choice.chosen} (p=${chance(choice.chosen_probability)}); the model: ${choice.model_choice} (p=${chance(choice.model_probability)})` + (reasons ? `, because of ${reasons}` : "");
+      item.textContent = `day ${choice.day}: chose ${choice.chosen} (${chance(choice.chosen_probability)}); the model: ${choice.model_choice} (${chance(choice.model_probability)})` + (reasons ? `, because of ${reasons}` : "");
       list.append(item);
     }
     const saved = document.createElement("p");
@@ -143,7 +147,8 @@ async function showDebrief() {
   box.append(choices);
 }
 
-function chance(p) { return p >= 0.01 ? p.toFixed(2) : p >= 0.0001 ? p.toFixed(4) : "<0.0001"; }
+// "p=0.42", "p=0.0031", "p<0.0001": as sim play's debrief says a probability
+function chance(p) { return p >= 0.01 ? `p=${p.toFixed(2)}` : p >= 0.0001 ? `p=${p.toFixed(4)}` : "p<0.0001"; }
 
 async function refresh() {
   try {
