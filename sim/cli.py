@@ -1187,6 +1187,9 @@ def _check_address(host: str, port: int) -> None:
     import socket
 
     with socket.socket() as probe:
+        # as the server itself binds: a port whose last server has just stopped is free (its
+        # connections' TIME_WAIT does not hold it), a port another server listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except socket.gaierror as err:

@@ -409,3 +409,128 @@ def test_many_teams_acting_at_once_each_decide_once():
     for team in teams:
         assert sorted(outcomes[team.name]) == [200, 409, 409]
         assert team.seq == 1
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere.yaml"], "nowhere.yaml"),
+        ([str(SUMMIT), "--pace", "fast"], "--pace: expected free or teacher, got 'fast'"),
+        ([str(SUMMIT), "--timer", "-1"], "--timer: expected 0 to 3600 seconds, got -1"),
+        ([str(SUMMIT), "--port", "0"], "--port: expected a port from 1 to 65535, got 0"),
+        ([str(SUMMIT), "--seed", "-2"], "--seed: expected a seed >= 0, got -2"),
+    ],
+    ids=["no-file", "pace", "timer", "port", "seed"],
+)
+def test_bad_arguments_end_with_one_line_and_exit_2(args, message, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["class", *args])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert list(tmp_path.iterdir()) == []  # no results folder for a class that never ran
+
+
+def test_a_port_in_use_ends_with_one_line_and_exit_2(tmp_path, monkeypatch):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["class", str(SUMMIT), "--port", str(port)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: --port: cannot serve on 127.0.0.1:{port}: ")
+    assert "try another --port" in line
+
+
+def test_ctrl_c_ends_the_class_and_keeps_the_moves_so_far(tmp_path):
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "class"
+    command = [sys.executable, "-m", "sim.cli", "class", str(SUMMIT), "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--out", str(out)],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        said = ""
+        while "Ctrl-C ends the session" not in said:
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+            said += line
+        code = re.search(r"type the code ([A-Z0-9]+)", said).group(1)
+        key = re.search(r"teacher#key=(\S+)", said).group(1)
+        url = f"http://127.0.0.1:{port}"
+
+        def post(path, body, headers):
+            request = urllib.request.Request(url + path, json.dumps(body).encode(), headers)
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())
+
+        _until(lambda: _answers(url), "the server")
+        token = post("/api/join", {"code": code, "team": "Blue", "actor": "usa"}, {})["token"]
+        post("/api/teacher", {"command": "start"}, {"X-Teacher-Key": key})
+        headers = {"X-Team-Token": token}
+        _until(lambda: _get(url, headers)["decision"], "the first decision")
+        view = _get(url, headers)
+        decision = view["decision"]
+        act = {"seq": 0, "day": decision["day"], "action": decision["options"][0]["name"]}
+        post("/api/act", act, headers)  # a world thread is now waiting for the next answer
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    (folder,) = out.glob("team01-blue")
+    assert load_moves(folder / "moves.yaml")[0].action == act["action"]
+    assert not _answers(f"http://127.0.0.1:{port}")  # nothing listens any more
+
+
+def _get(url: str, headers: dict[str, str]) -> dict:
+    import urllib.request
+
+    request = urllib.request.Request(url + "/api/view", headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url + "/api/scenario", timeout=5):
+            return True
+    except OSError:
+        return False
