@@ -130,8 +130,8 @@ def student(url: str, team: TeamRecord, others: list[str], timings: Timings, see
 def browsers(
     url: str, code: str, teams: list[TeamRecord], count: int, timings: Timings, done
 ) -> int:
-    """``count`` browser contexts, each a student joining a team with its PIN on the page, then
-    clicking the first enabled option whenever a decision waits."""
+    """``count`` browser contexts, the students of ``teams`` (two to a team), each joining with
+    the team's PIN on the page, then clicking the first enabled option when a decision waits."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -140,7 +140,7 @@ def browsers(
         )
         pages = []
         for index in range(count):
-            team = teams[(2 * index + 1) % len(teams)]
+            team = teams[index % len(teams)]
             context = chromium.new_context(viewport={"width": 1280, "height": 720})
             page = context.new_page()
 
@@ -229,7 +229,9 @@ def run_class(url: str, log: Path, out: Path, server_pid: int, args) -> dict:
         status, view = call(url, "/api/view", token=team.token)
         team.pin = view["pin"]
     scripted = args.students - args.browsers
-    members = [teams[i % len(teams)] for i in range(scripted)]
+    browser_teams = teams[len(teams) - (args.browsers + 1) // 2 :] if args.browsers else []
+    typed = [team for team in teams if team not in browser_teams]  # played by scripted clients
+    members = [typed[i % len(typed)] for i in range(scripted)]
     for team in members:  # every scripted member joins through the PIN, as a classmate would
         status, joined = call(url, "/api/join", {"code": code, "team": team.name, "pin": team.pin})
         assert status == 200 and joined["token"] == team.token, joined
@@ -263,12 +265,19 @@ def run_class(url: str, log: Path, out: Path, server_pid: int, args) -> dict:
     def stop_when_done() -> None:
         for thread in threads:
             thread.join()
+        while browser_teams and time.monotonic() - started < GAME_LIMIT_S:
+            views = [call(url, "/api/view", token=team.token)[1] for team in browser_teams]
+            for team, view in zip(browser_teams, views, strict=True):
+                check_private(team, view, [t.name for t in teams if t is not team])
+            if all(view["status"] == "finished" for view in views):
+                break
+            time.sleep(POLL_S)
         done.set()
 
     watcher = threading.Thread(target=stop_when_done)
     watcher.start()
     if args.browsers:
-        clicked.append(browsers(url, code, teams, args.browsers, timings, done))
+        clicked.append(browsers(url, code, browser_teams, args.browsers, timings, done))
     watcher.join()
     elapsed = time.monotonic() - started
     load_after = os.getloadavg()
@@ -285,6 +294,7 @@ def run_class(url: str, log: Path, out: Path, server_pid: int, args) -> dict:
         "decisions_accepted": len(seconds),
         "stale_answers_refused": sum(team.refused for team in teams),
         "browser_clicks": sum(clicked),
+        "browser_teams": [team.name for team in browser_teams],
         "answer_p50_s": round(quantiles[49], 3),
         "answer_p95_s": round(quantiles[94], 3),
         "answer_max_s": round(seconds[-1], 3) if seconds else None,
