@@ -203,6 +203,24 @@ def test_a_team_rejoins_with_its_pin_and_finds_its_state():
         session.join(session.code, "Blue", actor="russia")  # a name is taken, not shared
 
 
+def test_guessing_a_teams_pin_is_slowed_to_a_few_tries_a_minute():
+    from sim.classroom.session import PIN_LOCK_S, PIN_TRIES
+
+    now = [0.0]
+    session = ClassSession(Settings(load_scenario(SUMMIT), str(SUMMIT)), clock=lambda: now[0])
+    team = session.join(session.code, "Blue", actor="usa")
+    wrong = [f"{n:04d}" for n in range(10_000) if f"{n:04d}" != team.pin]
+    for guess in wrong[:PIN_TRIES]:
+        with pytest.raises(RefusedError) as refused:
+            session.join(session.code, "Blue", pin=guess)
+        assert refused.value.status == 409
+    with pytest.raises(RefusedError) as refused:  # locked: even the right PIN waits
+        session.join(session.code, "Blue", pin=team.pin)
+    assert refused.value.status == 429
+    now[0] += PIN_LOCK_S
+    assert session.join(session.code, "Blue", pin=team.pin) is team
+
+
 @pytest.mark.parametrize(
     "name",
     ["", " ", "x" * 25, "tab\tname\x00", "\u202eevil"],

@@ -41,6 +41,10 @@ TEAM_NAME_MOST = 24
 """The longest team name, in characters (it must fit a column of the teacher's board)."""
 MOST_TEAMS = 40
 """Teams a class may have: a large class in pairs, and a bound on the worlds' threads."""
+PIN_TRIES = 5
+"""Wrong PINs for a team before its PIN is locked for :data:`PIN_LOCK_S` (4 digits are 10,000
+guesses: without a lock a script would find one in seconds)."""
+PIN_LOCK_S = 60.0
 DEBRIEF_RUNS = 2_000
 """Worlds of the scenario (same seed) each team's result is placed among, as in ``sim play``."""
 KEY_CHOICES = 3
@@ -111,6 +115,8 @@ class Team:
     answer: str | None = None
     last: str = ""
     timed_out: int = 0
+    wrong_pins: int = 0
+    pin_locked_until: float = 0.0
     day: int = 0
     debrief: dict[str, Any] | None = None
     debrief_text: str = ""
@@ -246,15 +252,7 @@ class ClassSession:
         with self.lock:
             existing = self._team_named(name)
             if existing is not None:
-                if pin is None or not secrets.compare_digest(
-                    pin.strip().encode("utf-8", "replace"), existing.pin.encode()
-                ):
-                    raise RefusedError(
-                        409,
-                        f"the team name {name!r} is taken: pick another, or type its team PIN "
-                        "(on its screen) to join it",
-                    )
-                return existing
+                return self._join_with_pin(existing, pin)
             actors = self.settings.scenario.actors
             if actor not in actors:
                 raise RefusedError(422, f"pick an actor: one of {', '.join(actors)}")
@@ -273,6 +271,28 @@ class ClassSession:
                 world.start()
             self.lock.notify_all()
             return team
+
+    def _join_with_pin(self, team: Team, pin: str | None) -> Team:
+        """A classmate joins ``team`` with its PIN (the lock held); wrong PINs lock it a while."""
+        now = self.clock()
+        if now < team.pin_locked_until:
+            wait = int(team.pin_locked_until - now) + 1
+            raise RefusedError(429, f"too many wrong PINs for {team.name!r}: try in {wait} s")
+        if pin is not None and secrets.compare_digest(
+            pin.strip().encode("utf-8", "replace"), team.pin.encode()
+        ):
+            team.wrong_pins = 0
+            return team
+        if pin is not None:
+            team.wrong_pins += 1
+            if team.wrong_pins >= PIN_TRIES:
+                team.wrong_pins = 0
+                team.pin_locked_until = now + PIN_LOCK_S
+        raise RefusedError(
+            409,
+            f"the team name {team.name!r} is taken: pick another, or type its team PIN "
+            "(on its screen) to join it",
+        )
 
     def _team_named(self, name: str) -> Team | None:
         return next((t for t in self.teams.values() if t.name.casefold() == name.casefold()), None)
