@@ -204,7 +204,7 @@ def test_a_student_joins_decides_and_rejoins_after_a_reload(server, tabs):
     student.errors.remove(refused[0])
     student.page.locator("#code").fill(server.code)
     student.page.get_by_role("button", name="Join").click()
-    title = student.page.locator("#decision-title", has_text="your decision")
+    title = student.page.locator("#decision-title", has_text=re.compile(r"Day \d+: your decision"))
     title.wait_for()
     assert "Herons: you play usa (coercer)" in student.page.locator("#title").inner_text()
     situation = student.page.locator("#situation").inner_text()
@@ -264,3 +264,28 @@ def test_the_student_and_the_class_see_the_debrief(server, tabs):
     teacher.page.locator("#debrief").scroll_into_view_if_needed()
     teacher.shot("class-debrief-1280x720.png")
     assert student.errors == [] and teacher.errors == []
+
+
+def test_the_teacher_sets_the_pace_and_the_timer_on_the_page(server, tabs):
+    teacher = tabs(f"{server.url}/teacher#key={server.key}")
+    teacher.page.locator("#board tbody tr").first.wait_for()
+    advance = teacher.page.get_by_role("button", name="Advance a day for all")
+    assert advance.is_disabled()  # free pace: nothing to open
+    teacher.page.locator("#pace").select_option("teacher")
+    teacher.page.locator("#open-days", has_text="days open: 0 to 0").wait_for()
+    advance.click()
+    teacher.page.locator("#open-days", has_text="days open: 0 to 1").wait_for()
+    teacher.page.get_by_role("button", name="Advance a week").click()
+    teacher.page.locator("#open-days", has_text="days open: 0 to 8").wait_for()
+    assert server.teacher()["open_days"] == 9
+    teacher.page.locator("#timer").fill("45")
+    teacher.page.get_by_role("button", name="Set timer").click()
+    teacher.page.wait_for_function("() => document.activeElement.id !== 'timer'")
+    deadline = time.monotonic() + 60
+    while server.teacher()["timer_s"] != 45 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.teacher()["timer_s"] == 45
+    teacher.page.locator("#pace").select_option("free")
+    teacher.page.wait_for_function("() => document.querySelector('#open-days').innerText === ''")
+    assert server.teacher()["pace"] == "free"
+    assert teacher.errors == []
