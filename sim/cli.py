@@ -42,6 +42,8 @@ from sim.scenario.loading import (
 from sim.scenario.schema import MAX_RUNS, Scenario
 
 if TYPE_CHECKING:
+    import socket
+
     from rich.progress import Progress
 
 app = typer.Typer(
@@ -1138,7 +1140,7 @@ def class_session(
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         _fail('sim class needs the viz extra; install it with: pip install -e ".[viz]"')
     host = "0.0.0.0" if lan else "127.0.0.1"
-    _check_address(host, port)
+    _check_address(host, port)  # before the folder is claimed: a port in use leaves nothing
     default = Path("results") / f"class-{scenario.stem}-seed{seed}"
     folder = _output_folder(out, False, default, forceable=False)
     folder = _claim_output(folder, out, False, default, forceable=False)
@@ -1156,6 +1158,8 @@ def class_session(
         out=folder,
     )
     session = ClassSession(settings)
+    listener = _bound_socket(host, port)
+    listener.listen(128)  # students who connect from now on wait for the server, never refused
     shown = _lan_addresses() if lan else ["127.0.0.1"]
     typer.echo(f"Class session: {loaded.name} (seed {seed}, world {world}).")
     for address in shown:
@@ -1164,7 +1168,7 @@ def class_session(
     typer.echo(f"  Moves and debriefs are saved in {folder}. Ctrl-C ends the session.")
     sys.stdout.flush()
     try:
-        serve(session, host, port)
+        serve(session, listener)
     finally:  # Ctrl-C ends a class: what the finished teams did is kept
         if any(team.debrief for team in session.teams.values()):
             typer.echo(f"Class debrief saved in {session.save_class_debrief()}")
@@ -1184,19 +1188,27 @@ def _lan_addresses() -> list[str]:
 
 def _check_address(host: str, port: int) -> None:
     """Refuse an address the web server could not listen on (a port in use, an unknown host)."""
+    _bound_socket(host, port).close()
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` as the web servers bind theirs, or exit 2 with one line."""
     import socket
 
-    with socket.socket() as probe:
-        # as the server itself binds: a port whose last server has just stopped is free (its
-        # connections' TIME_WAIT does not hold it), a port another server listens on is not
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except socket.gaierror as err:
-            _fail(f"--host: cannot serve on {host}: {err.strerror or err}")
-        except OSError as err:
-            reason = err.strerror or str(err)
-            _fail(f"--port: cannot serve on {host}:{port}: {reason}; try another --port")
+    probe = socket.socket()
+    # as the server itself binds: a port whose last server has just stopped is free (its
+    # connections' TIME_WAIT does not hold it), a port another server listens on is not
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((host, port))
+    except socket.gaierror as err:
+        probe.close()
+        _fail(f"--host: cannot serve on {host}: {err.strerror or err}")
+    except OSError as err:
+        probe.close()
+        reason = err.strerror or str(err)
+        _fail(f"--port: cannot serve on {host}:{port}: {reason}; try another --port")
+    return probe
 
 
 def _serve(argv: list[str], env: dict[str, str]) -> NoReturn:

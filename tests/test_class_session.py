@@ -26,9 +26,25 @@ WAIT_S = 60
 """How long a test waits for a world's thread to move on (a loaded two-core machine)."""
 
 
-def _session(tmp_path: Path | None = None, **given) -> ClassSession:
-    scenario = load_scenario(SUMMIT)
-    return ClassSession(Settings(scenario, str(SUMMIT), out=tmp_path, **given))
+OPENED: list[ClassSession] = []
+
+
+@pytest.fixture(autouse=True)
+def _closed_after_each_test():
+    """Every session a test opens is closed, its threads ended: a later test that forks (an
+    ensemble's pool) must find no other thread running."""
+    yield
+    while OPENED:
+        session = OPENED.pop()
+        session.close()
+        assert not [w for w in session.worlds if w.thread and w.thread.is_alive()]
+
+
+def _session(tmp_path: Path | None = None, clock=None, **given) -> ClassSession:
+    settings = Settings(load_scenario(SUMMIT), str(SUMMIT), out=tmp_path, **given)
+    session = ClassSession(settings, clock=clock) if clock else ClassSession(settings)
+    OPENED.append(session)
+    return session
 
 
 def _until(condition, what: str) -> None:
@@ -171,9 +187,7 @@ def _play_some(session: ClassSession, teams) -> int:
 
 def test_when_the_timer_runs_out_the_model_decides_for_the_team():
     now = [0.0]
-    session = ClassSession(
-        Settings(load_scenario(SUMMIT), str(SUMMIT), timer_s=30.0), clock=lambda: now[0]
-    )
+    session = _session(timer_s=30.0, clock=lambda: now[0])
     team = session.join(session.code, "Blue", actor="usa")
     session.start()
     view = _settled(session, team)
@@ -207,7 +221,7 @@ def test_guessing_a_teams_pin_is_slowed_to_a_few_tries_a_minute():
     from sim.classroom.session import PIN_LOCK_S, PIN_TRIES
 
     now = [0.0]
-    session = ClassSession(Settings(load_scenario(SUMMIT), str(SUMMIT)), clock=lambda: now[0])
+    session = _session(clock=lambda: now[0])
     team = session.join(session.code, "Blue", actor="usa")
     wrong = [f"{n:04d}" for n in range(10_000) if f"{n:04d}" != team.pin]
     for guess in wrong[:PIN_TRIES]:
@@ -243,7 +257,7 @@ def api():
     from sim.classroom.server import make_app
 
     session = _session()
-    with TestClient(make_app(session)) as client:
+    with TestClient(make_app(session)) as client:  # closes the session on leaving
         client.session = session  # type: ignore[attr-defined]
         yield client
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -188,7 +189,7 @@ def make_app(session: ClassSession) -> Starlette:
         try:
             yield
         finally:
-            session.stop()
+            session.close()
 
     async def no_icon(request: Request) -> Response:
         return Response(status_code=204, headers=SECURITY_HEADERS)
@@ -211,14 +212,16 @@ def make_app(session: ClassSession) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def serve(session: ClassSession, host: str, port: int) -> None:
-    """Serve the class until Ctrl-C (or SIGTERM); the worlds' threads are stopped on the way out."""
+def serve(session: ClassSession, listener: socket.socket) -> None:
+    """Serve the class on ``listener`` (bound and listening) until Ctrl-C or SIGTERM.
+
+    The worlds' threads are stopped on the way out.
+    """
     import uvicorn
 
-    config = uvicorn.Config(
-        make_app(session), host=host, port=port, log_level="warning", access_log=False
-    )
+    config = uvicorn.Config(make_app(session), log_level="warning", access_log=False)
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
-        session.stop()
+        listener.close()
+        session.close()

@@ -231,6 +231,7 @@ class ClassSession:
         self.lock = threading.Condition()
         self._ensemble: pd.DataFrame | None = None
         self._ensemble_lock = threading.Lock()
+        self._ensemble_thread: threading.Thread | None = None
 
     # --- joining -----------------------------------------------------------------------------
 
@@ -331,7 +332,10 @@ class ClassSession:
             self.started = True
             for world in self.worlds:
                 world.start()
-        threading.Thread(target=self.ensemble, name="ensemble", daemon=True).start()
+            self._ensemble_thread = threading.Thread(
+                target=self.ensemble, name="ensemble", daemon=True
+            )
+        self._ensemble_thread.start()
 
     def advance(self, days: int) -> None:
         """With the teacher's pace: let every world step ``days`` more days."""
@@ -368,6 +372,19 @@ class ClassSession:
         with self.lock:
             self.stopping = True
             self.lock.notify_all()
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Stop the session and wait for its threads to end (a world stops at its next wait).
+
+        No thread of the session outlives it: a process that forks later (an ensemble's pool)
+        finds no other thread running (``sim.engine.forking``).
+        """
+        self.stop()
+        threads = [world.thread for world in self.worlds if world.thread is not None]
+        threads += [self._ensemble_thread] if self._ensemble_thread is not None else []
+        end = time.monotonic() + timeout_s
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
 
     # --- a team's moves ----------------------------------------------------------------------
 
