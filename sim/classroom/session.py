@@ -172,6 +172,7 @@ class World:
         for team in self.teams:
             log = self.session.open_log(team)
             team.game = TeamGame(self.session, team, self.model, log)
+            team.status = "playing"  # (the session's lock is held) until the world says more
         self.thread = threading.Thread(target=self._run, name=f"world-{self.number}", daemon=True)
         self.thread.start()
 
