@@ -592,17 +592,16 @@ def run(
     folder = _claim_output(folder, out, force, default, inputs=[scenario])
 
     from sim.engine.ensemble import run as run_ensemble
-    from sim.experiments.uncertainty import run_plan
+
+    def simulate(progress: _ProgressBar):
+        if bands is None:
+            return run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
+        from sim.experiments.uncertainty import run_plan  # the bands' machinery, only for them
+
+        return run_plan(bands, workers, progress)
 
     _warn_about_extra_workers(workers)
-    results = _with_progress(
-        lambda progress: (
-            run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
-            if bands is None
-            else run_plan(bands, workers, progress)
-        ),
-        scheduler=scheduler,
-    )
+    results = _with_progress(simulate, scheduler=scheduler)
     typer.echo(results.summary_text())
     _save(results, folder, force, formats, workers)
 
