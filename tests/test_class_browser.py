@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop
 from tests.test_browser import (
     _MISSING,
     ACTION_TIMEOUT_MS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ROOT,
     SERVER_START_S,
     _free_port,
@@ -103,24 +102,7 @@ def server(tmp_path_factory) -> Iterator[ClassServer]:
         key = re.search(r"teacher#key=(\S+)", said).group(1)
         yield ClassServer(url, code, key, out)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        stop(process)
 
 
 class Tab:
