@@ -36,6 +36,37 @@ from sim.model.design import Design
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def plain_route(scenario, model, chosen, worlds: int, seed: int, workers: int | None):
+    """Seconds per experiment of the plain route, and its outcomes, on the experiments ``chosen``.
+
+    An ``ema_workbench.Model`` whose function wraps ``sim.run`` (the experiment as a one-row
+    design of ``worlds`` worlds), run by the workbench's ``SequentialEvaluator``.
+    """
+    from ema_workbench import Model, ScalarOutcome, SequentialEvaluator, perform_experiments
+
+    outputs = model.outputs
+
+    def plain_run(**values: float) -> dict[str, float]:
+        row = np.array([[values[name] for name in model.names]])
+        frame = sim.run(
+            scenario,
+            runs=worlds,
+            seed=seed,
+            workers=workers,
+            design=Design(model.paths, row, worlds),
+        ).worlds
+        return {o.name: float(np.nan_to_num(o.value(frame)).mean()) for o in outputs}
+
+    plain_model = Model("plain", function=plain_run)
+    plain_model.uncertainties = model.uncertainties
+    plain_model.outcomes = [ScalarOutcome(o.name) for o in outputs]
+    start = time.perf_counter()
+    _, alone = perform_experiments(
+        plain_model, chosen, evaluator=SequentialEvaluator(plain_model), log_progress=False
+    )
+    return (time.perf_counter() - start) / len(chosen), alone
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiments", type=int, default=1000)
@@ -46,7 +77,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
-    from ema_workbench import Model, ScalarOutcome, SequentialEvaluator, perform_experiments
+    from ema_workbench import perform_experiments
 
     warnings.simplefilter("ignore")
     scenario = sim.load_scenario(ROOT / "scenarios" / "summit.yaml")
@@ -60,27 +91,9 @@ def main() -> None:
     _, batched = perform_experiments(model, chosen, evaluator=evaluator, log_progress=False)
     connector = time.perf_counter() - start
 
-    outputs = model.outputs
-
-    def plain_run(**values: float) -> dict[str, float]:
-        row = np.array([[values[name] for name in model.names]])
-        worlds = sim.run(
-            scenario,
-            runs=args.worlds,
-            seed=args.seed,
-            workers=args.workers,
-            design=Design(model.paths, row, args.worlds),
-        ).worlds
-        return {o.name: float(np.nan_to_num(o.value(worlds)).mean()) for o in outputs}
-
-    plain_model = Model("plain", function=plain_run)
-    plain_model.uncertainties = model.uncertainties
-    plain_model.outcomes = [ScalarOutcome(o.name) for o in outputs]
-    start = time.perf_counter()
-    _, alone = perform_experiments(
-        plain_model, chosen[: args.plain], evaluator=SequentialEvaluator(plain_model)
+    per_experiment, alone = plain_route(
+        scenario, model, chosen[: args.plain], args.worlds, args.seed, args.workers
     )
-    per_experiment = (time.perf_counter() - start) / args.plain
     load_after = os.getloadavg()
     plain = per_experiment * args.experiments
     assert alone["paralysis"][0] == batched["paralysis"][0]  # experiment 0: the same worlds

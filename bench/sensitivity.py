@@ -26,6 +26,35 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("sanctions_by_day_14", "paralysis")
 
 
+def _plain_route_seconds(planned, experiments: int, seed: int, workers: int | None):
+    """Seconds per experiment of the same analysis through plain ``perform_experiments``.
+
+    Each of the design's worlds is one experiment there (one world at one design point), so the
+    plain route's time is this per-experiment cost times the design's worlds. Times the first
+    ``experiments`` of a Latin hypercube over the same parameters (bench/ema_connector.py's
+    plain route), in this run, after the analysis; None without the explore extra or with 0.
+    """
+    if experiments <= 0:
+        return None
+    try:
+        import sim.ema
+    except ImportError:
+        return None
+    import importlib.util
+    import warnings
+
+    from sim.experiments import discovery
+
+    spec = importlib.util.spec_from_file_location("ema_bench", ROOT / "bench" / "ema_connector.py")
+    ema_bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ema_bench)
+    warnings.simplefilter("ignore")
+    model = sim.ema.model(planned.scenario, worlds=1, seed=seed)
+    chosen = sim.ema.samples(model, discovery.design(model.parameters, experiments, seed))
+    seconds, _ = ema_bench.plain_route(planned.scenario, model, chosen, 1, seed, workers)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=4096)
@@ -33,6 +62,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--plain",
+        type=int,
+        default=20,
+        help="one-world experiments timed through plain perform_experiments (0: none)",
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
@@ -58,6 +93,7 @@ def main() -> None:
     start = time.perf_counter()
     run(planned.scenario, runs=planned.worlds, seed=args.seed, workers=args.workers)
     plain = time.perf_counter() - start
+    plain_route = _plain_route_seconds(planned, args.plain, args.seed, args.workers)
     report = {
         "scenario": "summit.yaml",
         "parameters": len(planned.parameters),
@@ -94,6 +130,10 @@ def main() -> None:
                 for row in top.itertuples()
             ],
         }
+    if plain_route is not None:
+        report["plain_perform_experiments_per_experiment_s"] = round(plain_route, 3)
+        report["plain_perform_experiments_extrapolated_s"] = round(plain_route * planned.worlds)
+        report["ratio_plain_over_this"] = round(plain_route * planned.worlds / wall)
     widest = max(p["ST_half_width"] for o in report["top"].values() for p in o["parameters"])
     report["widest_top3_ST_half_width"] = widest
     print(json.dumps(report, indent=2))

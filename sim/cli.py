@@ -43,6 +43,8 @@ from sim.scenario.loading import (
 from sim.scenario.schema import MAX_RUNS, Scenario
 
 if TYPE_CHECKING:
+    import socket
+
     from rich.progress import Progress
 
 app = typer.Typer(
@@ -590,17 +592,16 @@ def run(
     folder = _claim_output(folder, out, force, default, inputs=[scenario])
 
     from sim.engine.ensemble import run as run_ensemble
-    from sim.experiments.uncertainty import run_plan
+
+    def simulate(progress: _ProgressBar):
+        if bands is None:
+            return run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
+        from sim.experiments.uncertainty import run_plan  # the bands' machinery, only for them
+
+        return run_plan(bands, workers, progress)
 
     _warn_about_extra_workers(workers)
-    results = _with_progress(
-        lambda progress: (
-            run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
-            if bands is None
-            else run_plan(bands, workers, progress)
-        ),
-        scheduler=scheduler,
-    )
+    results = _with_progress(simulate, scheduler=scheduler)
     typer.echo(results.summary_text())
     _save(results, folder, force, formats, workers)
 
@@ -1355,18 +1356,147 @@ def viz(
     _serve(argv, env)
 
 
-def _check_address(host: str, port: int) -> None:
-    """Refuse an address the web server could not listen on (a port in use, an unknown host)."""
+@app.command("class")
+def class_session(
+    scenario: ScenarioArgument,
+    seed: SeedOption = 0,
+    world: WorldOption = 0,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared",
+            help="Teams share worlds, one actor each (the model plays the actors no team took); "
+            "without it each team plays its actor in its own world.",
+        ),
+    ] = False,
+    pace: Annotated[
+        str,
+        typer.Option(
+            "--pace",
+            help="free: each team plays at its own speed; teacher: no world passes the day the "
+            "teacher has opened (Advance on the teacher's page).",
+        ),
+    ] = "free",
+    timer: Annotated[
+        float,
+        typer.Option(
+            "--timer",
+            help="Seconds a team has for each decision; then the model's likeliest choice is "
+            "taken for it (0: no limit; the teacher's page can change it).",
+        ),
+    ] = 0.0,
+    port: Annotated[int, typer.Option("--port", help="Port of the class's web server.")] = 8766,
+    lan: Annotated[
+        bool,
+        typer.Option(
+            "--lan",
+            help="Listen on every network address of this computer, so that students' computers "
+            "can join (default: this computer only, 127.0.0.1).",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder of every team's moves, transcript and debrief, and the class debrief "
+            "(default: `results/class-<scenario>-seed<seed>`, with -2, -3, ... if taken).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve a class session: teams play the actors in their browsers; the teacher's page runs it.
+
+    The teacher's page shows a join code, a live board of the teams and the pace controls, and
+    the class debrief at the end. Students open the address, type the code and a team name, and
+    pick an actor; each team's decisions are `sim play`'s, in the browser. Every team's moves are
+    saved as a moves.yaml that `sim play --moves` replays. Ctrl-C ends the session.
+
+    Example: sim class scenarios/summit.yaml --seed 3 --lan
+    """
+    import importlib.util
+
+    if seed < 0:
+        _fail(f"--seed: expected a seed >= 0, got {seed}")
+    _check_world(world)
+    if pace not in ("free", "teacher"):
+        _fail(f"--pace: expected free or teacher, got {pace!r}")
+    if not 0 <= timer <= 3600:
+        _fail(f"--timer: expected 0 to 3600 seconds, got {timer:g}")
+    if not 1 <= port <= 65535:
+        _fail(f"--port: expected a port from 1 to 65535, got {port}")
+    loaded = _load(scenario)
+    if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
+        _fail('sim class needs the viz extra; install it with: pip install -e ".[viz]"')
+    host = "0.0.0.0" if lan else "127.0.0.1"
+    _check_address(host, port)  # before the folder is claimed: a port in use leaves nothing
+    default = Path("results") / f"class-{scenario.stem}-seed{seed}"
+    folder = _output_folder(out, False, default, forceable=False)
+    folder = _claim_output(folder, out, False, default, forceable=False)
+    from sim.classroom.server import serve
+    from sim.classroom.session import ClassSession, Settings
+
+    settings = Settings(
+        scenario=loaded,
+        scenario_path=str(scenario),
+        seed=seed,
+        world=world,
+        mode="shared" if shared else "own",
+        pace=pace,  # type: ignore[arg-type]  (checked above)
+        timer_s=timer,
+        out=folder,
+    )
+    session = ClassSession(settings)
+    listener = _bound_socket(host, port)
+    listener.listen(128)  # students who connect from now on wait for the server, never refused
+    shown = _lan_addresses() if lan else ["127.0.0.1"]
+    typer.echo(f"Class session: {loaded.name} (seed {seed}, world {world}).")
+    for address in shown:
+        typer.echo(f"  Students open http://{address}:{port}/ and type the code {session.code}")
+    typer.echo(f"  Teacher's page: http://{shown[0]}:{port}/teacher#key={session.teacher_key}")
+    typer.echo(f"  Moves and debriefs are saved in {folder}. Ctrl-C ends the session.")
+    sys.stdout.flush()
+    try:
+        serve(session, listener)
+    finally:  # Ctrl-C ends a class: what the finished teams did is kept
+        if any(team.debrief for team in session.teams.values()):
+            typer.echo(f"Class debrief saved in {session.save_class_debrief()}")
+
+
+def _lan_addresses() -> list[str]:
+    """This computer's addresses that students on the school's network may reach."""
     import socket
 
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except socket.gaierror as err:
-            _fail(f"--host: cannot serve on {host}: {err.strerror or err}")
-        except OSError as err:
-            reason = err.strerror or str(err)
-            _fail(f"--port: cannot serve on {host}:{port}: {reason}; try another --port")
+    try:
+        names = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        names = []
+    found = sorted({info[4][0] for info in names if not info[4][0].startswith("127.")})
+    return found or ["<this computer's address>"]
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse an address the web server could not listen on (a port in use, an unknown host)."""
+    _bound_socket(host, port).close()
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` as the web servers bind theirs, or exit 2 with one line."""
+    import socket
+
+    probe = socket.socket()
+    # as the server itself binds: a port whose last server has just stopped is free (its
+    # connections' TIME_WAIT does not hold it), a port another server listens on is not
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((host, port))
+    except socket.gaierror as err:
+        probe.close()
+        _fail(f"--host: cannot serve on {host}: {err.strerror or err}")
+    except OSError as err:
+        probe.close()
+        reason = err.strerror or str(err)
+        _fail(f"--port: cannot serve on {host}:{port}: {reason}; try another --port")
+    return probe
 
 
 def _serve(argv: list[str], env: dict[str, str]) -> NoReturn:

@@ -8,6 +8,8 @@ mechanism tests were checked to be able to fail.
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +21,44 @@ from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+
+CHROMIUM = os.environ.get("SIM_CHROMIUM", "/usr/bin/chromium")
+"""The browser the browser tests drive (Debian's Chromium; tests/test_browser.py)."""
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Headless Chromium, driven by Playwright, for the pages' tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a server the test started: politely, then for certain."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=20)
+
+
 RUNS = 8192
 """Worlds per ensemble: two blocks; binomial standard errors below 0.6 points."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -94,3 +95,45 @@ def test_scaling_measures_each_size_from_the_mean_and_from_the_largest_run(bench
         "within_tolerance_of_mean"
     ]
     assert bench.scaling({1_000: 130.0, 10_000: 34.3}) == {}
+
+
+def _class_load():
+    path = Path(__file__).resolve().parents[1] / "bench" / "class_load.py"
+    spec = importlib.util.spec_from_file_location("bench_class_load", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_class_load_benchmark_plays_a_small_class_and_checks_it():
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "class_load.py"
+    args = ["--students", "4", "--teams", "2", "--browsers", "0"]
+    done = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["checks"] == {"ok": True, "problems": []} and report["failures"] == []
+    assert report["decisions_accepted"] > 0 and report["answer_p95_s"] > 0
+
+
+def test_the_class_load_check_finds_a_lost_a_duplicated_and_a_leaked_decision(tmp_path):
+    bench = _class_load()
+    folder = tmp_path / "team01-kestrel"
+    folder.mkdir()
+    (folder / "moves.yaml").write_text("- {day: 0, action: wait}\n- {day: 3, action: wait}\n")
+    decisions = [{"day": 0, "chosen": "wait"}, {"day": 3, "chosen": "wait"}]
+    (folder / "debrief.json").write_text(json.dumps({"decisions": decisions}))
+    (tmp_path / "class.json").write_text("{}")
+    team = bench.TeamRecord("Kestrel", "usa", accepted=[(0, "wait"), (3, "wait")])
+    assert bench.verify([team], tmp_path)["ok"]
+    team.accepted = [(0, "wait")]  # an answer the server said it took, not saved
+    assert not bench.verify([team], tmp_path)["ok"]
+    team.accepted = [(0, "wait"), (3, "wait"), (3, "wait")]
+    assert not bench.verify([team], tmp_path)["ok"]
+    team.accepted = [(0, "wait"), (3, "wait")]
+    bench.check_private(team, {"team": "Kestrel", "actor": "usa", "lines": ["Osprey"]}, ["Osprey"])
+    assert not bench.verify([team], tmp_path)["ok"]

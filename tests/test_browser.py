@@ -23,19 +23,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import CHROMIUM, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 SUMMIT = str(ROOT / "scenarios" / "summit.yaml")
-CHROMIUM = os.environ.get("SIM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_S = 180
 """How long the server may take to answer (a loaded two-core machine), before the test fails."""
 ACTION_TIMEOUT_MS = 90_000
@@ -93,24 +84,7 @@ def server(tmp_path_factory) -> Iterator[str]:
                 time.sleep(0.5)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        stop(process)
 
 
 class Page:

@@ -153,3 +153,30 @@ def test_a_malformed_address_is_refused_with_what_was_expected(address, expected
     monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1.0)
     with pytest.raises(cluster.ClusterError, match=expected), cluster.connected(address):
         pass
+
+
+def test_after_the_cluster_this_process_forks_its_helpers_again(summit):
+    """No thread of Dask's is left behind: the local path forks as before (its fastest start)."""
+    import threading
+
+    before = set(threading.enumerate())
+    with cluster.connected("local:1"):
+        run(summit, runs=200, seed=1)
+    left = [t.name for t in set(threading.enumerate()) - before]
+    assert [name for name in left if name.startswith(LASTING_THREADS)] == [], left
+
+
+LASTING_THREADS = ("Dask-Offload", "IO loop", "asyncio")
+"""Threads of Dask's that would outlive a run. (Its "Profile" thread ends by itself.)"""
+
+
+def test_a_scheduler_that_cannot_be_reached_leaves_no_thread_behind(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1.0)
+    before = set(threading.enumerate())
+    for address in (f"tcp://127.0.0.1:{_free_port()}", "no-such-host-at-all:8786"):
+        with pytest.raises(cluster.ClusterError, match="cannot reach"), cluster.connected(address):
+            pass
+    left = [t.name for t in set(threading.enumerate()) - before]
+    assert [name for name in left if name.startswith(LASTING_THREADS)] == [], left

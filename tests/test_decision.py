@@ -91,3 +91,21 @@ def test_each_actions_noise_is_its_own_whatever_the_order_or_what_else_is_enable
         np.testing.assert_array_equal(values, reordered[name], name)
         if name in fewer:
             np.testing.assert_array_equal(values, fewer[name], name)
+
+
+def test_an_action_available_nowhere_is_never_chosen_even_in_a_one_world_model(monkeypatch):
+    """One world (``sim trace``, ``sim play``): an action no world may take is still never taken."""
+    from sim.scenario import catalogue
+
+    taken: list[int] = []
+
+    def record(ctx: Context, mask: np.ndarray) -> None:
+        if np.any(mask):
+            taken.append(ctx.state.day)
+
+    ghost = catalogue.ActionSpec("ghost_talk", ("aggressor", "coercer"), "talks", "Nothing.")
+    monkeypatch.setattr(catalogue, "ACTIONS", (*catalogue.ACTIONS, ghost))
+    monkeypatch.setitem(sim.model.actions.RULES, "ghost_talk", Rule(_never_available, record))
+    for seed in range(5):
+        NegotiationModel(str(SCENARIOS / "summit.yaml"), worlds=1, rng=seed).run_to_horizon()
+    assert taken == []

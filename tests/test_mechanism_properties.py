@@ -402,6 +402,13 @@ def test_m1_m7_accepting_below_ones_position_costs_face_and_outside_the_set_is_i
         parts["face"],
         -face.caving_cost * defender.weakness_aversion * face.acceptance_weight * caved,
     )
+    # Terms better than its own public offer cost it no face: nothing is caved.
+    state.defender_by_issue[:] = 0.6
+    better = terms < state.defender_offer()
+    assert better.any() and not better.all()
+    _, parts = utility("accept", view(m, "defender", responding))
+    close(parts["face"][better], 0.0)
+    assert (parts["face"][~better] < 0).all()
 
 
 def test_m5_accepting_a_moratorium_is_never_vetoed_and_costs_no_face():
@@ -1591,6 +1598,11 @@ def test_a_summit_offer_event_is_held_lead_days_later_unless_its_day_is_given():
     dynamics.fire_events(state, m.spec, m.world, note)
     close(state.summit_day, [5] + [11] * (WORLDS - 1))
     assert notes[1][0].tolist() == [False] + [True] * (WORLDS - 1)
+    # The offer's day is kept: it lapses answer_days later (M2), not never.
+    close(state.summit_changed_day[1:], 2)
+    state.day = 2 + m.world.summit.answer_days
+    dynamics.lapse_summit_offers(state, m.world.summit, quiet)
+    assert (state.summit_status[1:] != SUMMIT_OFFERED).all()
 
 
 def test_scripted_sanctions_count_as_the_coercers_or_the_supporters_by_who_imposes_them():
@@ -1858,3 +1870,16 @@ def test_the_summary_columns_report_the_final_state():
     np.testing.assert_array_equal(rows["rejections_defender"], state.rejections[:, 2])
     np.testing.assert_array_equal(rows["aggressor_demand"], state.aggressor_demand())
     np.testing.assert_array_equal(rows["defender_offer"], state.defender_offer())
+
+
+def test_the_first_deadline_known_on_day_zero_is_the_earliest_whatever_the_order():
+    """``start_calendar``: the earliest deadline event is public from day 0, with its cost."""
+    later = (
+        "{day: 9, kind: deadline, by: usa, against: russia, threat: sanctions, audience_cost: 0.7}"
+    )
+    early = (
+        "{day: 4, kind: deadline, by: usa, against: russia, threat: sanctions, audience_cost: 0.3}"
+    )
+    m = model("sanctions.yaml", f"events=[{later}, {early}]")
+    assert (m.state.deadline_day == 4).all()
+    close(m.state.deadline_cost, 0.3)

@@ -20,7 +20,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -35,6 +35,9 @@ from sim.scenario import catalogue
 from sim.scenario.inputs import InputFileError, read_text
 from sim.scenario.loading import MAX_FILE_BYTES, ScenarioError, parse_yaml
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONSIDER = 0.05
 """A day is a decision day when the model's actor would take some non-routine action with at
@@ -158,6 +161,24 @@ class Decision:
     chosen_probability: float
     options: list[str] = field(default_factory=list)
     model_reasons: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class DecisionView:
+    """What the student sees on a decision day: the situation and the menu.
+
+    Attributes:
+        day: the day of the decision.
+        situation: what the actor knows today (the text of its decision-day header).
+        options: the actions open today, each with its likely consequence.
+        likeliest: the action the model's actor would most likely take.
+
+    """
+
+    day: int
+    situation: str
+    options: list[tuple[str, str]]
+    likeliest: str
 
 
 def load_moves(path: str | Path) -> list[Move]:
@@ -285,6 +306,10 @@ class Game:
         ask: asks the student and returns the answer (raises EOFError when input ends).
         moves: decisions to replay before asking.
         log: where the play is recorded.
+        world: the world's index in the run.
+        moves_file: how an error names the moves file.
+        model: the world to play in, when several students share one (one actor each; world
+            ``world`` of ``seed`` if None).
 
     """
 
@@ -299,6 +324,7 @@ class Game:
         log: PlayLog | None = None,
         world: int = 0,
         moves_file: str = "moves file",
+        model: NarratedWorld | None = None,
     ) -> None:
         if actor not in scenario.actors:
             raise PlayError(
@@ -313,7 +339,7 @@ class Game:
         self.moves_file = moves_file
         self.log = log
         self.decisions: list[Decision] = []
-        self.model = NarratedWorld(scenario, seed, world)
+        self.model = model if model is not None else NarratedWorld(scenario, seed, world)
         self.row = self.model.row
         self.agent = next(a for a in self.model.actors if a.name == actor)
         self.agent.policy = self._decide
@@ -331,15 +357,33 @@ class Game:
 
     def play(self) -> NarratedWorld:
         """Play to the horizon; return the model in its final state."""
+        self.introduce()
+        while self.model.running:
+            self.model.step()
+            self.after_step()
+        self.finish()
+        return self.model
+
+    def introduce(self, others: str = "The model plays everyone else.") -> None:
+        """The game's first lines: the scenario, the actor played, the world."""
         role = self.scenario.actors[self.actor].role
         self.say(f"{self.scenario.name}: you play {self.actor} ({role}).")
         self.say(
             f"World {self.world}, seed {self.seed}; {self.scenario.horizon_days} days "
-            f"from {self.scenario.start_date}. The model plays everyone else."
+            f"from {self.scenario.start_date}. {others}"
         )
-        while self.model.running:
-            self.model.step()
-            self._narrate()
+
+    def after_step(self) -> None:
+        """Tell the student what the others did on the day just stepped."""
+        self._narrate()
+
+    def finish(self) -> None:
+        """After the horizon: the last quiet stretch; a moves file must be used up.
+
+        Raises:
+            PlayError: a replayed moves file holds a move the game never asked for.
+
+        """
         self._summarise_quiet(self.scenario.horizon_days)
         if self.moves:
             extra = self.moves[0]
@@ -347,7 +391,6 @@ class Game:
                 f"{self._where(extra)}: day {extra.day}: {self.actor} had no decision to make "
                 f"on day {extra.day} (or it came after the game ended)"
             )
-        return self.model
 
     def _where(self, move: Move) -> str:
         """The moves file and the line of ``move``, for an error message."""
@@ -437,7 +480,7 @@ class Game:
         if self._summit_pending(ctx) and len(options) > 1:
             options = [i for i in options if names[i] != "wait"]  # an offer must be answered
         best = max(options, key=lambda i: choice.utilities[row, i])
-        picked = self._pick(ctx, names, options)
+        picked = self._pick(ctx, names, options, likeliest=best)
         if not forced and names[picked] == "wait":
             self._quiet_until = ctx.day + QUIET_DAYS
         self.decisions.append(
@@ -455,7 +498,7 @@ class Game:
         index[row] = picked
         return index
 
-    def _pick(self, ctx: Context, names: list[str], options: list[int]) -> int:
+    def _pick(self, ctx: Context, names: list[str], options: list[int], likeliest: int) -> int:
         day = ctx.day
         self._summarise_quiet(day)
         if self.moves:
@@ -476,16 +519,30 @@ class Game:
             self.say(self._situation(ctx))
             self.say(f"  (replayed) you chose: {move.action}")
         else:
-            self.say(self._situation(ctx))
-            width = text_width()
-            for number, i in enumerate(options, start=1):
-                option = f"  {number}. {names[i]}: {consequence(names[i], ctx, self.row)}"
-                hanging = " " * len(f"  {number}. ")
-                self.say(textwrap.fill(option, width, subsequent_indent=hanging))
-            picked = options[self._ask_number(len(options)) - 1]
+            view = DecisionView(
+                day=day,
+                situation=self._situation(ctx),
+                options=[(names[i], consequence(names[i], ctx, self.row)) for i in options],
+                likeliest=names[likeliest],
+            )
+            picked = names.index(self.choose(view))
         if self.log:
             self.log.move(Move(day, names[picked]))
         return picked
+
+    def choose(self, view: DecisionView) -> str:
+        """Show the situation and the menu, and return the action the student picks.
+
+        In a terminal: a numbered menu and a number typed. A class session's team answers in
+        the browser instead (``sim.classroom.session``).
+        """
+        self.say(view.situation)
+        width = text_width()
+        for number, (name, effect) in enumerate(view.options, start=1):
+            option = f"  {number}. {name}: {effect}"
+            hanging = " " * len(f"  {number}. ")
+            self.say(textwrap.fill(option, width, subsequent_indent=hanging))
+        return view.options[self._ask_number(len(view.options)) - 1][0]
 
     def _ask_number(self, count: int) -> int:
         while True:
@@ -552,8 +609,13 @@ class Game:
         return "\n".join(lines)
 
 
-def debrief(game: Game, runs: int = 2000) -> tuple[dict[str, Any], str]:
+def debrief(
+    game: Game, runs: int = 2000, ensemble: pd.DataFrame | None = None
+) -> tuple[dict[str, Any], str]:
     """Place the play among the worlds of the same scenario and seed.
+
+    ``ensemble``: the worlds table of that run, when the caller has it already (a class
+    session runs it once for every team); else ``runs`` worlds are run here.
 
     Returns:
         The debrief as data (for ``debrief.json``) and as text.
@@ -561,8 +623,10 @@ def debrief(game: Game, runs: int = 2000) -> tuple[dict[str, Any], str]:
     """
     from sim.engine.ensemble import run
 
-    runs = max(runs, game.world + 1)
-    ensemble = run(game.scenario, runs=runs, seed=game.seed, workers=1).worlds
+    if ensemble is None or len(ensemble) <= game.world:
+        runs = max(runs, game.world + 1)
+        ensemble = run(game.scenario, runs=runs, seed=game.seed, workers=1).worlds
+    runs = len(ensemble)
     played = game.model.outcome()
     column = f"payoff_{game.actor}"
     standing = float(played[column])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -172,6 +173,12 @@ def _connect(address: str) -> Cluster:
             silence_logs=logging.ERROR,
         )
         return Cluster(address, Client(cluster), cluster)
+    unreachable = _unreachable(address)
+    if unreachable is not None:  # before Dask's client, which leaves a thread behind on failure
+        raise ClusterError(
+            f"--scheduler {address}: cannot reach a Dask scheduler there ({unreachable}); "
+            "expected an address such as tcp://host:8786, or local"
+        )
     try:
         client = Client(address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError) as err:
@@ -190,7 +197,44 @@ def _connect(address: str) -> Cluster:
     return Cluster(address, client)
 
 
+def _unreachable(address: str) -> str | None:
+    """Why nothing answers at a TCP ``address`` (``tcp://host:port`` or ``host:port``), or None.
+
+    Other schemes (``tls://``, ``inproc://``, ...) are left to Dask's client.
+    """
+    scheme, _, location = address.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return None
+    host, _, port = location.rpartition(":")
+    if not host or not port.isdigit():
+        return f"expected host:port, got {location!r}"
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS):
+            return None
+    except OSError as err:
+        return err.strerror or str(err) or type(err).__name__
+
+
 def _close(cluster: Cluster) -> None:
     cluster.client.close()
     if cluster.local is not None:
         cluster.local.close()
+    _retire_offload_thread()
+
+
+def _retire_offload_thread() -> None:
+    """End the idle thread Dask's client left behind, so that this process may fork again.
+
+    Dask keeps one module-wide thread for (de)serialising messages (``distributed.utils``'s
+    offload executor). Once the client is closed it sits idle for good, and while it lives this
+    process no longer forks its helpers (:func:`sim.engine.forking.fork_context`: forking a
+    process with threads is unsafe) and starts them from a fork server instead. The executor
+    is replaced by a fresh one, which makes its thread only when next used.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed import utils
+
+    idle = utils._offload_executor
+    utils._offload_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="Dask-Offload")
+    idle.shutdown(wait=True)

@@ -23,7 +23,7 @@ from sim.experiments.discovery import Discovery
 from sim.model.design import per_world
 from sim.output.folders import TOOL
 from sim.output.plots import projector_style
-from sim.output.report import markdown_table
+from sim.output.report import markdown_table, write_analysis_report
 from sim.scenario.options import InvalidScenarioError, validated
 
 KIND = "discover"
@@ -194,15 +194,4 @@ def write_discovery_report(
             path = by_name.get(f"{kind}_box{box}")
             if path is not None:
                 lines += [f"![{words}, box {box}]({path.relative_to(folder).as_posix()})", ""]
-    if result.held:
-        lines += [
-            "## Held at the scenario's value",
-            "",
-            markdown_table(
-                ["parameter", "why"], [[f"`{p}`", why] for p, why in result.held.items()]
-            ),
-            "",
-        ]
-    path = folder / "report.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return write_analysis_report(folder, lines, result.held)

@@ -61,6 +61,17 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: i
     return "\n".join(lines)
 
 
+def write_analysis_report(folder: Path, lines: list[str], held: dict[str, str]) -> Path:
+    """Write an analysis's ``report.md``: ``lines``, then the parameters held and why."""
+    if held:
+        rows = [[f"`{p}`", why] for p, why in held.items()]
+        table = markdown_table(["parameter", "why"], rows)
+        lines = [*lines, "## Held at the scenario's value", "", table, ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
 def _pct(value: float) -> str:
     return f"{value:.1%}"
 

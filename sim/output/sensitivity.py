@@ -22,7 +22,7 @@ from sim.experiments.sensitivity import Sensitivity
 from sim.model.design import per_world
 from sim.output.folders import TOOL
 from sim.output.plots import projector_style
-from sim.output.report import markdown_table
+from sim.output.report import markdown_table, write_analysis_report
 from sim.scenario.options import InvalidScenarioError, validated
 
 KIND = "sensitivity"
@@ -222,15 +222,4 @@ def write_sensitivity_report(
         if output in by_output:
             figure = by_output[output].relative_to(folder).as_posix()
             lines += [f"![{result.labels.get(output, output)}]({figure})", ""]
-    if result.held:
-        lines += [
-            "## Held at the scenario's value",
-            "",
-            markdown_table(
-                ["parameter", "why"], [[f"`{p}`", why] for p, why in result.held.items()]
-            ),
-            "",
-        ]
-    path = folder / "report.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return write_analysis_report(folder, lines, result.held)
