@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = ("tests/test_mechanism_properties.py",)
+TESTS = ("tests/test_mechanism_properties.py", "tests/test_record_mechanisms.py")
 
 MUTANTS = [  # (module, original text, mutated text, label)
     (
@@ -174,6 +174,103 @@ MUTANTS = [  # (module, original text, mutated text, label)
         '    state.record("deadline_lapsed", mask)\n',
         "",
         "M1 lapse: the day not recorded",
+    ),
+    # --- the record's event kinds and the summit as an action (issue 22) -----------------------
+    (
+        "sim/model/dynamics.py",
+        "paused = live & (state.aid_level < AID_NORMAL)",
+        "paused = live",
+        "record: a resumption lowers increased aid to normal",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "state.aid_level[live] = event.level",
+        "state.aid_level[:] = event.level",
+        "record: an aid pause reaches settled worlds",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "state.truce_until[live] = event.day + event.length_days - 1",
+        "state.truce_until[live] = event.day + event.length_days",
+        "record: a truce lasts a day too long",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "truce = state.truce_until >= state.day",
+        "truce = state.truce_until > state.day",
+        "record: a truce ends a day early",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "np.where(truce, world.truce.unilateral_pace_share, 1.0)",
+        "np.where(truce, 1.0 - world.truce.unilateral_pace_share, 1.0)",
+        "record: the truce's pace share read as the share stopped",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "strikes = fighting & ~state.moratorium & ~truce",
+        "strikes = fighting & ~state.moratorium",
+        "record: strikes go on during a truce",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "np.maximum(state.progress[live], at(talks, live))",
+        "at(talks, live)",
+        "record: talks overwrite a summit's progress",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "state.add_sanctions(live, at(level, live), coercer=False)",
+        "state.add_sanctions(live, at(level, live), coercer=True)",
+        "record: a supporters' package counted as the coercer's",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "isinstance(e, DeadlineEvent) and e.announced is None]",
+        "isinstance(e, DeadlineEvent)]",
+        "record: an announced deadline public from day 0",
+    ),
+    (
+        "sim/model/dynamics.py",
+        "state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)",
+        "state.deadline_day[mask] = event.day",
+        "record: a later deadline pushes back a pending one",
+    ),
+    (
+        "sim/model/actions.py",
+        "    if ctx.me == ctx.roles.aggressor:\n        return to_aggressor\n",
+        "    if ctx.me == ctx.roles.aggressor:\n        return ~to_aggressor\n",
+        "record: the aggressor answers the offers it made",
+    ),
+    (
+        "sim/model/actions.py",
+        "    if ctx.me == ctx.roles.aggressor:\n        return _aggressor_summit_value(ctx)\n",
+        "    if ctx.me == ctx.roles.coercer:\n        return _aggressor_summit_value(ctx)\n",
+        "record: each leader weighs a summit by the other's value",
+    ),
+    (
+        "sim/model/actions.py",
+        "components = {name: -value for name, value in _summit_value(ctx).items()}",
+        "components = {name: value for name, value in _summit_value(ctx).items()}",
+        "record: calling off counts the summit's value as a gain",
+    ),
+    (
+        "sim/model/actions.py",
+        "firm = _standing_firm(ctx) * _answers_summits(ctx)",
+        "firm = _standing_firm(ctx)",
+        "record: the leader who offered a summit stands firm by calling it off",
+    ),
+    (
+        "sim/model/actions.py",
+        "    available &= gain > 0.0\n",
+        "",
+        "record: a summit called off whatever it is worth",
+    ),
+    (
+        "sim/model/actions.py",
+        "(state.summit_day > ctx.day)",
+        "(state.summit_day >= ctx.day)",
+        "record: a summit called off on the day it is due",
     ),
 ]
 

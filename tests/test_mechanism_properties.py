@@ -1539,12 +1539,23 @@ def test_every_utility_is_made_of_the_documented_components():
     m.state.settled[:] = False
     m.state.summit_status[:] = SUMMIT_OFFERED
     m.state.deadline_day[:] = np.inf
+    m.state.proposal_kind[:] = PROPOSAL_NONE
+    look()
+    m.state.summit_to_aggressor[:] = True  # offered to the aggressor: it answers (issue 22)
+    look()
+    # An agreed summit that has lost its worth: to the coercer (belief low, no deadline) and to
+    # the aggressor it was offered to (no threat to shield it from).
+    m.state.summit_status[:] = SUMMIT_SCHEDULED
+    m.state.summit_day[:] = m.state.day + 5
+    m.state.belief[:] = 0.01
+    m.state.summit_to_aggressor[:] = np.arange(m.state.n) % 2 == 0
     look()
     every = {action.name for role in CATALOGUE for action in CATALOGUE[role]}
     assert set(seen) == every
     assert seen["reject"] == {"blame"} and seen["accept"] == {"material", "face"}
     assert seen["impose_sanctions"] == {"material", "belief", "blame", "face", "cost"}
     assert seen["oppose_proposal"] == {"material", "cost"}
+    assert seen["call_off_summit"] == {"face", "belief", "threat", "standing", "cost"}
     answers = {
         "wait",
         "accept",

@@ -273,13 +273,25 @@ def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & open_
     if not available.any():
         return available, NONE
+    return available, {**_aggressor_summit_value(ctx), "cost": _cost(ctx)}
+
+
+def _aggressor_summit_value(ctx: Context) -> Components:
+    """What a summit is worth to the aggressor: a shield from sanctions and standing (Greene).
+
+    ``threat``: the sanctions a summit holds off (while one is scheduled the coercer cannot
+    impose them except on its deadline day), ``sanctions_harm · max(threat_t, doubt) ·
+    credibility · (1 − sanctions_level)``; ``standing``: ``summit.standing_share`` of the face a
+    held summit brings. The same value when it offers, answers or weighs calling one off (M2).
+    """
+    state, summit = ctx.state, ctx.world.summit
     harm = 1.0 - state.sanctions_level
     pressure = np.maximum(
         ctx.derived.threat, summit.pressure_without_deadline * (1.0 - state.belief)
     )
     threat = ctx.world.economy.sanctions_harm * pressure * state.credibility * harm
     standing = summit.standing_share * summit.face * ctx.params.weakness_aversion * np.ones(_n(ctx))
-    return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
+    return {"threat": threat, "standing": standing}
 
 
 def _propose_ceasefire(ctx: Context, mask: np.ndarray) -> None:
@@ -291,6 +303,7 @@ def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
     state.summit_status[mask] = SUMMIT_OFFERED
     state.summit_changed_day[mask] = ctx.day
     state.summit_day[mask] = ctx.day + ctx.world.summit.lead_days
+    state.summit_to_aggressor[mask] = False
     state.record("summit_offer", mask)
 
 
@@ -585,11 +598,35 @@ def _summit_answer_components(ctx: Context) -> Components:
     return {"face": face, "belief": belief}
 
 
+def _answers_summits(ctx: Context) -> np.ndarray:
+    """Worlds where this actor is the leader a summit was offered to (M2).
+
+    The coercer answers the aggressor's offers; the aggressor answers offers made to it (by the
+    defender or the coercer, ``summit_offer`` events).
+    """
+    to_aggressor = ctx.state.summit_to_aggressor
+    if ctx.me == ctx.roles.aggressor:
+        return to_aggressor
+    return ~to_aggressor
+
+
+def _summit_value(ctx: Context) -> Components:
+    """This leader's value of holding the summit: the coercer's off-ramp, the aggressor's shield."""
+    if ctx.me == ctx.roles.aggressor:
+        return _aggressor_summit_value(ctx)
+    return _summit_answer_components(ctx)
+
+
+def _standing_firm(ctx: Context) -> np.ndarray:
+    """The face of refusing to meet (``summit.decline_face · WA``), per world (M2)."""
+    return ctx.world.summit.decline_face * ctx.params.weakness_aversion * np.ones(_n(ctx))
+
+
 def _accept_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx) & _answers_summits(ctx)
     if not available.any():
         return available, NONE
-    return available, _summit_answer_components(ctx)
+    return available, _summit_value(ctx)
 
 
 def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -602,18 +639,50 @@ def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
 
 
 def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx) & _answers_summits(ctx)
     if not available.any():
         return available, NONE
-    decline_face = ctx.world.summit.decline_face
-    credibility = decline_face * ctx.params.weakness_aversion * np.ones(_n(ctx))
-    return available, {"face": credibility}
+    return available, {"face": _standing_firm(ctx)}
 
 
 def _decline_summit(ctx: Context, mask: np.ndarray) -> None:
     ctx.state.summit_status[mask] = SUMMIT_DECLINED
     ctx.state.summit_changed_day[mask] = ctx.day
     ctx.state.summit_day[mask] = np.inf
+
+
+def _call_off_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Call off an agreed summit once holding it has become worse than not (M2, issue 22).
+
+    The leader weighs the summit by today's state as it weighed the offer: its value of holding
+    it (:func:`_summit_value`: the coercer's off-ramp and belief, the aggressor's shield and
+    standing) against its value of not holding it -- the face of standing firm for the leader
+    the summit was offered to (:func:`_standing_firm`), nothing for the one who offered it. The
+    utility is the second less the first, plus the action cost; the action is available only
+    where that difference is positive, so a summit is called off only once it has lost its worth
+    to this leader -- for the coercer, typically when its belief in the aggressor's sincerity has
+    fallen as the aggressor restated its demands without conceding (M3; the logic of Fearon
+    1994 and Levendusky & Horowitz 2012 run backwards: the summit no longer excuses anything).
+    """
+    state = ctx.state
+    scheduled = (state.summit_status == SUMMIT_SCHEDULED) & (state.summit_day > ctx.day)
+    available = scheduled & _active(ctx)
+    if not available.any():
+        return available, NONE
+    components = {name: -value for name, value in _summit_value(ctx).items()}
+    firm = _standing_firm(ctx) * _answers_summits(ctx)
+    components["face"] = components.get("face", 0.0) + firm
+    gain = sum(components.values())
+    available &= gain > 0.0
+    if not available.any():
+        return available, NONE
+    components["cost"] = _cost(ctx)
+    return available, components
+
+
+def _call_off_summit(ctx: Context, mask: np.ndarray) -> None:
+    """The summit is off: no shield from sanctions, and its progress starts to fade (M2)."""
+    _decline_summit(ctx, mask)
 
 
 def _propose_terms_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -816,6 +885,7 @@ RULES: dict[str, Rule] = {
     "ease_sanctions": Rule(_ease_utility, _ease),
     "accept_summit": Rule(_accept_summit_utility, _accept_summit),
     "decline_summit": Rule(_decline_summit_utility, _decline_summit),
+    "call_off_summit": Rule(_call_off_summit_utility, _call_off_summit),
     "propose_terms": Rule(_propose_terms_utility, _propose_terms),
     "pressure_defender": Rule(_pressure_defender_utility, _pressure_defender),
     "increase_aid": Rule(_increase_aid_utility, _increase_aid),
@@ -830,9 +900,10 @@ RULES: dict[str, Rule] = {
 }
 """What each daily action of :data:`sim.scenario.catalogue.ACTIONS` does, by its name.
 
-``accept_summit``/``decline_summit`` answer a summit offer; ``violate_moratorium`` is not a daily
-choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003),
-so it has no rule here."""
+``accept_summit``/``decline_summit`` answer a summit offer (the coercer's, or the aggressor's
+when it was offered to it), ``call_off_summit`` (either leader) cancels an agreed one;
+``violate_moratorium`` is not a daily choice but the truce hazard of :mod:`sim.model.dynamics`,
+attributed to one side (Fortna 2003), so it has no rule here."""
 
 
 def actions_of(role: str) -> tuple[Action, ...]:

@@ -6,7 +6,7 @@ function; the numbers themselves live in the scenario and ``docs/calibration.md`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -15,6 +15,7 @@ import numpy as np
 from sim.model.actions import ACCEPT, REJECT, rejection_blame
 from sim.model.context import Context, Derived, Roles
 from sim.model.state import (
+    AID_NORMAL,
     PERCENT,
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
@@ -35,12 +36,17 @@ from sim.model.state import (
 )
 from sim.scenario.schema import (
     AidPackageEvent,
+    AidPauseEvent,
+    AidResumeEvent,
     DeadlineEvent,
     MoratoriumEvent,
     SanctionsEvent,
+    SanctionsPackageEvent,
     Scenario,
     SummitEvent,
     SummitOfferEvent,
+    TalksEvent,
+    UnilateralTruceEvent,
 )
 
 Note = Callable[[np.ndarray, str], None]
@@ -128,8 +134,11 @@ class Rates:
 
 
 def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) -> None:
-    """Deadlines are public before they fall: the first one is known from day 0."""
-    deadlines = [e for e in spec.events if isinstance(e, DeadlineEvent)]
+    """Deadlines are public before they fall: the first one is known from day 0.
+
+    A deadline with an ``announced`` day becomes public on that day instead (:func:`fire_events`).
+    """
+    deadlines = [e for e in spec.events if isinstance(e, DeadlineEvent) and e.announced is None]
     if deadlines:
         first = min(deadlines, key=lambda e: e.day)
         state.deadline_day[:] = first.day
@@ -138,25 +147,34 @@ def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) ->
         state.record("deadline", _every(state))
 
 
-def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note: Note) -> None:
-    """Apply the scenario's calendar events that fall today (``docs/model.md`` §6, *Events*)."""
+def fire_events(
+    state: WorldState,
+    spec: Scenario,
+    world: SimpleNamespace,
+    note: Note,
+    actors: Mapping[str, SimpleNamespace] | None = None,
+) -> None:
+    """Apply the scenario's calendar events that fall today (``docs/model.md`` §6, *Events*).
+
+    ``actors`` are the drawn parameters by actor name (a sanctions package's default level is its
+    supporter's ``sanctions_capacity``); without them, the scenario's constants are used.
+    """
     everyone = _every(state)
     live = ~state.settled
     for event in spec.events:
+        if isinstance(event, DeadlineEvent):
+            if event.public_day == state.day:
+                _set_deadline(state, event, world, live, note)
+            continue
         if event.day != state.day:
             continue
-        if isinstance(event, DeadlineEvent):
-            mask = live & np.isnan(state.first_day["sanctions"])
-            cost = (
-                event.audience_cost if event.audience_cost is not None else world.face.audience_cost
-            )
-            state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
-            state.deadline_cost[mask] = at(cost, mask)
-            note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
-        elif isinstance(event, SummitOfferEvent):
+        if _fire_record_event(state, spec, world, event, live, note, actors):
+            continue
+        if isinstance(event, SummitOfferEvent):
             mask = live & (state.summit_status != SUMMIT_SCHEDULED)
             state.summit_status[mask] = SUMMIT_OFFERED
             state.summit_changed_day[mask] = state.day
+            state.summit_to_aggressor[mask] = spec.actors[event.to].role == "aggressor"
             lead = world.summit.lead_days
             held = event.held_on if event.held_on is not None else state.day + lead
             state.summit_day[mask] = held
@@ -166,6 +184,7 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
         elif isinstance(event, SummitEvent):
             state.summit_status[live] = SUMMIT_SCHEDULED
             state.summit_day[live] = state.day
+            state.summit_to_aggressor[live] = False
         elif isinstance(event, MoratoriumEvent):
             start_moratorium(state, live, event.monitored, event.length_days)
             note(live, "a moratorium on long-range strikes takes effect")
@@ -178,6 +197,72 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
             state.deadline_day[live] = np.inf
             state.record("sanctions", live)
             note(live, f"{event.by} imposes sanctions on {event.against}")
+
+
+def _set_deadline(
+    state: WorldState, event: DeadlineEvent, world: SimpleNamespace, live: np.ndarray, note: Note
+) -> None:
+    """A deadline becomes public: the earlier of it and any pending one stands (M1, M6).
+
+    An announced deadline (``announced`` given) is recorded as the day a deadline was set; it may
+    fall past the horizon and is then still pending when the run ends.
+    """
+    mask = live & np.isnan(state.first_day["sanctions"])
+    cost = event.audience_cost if event.audience_cost is not None else world.face.audience_cost
+    state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
+    state.deadline_cost[mask] = at(cost, mask)
+    if event.announced is None:
+        note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
+        return
+    state.record("deadline", mask)
+    note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} on day {event.day}")
+
+
+def _fire_record_event(
+    state: WorldState,
+    spec: Scenario,
+    world: SimpleNamespace,
+    event: object,
+    live: np.ndarray,
+    note: Note,
+    actors: Mapping[str, SimpleNamespace] | None,
+) -> bool:
+    """The event kinds the record of 2025 needs (``docs/model.md`` §6); False for any other kind.
+
+    An aid pause sets the coercer's aid to the event's level and a resumption restores paused aid
+    to normal (M4's aid level, M8's pace); a unilateral truce stops the aggressor's long-range
+    strikes and slows the ground war for its days (M5); talks at delegation level bring the
+    coercer a little visible progress (M2); a supporters' package adds to their part of the
+    sanctions level without being the coercer's sanctions (M6). All apply only in live worlds.
+    """
+    if isinstance(event, AidPauseEvent):
+        state.aid_level[live] = event.level
+        if event.level < AID_NORMAL:
+            state.record("aid_paused", live)
+        note(live, f"{event.by} pauses its aid to {event.to} (aid level {event.level:g})")
+    elif isinstance(event, AidResumeEvent):
+        paused = live & (state.aid_level < AID_NORMAL)
+        state.aid_level[paused] = AID_NORMAL
+        note(paused, f"{event.by} resumes its aid to {event.to}")
+    elif isinstance(event, UnilateralTruceEvent):
+        state.truce_until[live] = event.day + event.length_days - 1
+        state.signals[live & (state.signals == SIGNAL_NONE)] = SIGNAL_STATEMENT
+        note(live, f"{event.by} declares a truce of {event.length_days} days")
+    elif isinstance(event, TalksEvent):
+        talks = world.summit.talks_progress
+        state.progress[live] = np.maximum(state.progress[live], at(talks, live))
+        state.signals[live & (state.signals == SIGNAL_NONE)] = SIGNAL_STATEMENT
+        note(live, f"delegations of {', '.join(event.between)} meet; the leaders stay away")
+    elif isinstance(event, SanctionsPackageEvent):
+        level = event.level
+        if level is None:
+            drawn = actors[event.by] if actors is not None else spec.actors[event.by]
+            level = drawn.sanctions_capacity
+        state.add_sanctions(live, at(level, live), coercer=False)
+        note(live, f"{event.by} adopts a further sanctions package against {event.against}")
+    else:
+        return False
+    return True
 
 
 def start_moratorium(
@@ -347,13 +432,16 @@ def wage_war(
         * (1.0 - war.fuel_effect * state.refinery_damage)
         * fighting
     )
+    truce = state.truce_until >= state.day
+    if truce.any():  # a unilateral short truce slows the ground war (M5)
+        pace = pace * np.where(truce, world.truce.unilateral_pace_share, 1.0)
     state.pace = pace
     state.territory = np.clip(state.territory + pace / PERCENT, 0.0, 1.0)
     keep = rates.trend_keep
     relative = _relative_pace(pace, expected_pace)
     state.ground_trend = keep * state.ground_trend + (1 - keep) * relative
     escalated = state.escalated_until >= state.day
-    strikes = fighting & ~state.moratorium
+    strikes = fighting & ~state.moratorium & ~truce
     intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
     share = war.casualty_pace_share
     state.casualties += rates.ground_casualties * fighting * ((1.0 - share) + share * relative)

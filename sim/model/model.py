@@ -113,6 +113,7 @@ class NegotiationModel(mesa.Model):
         self.actor_params = [
             draw_section(actor, f"actors.{name}", self.streams, rows) for name, actor in ordered
         ]
+        self.params_by_name = dict(zip(self.actor_names, self.actor_params, strict=True))
         roles = [actor.role for _, actor in ordered]
         self.roles = Roles(
             aggressor=roles.index("aggressor"),
@@ -251,7 +252,7 @@ class NegotiationModel(mesa.Model):
             return
         state.signals[:] = SIGNAL_NONE
         state.answers[:] = 0
-        dynamics.fire_events(state, self.spec, self.world, self.note)
+        dynamics.fire_events(state, self.spec, self.world, self.note, self.params_by_name)
         dynamics.hold_summits(state, self.roles, self.actor_params, self.world.summit, self.note)
         dynamics.lapse_summit_offers(state, self.world.summit, self.note)
         self.derived = derive(
@@ -325,4 +326,5 @@ class NegotiationModel(mesa.Model):
         """
         self.running = False
         del self.state, self.world, self.actor_params, self.derived, self.streams
+        del self.params_by_name
         self.aggregates = None

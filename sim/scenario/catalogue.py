@@ -113,15 +113,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "accept_summit",
-        ("coercer",),
+        ("coercer", "aggressor"),
         "accepts the summit",
         "Meet: you can claim your threats worked; the aggressor gains standing.",
     ),
     ActionSpec(
         "decline_summit",
-        ("coercer",),
+        ("coercer", "aggressor"),
         "declines the summit",
         "Refuse to meet: looks firm; the deadline's pressure stays on.",
+    ),
+    ActionSpec(
+        "call_off_summit",
+        ("coercer", "aggressor"),
+        "calls off the agreed summit",
+        "Call off the summit before it is held, now that meeting is worth less to you than "
+        "staying away: looks firm, but the progress it promised fades and it no longer holds "
+        "sanctions off.",
     ),
     ActionSpec(
         "propose_terms",

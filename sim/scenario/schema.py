@@ -679,10 +679,26 @@ class DeadlineEvent(_EventBase):
     audience_cost: NonNegativeValue | None = Field(
         None, description="how publicly the threat is staked; default face.audience_cost"
     )
+    announced: int | None = Field(
+        None,
+        ge=0,
+        description="day the deadline is made public (none: the first deadline from day 0, a "
+        "later one on its own day); an announced deadline may fall past the horizon, pending",
+    )
+
+    @property
+    def public_day(self) -> int | None:
+        """The day the deadline becomes public in :func:`sim.model.dynamics.fire_events`."""
+        return self.announced if self.announced is not None else self.day
 
 
 class SummitOfferEvent(_EventBase):
-    """An offered summit; the recipient decides whether to accept (Greene's off-ramp, M2)."""
+    """An offered summit; the recipient decides whether to accept (Greene's off-ramp, M2).
+
+    The aggressor offers it to the coercer, or the defender or the coercer offers it to the
+    aggressor (Zelensky's challenge to Putin to meet in Istanbul, May 2025): the leader it is
+    offered to answers it.
+    """
 
     kind: Literal["summit_offer"]
     by: str
@@ -723,14 +739,70 @@ class SanctionsEvent(_EventBase):
     level: ProbabilityValue = 0.5
 
 
+class AidPauseEvent(_EventBase):
+    """The coercer holds back its aid to the defender from ``day`` (the US pause of March 2025)."""
+
+    kind: Literal["aid_pause"]
+    by: str
+    to: str
+    level: ProbabilityValue = Field(
+        0.0, description="aid level during the pause: 0 all held back, 0.5 a partial pause"
+    )
+
+
+class AidResumeEvent(_EventBase):
+    """The coercer's paused aid is restored to normal (Jeddah, 11 March 2025)."""
+
+    kind: Literal["aid_resume"]
+    by: str
+    to: str
+
+
+class UnilateralTruceEvent(_EventBase):
+    """A short truce one side declares on its own (the Easter and Victory Day truces, 2025).
+
+    For ``length_days`` days from ``day`` the aggressor launches no long-range strikes and the
+    ground war slows to ``truce.unilateral_pace_share`` of its pace (M5).
+    """
+
+    kind: Literal["unilateral_truce"]
+    by: str
+    length_days: int = Field(ge=1, le=3650, description="calendar days the truce covers")
+
+
+class TalksEvent(_EventBase):
+    """Direct talks at delegation level, without the leaders (Istanbul, May-July 2025; M2)."""
+
+    kind: Literal["talks"]
+    between: tuple[str, ...] = Field(min_length=2)
+
+
+class SanctionsPackageEvent(_EventBase):
+    """A supporter's further sanctions package on a fixed day (the EU's 16th-18th; M6).
+
+    It adds to the supporters' part of the sanctions level; unlike a ``sanctions`` event it is
+    not the coercer's sanctions (no ``day_sanctions``) and leaves the deadline pending.
+    """
+
+    kind: Literal["sanctions_package"]
+    by: str
+    against: str
+    level: ProbabilityValue | None = Field(
+        None, description="sanctions level it adds; default economy.package_level"
+    )
+
+
 EVENT_ROLES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "deadline": {
         "by": (("coercer",), "a deadline is set by the coercer"),
         "against": (("aggressor",), "a deadline is set against the aggressor"),
     },
     "summit_offer": {
-        "by": (("aggressor",), "a summit is offered by the aggressor (the coercer answers it)"),
-        "to": (("coercer",), "a summit is offered to the coercer"),
+        "by": (
+            ("aggressor", "coercer", "defender"),
+            "a summit is offered by the aggressor, the coercer or the defender",
+        ),
+        "to": (("coercer", "aggressor"), "a summit is offered to the coercer or the aggressor"),
     },
     "aid_package": {
         "by": (("coercer", "supporter"), "aid is sent by the coercer or a supporter"),
@@ -740,9 +812,25 @@ EVENT_ROLES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
         "by": (("coercer", "supporter"), "sanctions are imposed by the coercer or a supporter"),
         "against": (("aggressor",), "sanctions are imposed on the aggressor"),
     },
+    "aid_pause": {
+        "by": (("coercer",), "aid is paused by the coercer"),
+        "to": (("defender",), "aid to the defender is paused"),
+    },
+    "aid_resume": {
+        "by": (("coercer",), "aid is resumed by the coercer"),
+        "to": (("defender",), "aid to the defender is resumed"),
+    },
+    "unilateral_truce": {
+        "by": (("aggressor",), "a unilateral truce is declared by the aggressor"),
+    },
+    "sanctions_package": {
+        "by": (("supporter",), "a sanctions package is adopted by a supporter"),
+        "against": (("aggressor",), "a sanctions package targets the aggressor"),
+    },
 }
 """Roles an event's actors may have, by event kind and field, with the rule in words. A summit
-(``between``) must include the aggressor and the coercer; a moratorium names no actors."""
+(``between``) must include the aggressor and the coercer, talks (``between``) the aggressor and
+the defender; a summit offer is made by or to the aggressor; a moratorium names no actors."""
 
 Event = Annotated[
     DeadlineEvent
@@ -750,7 +838,12 @@ Event = Annotated[
     | SummitEvent
     | MoratoriumEvent
     | AidPackageEvent
-    | SanctionsEvent,
+    | SanctionsEvent
+    | AidPauseEvent
+    | AidResumeEvent
+    | UnilateralTruceEvent
+    | TalksEvent
+    | SanctionsPackageEvent,
     Field(discriminator="kind"),
 ]
 
@@ -1261,6 +1354,15 @@ class Summit(_Strict):
     decline_face: NonNegative = parameter(
         0.3, 0.1, 0.6, "face of declining a summit (standing firm), per weakness_aversion"
     )
+    talks_progress: Probability = parameter(
+        0.3,
+        0.0,
+        0.6,
+        "visible progress direct talks at delegation level bring the coercer (a summit's: "
+        "accepted_progress)",
+        "Levendusky & Horowitz (2012): talks are news a leader can point to; the Istanbul "
+        "rounds of 2025 moved nothing on the core (stylised, below a summit's)",
+    )
 
 
 class Bargaining(_Strict):
@@ -1455,6 +1557,14 @@ class Truce(_Strict):
     settlement_monitoring: Probability = parameter(
         0.5, 0.0, 1.0, "monitoring credited to a comprehensive settlement"
     )
+    unilateral_pace_share: Probability = parameter(
+        0.5,
+        0.2,
+        1.0,
+        "share of the ground pace that goes on during a unilateral short truce",
+        "stylised: Kyiv reported many violations of the Easter truce of April 2025 "
+        "(records/2025-01-20_to_2025-08-06.yaml, easter-truce)",
+    )
 
 
 # --- the scenario --------------------------------------------------------------------------------
@@ -1541,7 +1651,20 @@ class Scenario(_Strict):
         names = ", ".join(self.actors)
         for index, event in enumerate(self.events):
             where = ("events", index)
-            if event.day >= self.horizon_days:
+            announced = getattr(event, "announced", None)
+            if announced is not None and announced > event.day:
+                errors.append(
+                    ((*where, "announced"), f"announced {announced} is after day {event.day}")
+                )
+            elif announced is not None and announced >= self.horizon_days:
+                errors.append(
+                    (
+                        (*where, "announced"),
+                        f"announced {announced} is past the horizon "
+                        f"(horizon_days={self.horizon_days})",
+                    )
+                )
+            elif announced is None and event.day >= self.horizon_days:
                 errors.append(
                     (
                         (*where, "day"),
@@ -1579,6 +1702,18 @@ class Scenario(_Strict):
                 errors.append(((field,), f"{name!r} is {article} {actor.role}, but {rule}"))
         if isinstance(event, SummitOfferEvent) and event.by == event.to:
             errors.append((("to",), f"{event.to!r} cannot offer a summit to itself"))
+        elif isinstance(event, SummitOfferEvent):
+            roles = [getattr(self.actors.get(n), "role", None) for n in (event.by, event.to)]
+            if None not in roles and "aggressor" not in roles:
+                errors.append(
+                    (
+                        ("to",),
+                        f"a summit is offered by the aggressor or to it; {event.by!r} offers "
+                        f"{event.to!r}",
+                    )
+                )
+        if isinstance(event, TalksEvent):
+            errors += _talks_errors(event, self.actors)
         if isinstance(event, SummitEvent):
             for position, name in enumerate(event.between):
                 if name in event.between[:position]:
@@ -1594,6 +1729,25 @@ class Scenario(_Strict):
                         )
                     )
         return errors
+
+
+def _talks_errors(event: TalksEvent, actors: dict) -> list[tuple[tuple[str | int, ...], str]]:
+    """Talks name each actor once and include the aggressor and the defender."""
+    errors: list[tuple[tuple[str | int, ...], str]] = []
+    for position, name in enumerate(event.between):
+        if name in event.between[:position]:
+            errors.append((("between", position), f"{name!r} is named twice"))
+    for role in ("aggressor", "defender"):
+        named = [n for n, a in actors.items() if a.role == role]
+        if len(named) == 1 and named[0] not in event.between:
+            errors.append(
+                (
+                    ("between",),
+                    f"talks are held between the aggressor and the defender (others may join); "
+                    f"add {named[0]!r}",
+                )
+            )
+    return errors
 
 
 WORLD_SECTIONS: tuple[str, ...] = tuple(
