@@ -63,7 +63,7 @@ RUNS = 8192
 """Worlds per ensemble: two blocks; binomial standard errors below 0.6 points."""
 
 MECHANISM_OFF: dict[str, tuple[str, ...]] = {
-    "M1": ("face.audience_cost=0", "face.failure_cost=0", "face.caving_cost=0"),
+    "M1": ("face.audience_cost=0", "face.failure_cost=0", "face.caving_cost=0", "face.ease_cost=0"),
     "M2": ("actors.usa.summit_forgiveness=0",),
     "M3": ("beliefs.daily_lr=1.0",),
     "M4": ("blame.rejection_weight=0", "actors.usa.blame_sensitivity=0"),
@@ -71,6 +71,7 @@ MECHANISM_OFF: dict[str, tuple[str, ...]] = {
     "M6": ("economy.strong_effect=0", "economy.weak_effect=0"),
     "M7": ("bargaining.trend_weight=0", "bargaining.renewed_attack_damage=0"),
     "M8": ("war.ground_gain_pct_per_day=0",),
+    "M9": ("learning.resolve_erosion=0", "learning.balance_per_pace=0"),
 }
 
 

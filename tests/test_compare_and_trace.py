@@ -532,9 +532,12 @@ def test_rerun_from_the_manifest_gives_identical_worlds(tmp_path):
     assert np.isclose(manifest["seed"], 9)
 
 
-def test_trace_names_the_issue_and_a_stalling_aggressor_never_concedes_its_core():
-    """Stanovaya: the impression of openness, the core position unchanged."""
-    scenario = load_scenario(SCENARIOS / "summit.yaml")
+def test_trace_names_the_issue_and_a_resolved_stalling_aggressor_never_concedes_its_core():
+    """Stanovaya: the impression of openness, the core position unchanged while resolve holds.
+
+    With its resolve held at 1 (no erosion, M9) a stalling aggressor moves on non-core issues only.
+    """
+    scenario = load_scenario(SCENARIOS / "summit.yaml", overrides=["learning.resolve_erosion=0"])
     worlds = run(scenario, runs=60, seed=5, workers=1).worlds
     stalling = worlds.index[worlds["aggressor_type"] == "stalling"][:12]
     concessions = []

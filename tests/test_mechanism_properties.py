@@ -80,7 +80,7 @@ def close(actual, expected) -> None:
 
 
 def test_m1_each_further_extension_raises_the_audience_cost_of_letting_the_deadline_pass():
-    """M1: ``face = −WA · deadline_cost · (1 + growth · extensions) · (1 − φ · progress)``."""
+    """M1: ``−WA · cost · ((1 + growth · ext) · (1 − φ · progress) + repeat · ext)``."""
     m = model()
     state, face = m.state, m.world.face
     coercer = m.actor_params[m.roles.coercer]
@@ -92,10 +92,17 @@ def test_m1_each_further_extension_raises_the_audience_cost_of_letting_the_deadl
     assert available.all()
     cost = parts["face"]
     assert (np.diff(cost[:4]) < 0).all()  # each extension costs more face
-    step = coercer.weakness_aversion * face.audience_cost_growth
+    step = coercer.weakness_aversion * (face.audience_cost_growth + face.repeat_extension_cost)
     close(np.diff(cost[:4]), -step)  # by the same amount: linear growth (Fearon 1994)
     close(cost[0], -coercer.weakness_aversion)
     close(cost[4:], cost[1] * np.array([0.5, 2.0]))  # proportional to the deadline's cost
+    # Full progress forgives most of the cost, but not the part each repeated extension adds.
+    state.progress[:] = 1.0
+    forgiven = deadline_face(view(m, "coercer"))
+    phi = coercer.summit_forgiveness
+    unforgiven = face.audience_cost_growth * (1 - phi) + face.repeat_extension_cost
+    close(np.diff(forgiven[:4]), -coercer.weakness_aversion * unforgiven)
+    close(forgiven[0], -coercer.weakness_aversion * (1 - phi))
 
 
 def test_m1_m2_visible_progress_forgives_the_audience_cost():
@@ -108,8 +115,11 @@ def test_m1_m2_visible_progress_forgives_the_audience_cost():
     state.extensions[:] = 2
     state.progress[:] = np.array([0.0, 0.2, 0.5, 0.8, 1.0, 0.0])
     cost = deadline_face(view(m, "coercer"))
-    grown = coercer.weakness_aversion * (1 + m.world.face.audience_cost_growth * 2)
-    close(cost, -grown * (1 - coercer.summit_forgiveness * state.progress))
+    face = m.world.face
+    grown = 1 + face.audience_cost_growth * 2
+    repeated = face.repeat_extension_cost * 2  # not forgiven by progress
+    forgiven = 1 - coercer.summit_forgiveness * state.progress
+    close(cost, -coercer.weakness_aversion * (grown * forgiven + repeated))
     assert (np.diff(cost[:5]) > 0).all()  # more progress, less face lost
     stronger = model("summit.yaml", "actors.usa.weakness_aversion=0.9")
     weaker = model("summit.yaml", "actors.usa.weakness_aversion=0.3")
@@ -119,12 +129,13 @@ def test_m1_m2_visible_progress_forgives_the_audience_cost():
     assert (deadline_face(view(stronger, "coercer")) < deadline_face(view(weaker, "coercer"))).all()
 
 
-def test_m1_extending_is_offered_only_on_the_deadline_day_of_a_live_world():
+@pytest.mark.parametrize("action", ["extend_deadline", "let_deadline_lapse"])
+def test_m1_extending_or_lapsing_is_offered_only_on_the_deadline_day_of_a_live_world(action):
     m = model()
     state = m.state
     state.deadline_day[:] = np.array([0, 0, 1, np.inf, 0, 0])
     state.settled[:] = np.array([False, True, False, False, False, False])
-    available, _ = utility("extend_deadline", view(m, "coercer"))
+    available, _ = utility(action, view(m, "coercer"))
     assert available.tolist() == [True, False, False, False, True, True]
 
 
@@ -142,6 +153,54 @@ def test_m1_extending_moves_the_deadline_and_costs_credibility():
     assert state.extensions.tolist() == [1, 0, 1, 0, 0, 1]
     close(state.credibility[mask], 0.8 * face.credibility_keep)
     close(state.credibility[~mask], 0.8)
+
+
+def test_m1_m2_lapsing_pays_the_forgiven_cost_once_with_a_premium_and_not_the_repeat_cost():
+    """Lapse: ``−WA · cost · (1 + growth · ext) · (1 − φ · progress) · (1 + premium)``."""
+    m = model()
+    state, face = m.state, m.world.face
+    coercer = m.actor_params[m.roles.coercer]
+    wa, phi = coercer.weakness_aversion, coercer.summit_forgiveness
+    state.deadline_day[:] = 0
+    state.deadline_cost[:] = np.array([1.0, 1.0, 1.0, 2.0, 1.0, 1.0])
+    state.extensions[:] = np.array([0, 1, 4, 1, 4, 4])
+    state.progress[:] = np.array([0.0, 0.0, 0.0, 0.0, 0.5, 1.0])
+    available, parts = utility("let_deadline_lapse", view(m, "coercer"))
+    assert available.all() and set(parts) == {"face"}
+    grown = state.deadline_cost * (1 + face.audience_cost_growth * state.extensions)
+    forgiven = 1 - phi * state.progress
+    close(parts["face"], -wa * grown * forgiven * (1 + face.lapse_premium))
+    assert face.lapse_premium > 0  # the test below needs a premium to tell the two apart
+    # With no extension yet, dropping the threat costs more than postponing it ...
+    _, extend = utility("extend_deadline", view(m, "coercer"))
+    assert parts["face"][0] < extend["face"][0]
+    # ... but the unforgiven repeat cost is not paid: after enough extensions and progress,
+    # lapsing is the cheaper climb-down (Greene's off-ramp).
+    state.extensions[:] = 12
+    state.progress[:] = 1.0
+    _, lapse = utility("let_deadline_lapse", view(m, "coercer"))
+    _, extend = utility("extend_deadline", view(m, "coercer"))
+    assert (lapse["face"] > extend["face"]).all()
+
+
+def test_m1_lapsing_clears_the_deadline_costs_credibility_and_is_recorded():
+    m = model()
+    state = m.state
+    state.day = 4
+    state.deadline_day[:] = 4
+    state.extensions[:] = 2
+    state.credibility[:] = 0.8
+    mask = np.array([True, False, True, False, False, True])
+    apply("let_deadline_lapse", view(m, "coercer"), mask)
+    face = m.world.face
+    assert np.isinf(state.deadline_day[mask]).all()
+    close(state.deadline_day[~mask], 4)
+    assert state.extensions.tolist() == [2] * 6  # not an extension
+    close(state.credibility[mask], 0.8 * face.lapse_credibility_keep)
+    close(state.credibility[~mask], 0.8)
+    days = state.first_day["deadline_lapsed"]
+    close(days[mask], 4)
+    assert np.isnan(days[~mask]).all()
 
 
 def test_m1_m6_sanctions_that_may_fail_cost_face_and_success_is_worth_more():
@@ -253,11 +312,12 @@ def dynamics_free_gap(ctx: Context):
     return ctx.cache["concession_gap"]
 
 
-def test_m3_m7_a_stalling_aggressor_never_concedes_on_the_core_issues():
-    """Stalling: non-core issues down to ``max(war value, core_demand − framing_room)`` only."""
+def test_m3_m7_a_resolved_stalling_aggressor_never_concedes_on_the_core_issues():
+    """Resolve 1: non-core issues down to ``max(war value, core_demand − framing_room)`` only."""
     m = model()
     state = m.state
     state.sincere[:] = np.array([False, False, False, True, True, True])
+    state.resolve[:] = np.where(state.sincere, 0.0, 1.0)  # the day-0 resolve of each type (M9)
     state.aggressor_by_issue[:] = 0.9
     ctx = view(m, "aggressor")
     utility("concede", ctx)
@@ -626,6 +686,65 @@ def test_m4_resolving_a_rejection_puts_blame_on_the_rejecter_and_a_double_yes_se
     assert state.first_day["settlement"][1] == 5
 
 
+def test_m4_onlookers_tire_of_an_offer_already_refused():
+    """Rejection blame and a proposal's blame motive shrink by ``repeat_discount ** rebuffs``."""
+    m = model()
+    state, roles, blame = m.state, m.roles, m.world.blame
+    state.proposal_kind[:] = PROPOSAL_CEASEFIRE
+    state.proposal_terms[:] = 0.5
+    state.proposal_by[:] = np.array([roles.aggressor] * 4 + [roles.defender] * 2)
+    fresh = rejection_blame(view(m, "defender"), roles.defender)
+    state.rebuffs[:, roles.aggressor] = np.array([0, 1, 2, 3, 0, 5])
+    state.rebuffs[:, roles.defender] = np.array([4, 4, 4, 4, 2, 0])
+    tired = np.array([0, 1, 2, 3, 2, 0])  # the rebuffs of each world's proposer
+    close(
+        rejection_blame(view(m, "defender"), roles.defender), fresh * blame.repeat_discount**tired
+    )
+    # The aggressor's motive to propose again shrinks with its own rebuffs (timing by prospects).
+    state.proposal_kind[:] = PROPOSAL_NONE
+    ctx = view(m, "aggressor")
+    own = blame.repeat_discount ** state.rebuffs[:, roles.aggressor]
+    _, ceasefire = utility("propose_ceasefire", ctx)
+    _, moratorium = utility("propose_moratorium", ctx)
+    state.rebuffs[:] = 0
+    ctx = view(m, "aggressor")
+    _, ceasefire0 = utility("propose_ceasefire", ctx)
+    _, moratorium0 = utility("propose_moratorium", ctx)
+    close(ceasefire["blame"], ceasefire0["blame"] * own)
+    close(moratorium["blame"], moratorium0["blame"] * own)
+    assert (np.diff(ceasefire["blame"][:4]) < 0).all()
+
+
+def test_m4_each_rejected_proposal_counts_one_rebuff_after_both_answers():
+    """Both veto players weigh the same past: the rebuff is counted once, after the answers."""
+    m = model()
+    state, roles = m.state, m.roles
+    state.day = 5
+    state.proposal_kind[:] = PROPOSAL_CEASEFIRE
+    state.proposal_by[:] = roles.coercer
+    state.proposal_day[:] = 4
+    state.proposal_terms[:] = 0.5
+    state.rebuffs[:, roles.coercer] = 1
+    state.answers[:, roles.aggressor] = np.array([REJECT, REJECT, ACCEPT, ACCEPT, REJECT, ACCEPT])
+    state.answers[:, roles.defender] = np.array([REJECT, ACCEPT, REJECT, ACCEPT, REJECT, REJECT])
+    before = state.blame.copy()
+    ctx = view(m, "aggressor")
+    a, d = roles.aggressor, roles.defender
+    by_aggressor, by_defender = rejection_blame(ctx, a), rejection_blame(ctx, d)
+    dynamics.resolve_proposals(ctx, m.actor_names, quiet)
+    both = np.array([True, False, False, False, True, False])
+    rejected_any = np.array([True, True, True, False, True, True])
+    assert state.rebuffs[:, roles.coercer].tolist() == (1 + rejected_any).tolist()
+    expected = before.copy()
+    for actor, amount, mask in (
+        (a, by_aggressor, state.answers[:, a] == REJECT),
+        (d, by_defender, state.answers[:, d] == REJECT),
+    ):
+        expected[mask, actor] += amount[mask]
+        expected[mask] /= expected[mask].sum(axis=1, keepdims=True)
+    close(state.blame[both], expected[both])
+
+
 @pytest.mark.parametrize("role", ["defender", "aggressor"])
 def test_m4_rejecting_costs_the_rejecters_blame_weight(role):
     """The blame a rejection costs is the rejecter's own: terms read from its side (M4)."""
@@ -836,12 +955,12 @@ def test_m5_escalation_is_provoked_by_a_recent_rejection_or_sanctions_and_lasts_
     close(state.escalated_until, 30 + war.escalation_days - 1)
 
 
-def wage_one_day(m: NegotiationModel) -> dict[str, np.ndarray]:
+def wage_one_day(m: NegotiationModel, surge: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
     """Territory gained (in percent) and strikes launched over one ``wage_war`` day."""
     state = m.state
     territory, strikes = state.territory.copy(), state.strikes_launched.copy()
     casualties = state.casualties.copy()
-    dynamics.wage_war(state, m.world, m.roles, m.expected_pace, m.rates)
+    dynamics.wage_war(state, m.world, m.roles, m.expected_pace, m.rates, surge)
     return {
         "pace": (state.territory - territory) * 100,
         "strikes": state.strikes_launched - strikes,
@@ -883,6 +1002,58 @@ def test_m5_m8_the_ground_pace_follows_moratorium_aid_and_refinery_damage():
     assert pace[4] < pace[0]  # damaged refineries slow it too
 
 
+def test_m8_a_days_strikes_follow_its_surge_up_to_the_capacity():
+    """``min(strikes_per_day · intensity · surge, strike_capacity)``; civilians follow them."""
+    m = calm()
+    state, war = m.state, m.world.war
+    state.day = 10
+    state.escalated_until[:] = np.array([-1, -1, 10, 10, -1, -1])
+    state.moratorium[5] = True
+    surge = np.array([0.5, 3.0, 2.0, 10.0, 1.0, 4.0])
+    day = wage_one_day(m, surge)
+    intensity = np.array([1, 1, war.escalation_factor, war.escalation_factor, 1, 0])
+    launched = np.minimum(war.strikes_per_day * intensity * surge, war.strike_capacity)
+    close(day["strikes"], launched)
+    assert day["strikes"][3] == war.strike_capacity  # a surge beyond capacity is cut
+    assert day["strikes"][1] > 2 * war.strikes_per_day  # a surge of several hundred
+    k = war.casualty_pace_share
+    civilians, share = war.civilian_casualties_per_day, war.strike_share_of_civilian_casualties
+    ground = (1000 + civilians * (1 - share)) * ((1 - k) + k * day["pace"] / m.expected_pace)
+    close(day["casualties"], ground + civilians * share * launched / war.strikes_per_day)
+
+
+def test_m8_a_days_surge_is_lognormal_with_mean_one():
+    """``exp(σ·z − σ²/2)``: mean 1, median ``exp(−σ²/2)``, a tail that grows with ``σ``."""
+    u = (np.arange(200_000) + 0.5) / 200_000
+    for sigma in (0.4, 0.6, 0.8):
+        surge = dynamics.strike_surge(u, sigma)
+        assert abs(surge.mean() - 1) < 0.01
+        close(dynamics.strike_surge(np.array([0.5]), sigma), np.exp(-(sigma**2) / 2))
+        assert (np.diff(surge) > 0).all()
+    tail = [dynamics.strike_surge(np.array([0.995]), s)[0] for s in (0.4, 0.6, 0.8)]
+    assert tail[0] < tail[1] < tail[2]
+    assert 3 < tail[1] < 4  # at the default: one day in 200 over 3 times the mean
+
+
+def test_m8_ground_casualties_grow_with_the_pace_and_so_fall_with_aid():
+    """``ground · ((1 − k) + k · pace / expected_pace)``, with ``k = casualty_pace_share``."""
+    m = calm()
+    state, war = m.state, m.world.war
+    state.aid_level[:] = np.array([AID_NORMAL, AID_INCREASED, AID_PAUSED, AID_NORMAL, 1, 1])
+    state.moratorium[3] = True
+    state.settled[5] = True
+    day = wage_one_day(m)
+    k = war.casualty_pace_share
+    civilians, share = war.civilian_casualties_per_day, war.strike_share_of_civilian_casualties
+    ground = 1000 + civilians * (1 - share)
+    strikes = civilians * share * np.array([1, 1, 1, 0, 1, 0])
+    expected = ground * ((1 - k) + k * day["pace"] / m.expected_pace) * np.array([1] * 5 + [0])
+    close(day["casualties"], expected + strikes)
+    ground_only = day["casualties"] - strikes
+    assert ground_only[1] < ground_only[0] < ground_only[2]  # more aid, slower, fewer losses
+    assert ground_only[3] > ground_only[0]  # the moratorium's faster ground war costs more
+
+
 def test_m5_m8_no_strikes_under_a_moratorium_more_under_an_escalation():
     m = calm()
     state, war, blame = m.state, m.world.war, m.world.blame
@@ -896,7 +1067,9 @@ def test_m5_m8_no_strikes_under_a_moratorium_more_under_an_escalation():
     intensity = np.array([1, 0, war.escalation_factor, 0, 1, 0])
     close(day["strikes"], war.strikes_per_day * intensity)
     civilians, share = war.civilian_casualties_per_day, war.strike_share_of_civilian_casualties
-    ground = (1000 + civilians * (1 - share)) * np.array([1, 1, 1, 1, 1, 0])
+    k = war.casualty_pace_share
+    by_pace = (1 - k) + k * day["pace"] / m.expected_pace  # M8: assaults that gain ground cost
+    ground = (1000 + civilians * (1 - share)) * np.array([1, 1, 1, 1, 1, 0]) * by_pace
     close(day["casualties"], ground + civilians * share * intensity)
     keep = 0.5 ** (1 / m.world.air_defense.urgency_halflife_days)
     close(state.strike_urgency, (1 - keep) * intensity)
@@ -1142,20 +1315,27 @@ def test_m7_war_values_follow_trend_pressure_aid_and_guarantees():
     state.aid_level[:] = np.array([AID_NORMAL] * 4 + [AID_PAUSED, AID_INCREASED])
     state.guarantees[:] = np.array([0, 0, 0, 1.0, 0, 0])
     state.sincere[:] = np.array([True, True, True, True, False, False])
+    state.resolve[:] = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 0.5])
+    # Each side's own estimate of the war share (M9), apart so that swapping them shows.
+    state.aggressor_estimate[:] = np.array([0.50, 0.50, 0.50, 0.50, 0.55, 0.40])
+    state.defender_estimate[:] = np.array([0.40, 0.40, 0.40, 0.40, 0.35, 0.45])
     ctx = view(m, "aggressor")
     d = ctx.derived
     trend = state.ground_trend - 1
     war = (
-        b.war_share
+        state.aggressor_estimate
         + b.trend_weight * trend
         - b.aggressor_war_cost
         - b.pressure_weight * state.economic_pressure
     )
     close(d.aggressor_war_value, war)
-    close(d.aggressor_reservation, np.where(state.sincere, war, aggressor.core_demand))
+    reservation = war + state.resolve * np.maximum(aggressor.core_demand - war, 0)
+    close(d.aggressor_reservation, reservation)
+    close(d.aggressor_reservation[4], aggressor.core_demand)  # resolve 1: the core demand
+    close(d.aggressor_reservation[:4], war[:4])  # resolve 0: the war value
     defender_war = (
         1
-        - b.war_share
+        - state.defender_estimate
         - b.trend_weight * trend
         - b.defender_war_cost
         - b.aid_war_value * (1 - state.aid_level)
@@ -1359,13 +1539,32 @@ def test_every_utility_is_made_of_the_documented_components():
     m.state.settled[:] = False
     m.state.summit_status[:] = SUMMIT_OFFERED
     m.state.deadline_day[:] = np.inf
+    m.state.proposal_kind[:] = PROPOSAL_NONE
+    look()
+    m.state.summit_to_aggressor[:] = True  # offered to the aggressor: it answers (issue 22)
+    look()
+    # An agreed summit that has lost its worth: to the coercer (belief low, no deadline) and to
+    # the aggressor it was offered to (no threat to shield it from).
+    m.state.summit_status[:] = SUMMIT_SCHEDULED
+    m.state.summit_day[:] = m.state.day + 5
+    m.state.belief[:] = 0.01
+    m.state.summit_to_aggressor[:] = np.arange(m.state.n) % 2 == 0
     look()
     every = {action.name for role in CATALOGUE for action in CATALOGUE[role]}
     assert set(seen) == every
     assert seen["reject"] == {"blame"} and seen["accept"] == {"material", "face"}
     assert seen["impose_sanctions"] == {"material", "belief", "blame", "face", "cost"}
     assert seen["oppose_proposal"] == {"material", "cost"}
-    answers = {"wait", "accept", "reject", "extend_deadline", "accept_summit", "decline_summit"}
+    assert seen["call_off_summit"] == {"face", "belief", "threat", "standing", "cost"}
+    answers = {
+        "wait",
+        "accept",
+        "reject",
+        "extend_deadline",
+        "let_deadline_lapse",
+        "accept_summit",
+        "decline_summit",
+    }
     for name, parts in seen.items():
         assert parts <= COMPONENTS, name
         assert ("cost" in parts) == (name not in answers), name  # active choices pay the cost
@@ -1537,6 +1736,103 @@ def test_the_ground_trend_averages_pace_against_the_expected_pace():
     state.ground_trend[:] = 3.0
     wage_one_day(m)
     close(state.ground_trend, keep * 3 + (1 - keep))
+
+
+# --- M9 Learning while fighting (dynamics.learn_from_war, model._initial_beliefs) ---------------
+
+
+def test_m9_day0_estimates_are_mutually_optimistic_and_resolve_follows_the_type():
+    """Aggressor above the war share, defender below it; resolve by type (Slantchev 2003)."""
+    m = model(
+        "summit.yaml",
+        "learning.aggressor_optimism=0.07",
+        "learning.defender_optimism=0.03",
+        "learning.stalling_resolve=0.9",
+        "learning.sincere_resolve=0.2",
+        worlds=64,
+    )
+    state, share = m.state, m.world.bargaining.war_share
+    close(state.aggressor_estimate, share + 0.07)
+    close(state.defender_estimate, share - 0.03)
+    close(state.aggressor_prior, state.aggressor_estimate)
+    assert state.sincere.any() and (~state.sincere).any()
+    close(state.resolve, np.where(state.sincere, 0.2, 0.9))
+
+
+def test_m9_estimates_move_toward_what_the_front_shows_by_the_posterior_weight():
+    """``est += (implied − est) / (prior_days + days seen)``, implied from pace over expectation."""
+    m = model()
+    state, learning = m.state, m.world.learning
+    expected = m.expected_pace
+    state.pace[:] = expected * np.array([1.0, 1.5, 0.5, 2.0, 1.0, 0.0])
+    state.days_observed[:] = np.array([0, 0, 0, 10, 40, 5])
+    state.aggressor_estimate[:] = np.array([0.50, 0.50, 0.50, 0.52, 0.60, 0.50])
+    state.defender_estimate[:] = np.array([0.40, 0.40, 0.40, 0.38, 0.30, 0.40])
+    state.settled[5] = True
+    before_a, before_d = state.aggressor_estimate.copy(), state.defender_estimate.copy()
+    dynamics.learn_from_war(state, m.world, expected, m.rates, quiet)
+    share = m.world.bargaining.war_share
+    implied = share + learning.balance_per_pace * (state.pace / expected - 1)
+    seen = np.array([1, 1, 1, 11, 41, 5])
+    close(state.days_observed, seen)
+    weight = np.array([1, 1, 1, 1, 1, 0]) / (learning.prior_days + seen)
+    close(state.aggressor_estimate, before_a + weight * (implied - before_a))
+    close(state.defender_estimate, before_d + weight * (implied - before_d))
+    # A faster front than expected teaches both that the aggressor is stronger; a slower, weaker.
+    assert state.defender_estimate[1] > before_d[1] and state.aggressor_estimate[2] < before_a[2]
+    assert state.aggressor_estimate[5] == before_a[5]  # a settled world learns nothing
+
+
+def test_m9_resolve_erodes_under_hardship_and_hardens_under_a_favourable_trend():
+    """``resolve += hardening · max(trend − 1, 0) − erosion · hardship`` on days of fighting."""
+    m = model()
+    state, learning, economy = m.state, m.world.learning, m.world.economy
+    expected = m.expected_pace
+    state.pace[:] = expected  # the front as expected: no lesson beyond the estimates' own pull
+    base = economy.baseline_pressure
+    state.economic_pressure[:] = base + np.array([0.0, 0.3, 0.0, 0.0, 0.0, 0.3])
+    state.aggressor_prior[:] = 0.5
+    state.aggressor_estimate[:] = np.array([0.5, 0.5, 0.4, 0.5, 0.5, 0.5])
+    state.ground_trend[:] = np.array([1.0, 1.0, 1.0, 1.4, 0.6, 1.0])
+    state.resolve[:] = 0.6
+    state.settled[5] = True
+    dynamics.learn_from_war(state, m.world, expected, m.rates, quiet)
+    hardship = np.maximum(state.economic_pressure - base, 0) + np.maximum(
+        0.5 - state.aggressor_estimate, 0
+    )
+    favourable = np.maximum(state.ground_trend - 1, 0)
+    change = learning.resolve_hardening * favourable - learning.resolve_erosion * hardship
+    change[5] = 0.0
+    close(state.resolve, np.clip(0.6 + change, 0, 1))
+    assert state.resolve[1] < 0.6 and state.resolve[2] < 0.6  # pressure; a disappointing front
+    assert state.resolve[3] > 0.6  # a favourable trend hardens it
+    assert state.resolve[5] == 0.6  # a settled world's resolve stays
+
+
+def test_m9_a_wavering_stalling_aggressor_concedes_its_core_down_to_its_reservation():
+    """Core floor ``war + resolve · (core_demand − war)``; non-core no lower than framing allows."""
+    m = model()
+    state = m.state
+    state.sincere[:] = False
+    state.resolve[:] = np.array([1.0, 0.75, 0.5, 0.25, 0.0, 0.25])
+    aggressor, bargaining = m.actor_params[m.roles.aggressor], m.world.bargaining
+    war = np.clip(view(m, "aggressor").derived.aggressor_war_value, 0, 1)
+    core_floor = war + state.resolve * np.maximum(aggressor.core_demand - war, 0)
+    framing_floor = aggressor.core_demand - bargaining.framing_room
+    other_floor = np.minimum(core_floor, np.maximum(war, framing_floor))
+    state.aggressor_by_issue[:] = 0.9
+    # World 5 has conceded its core down to its reservation, its non-core issues below what
+    # framing alone would allow: only the resolve-lowered floor leaves it room there.
+    state.aggressor_by_issue[:2, 5] = core_floor[5]
+    state.aggressor_by_issue[2:, 5] = framing_floor - 0.1
+    ctx = view(m, "aggressor")
+    utility("concede", ctx)
+    _, room, issue = dynamics_free_gap(ctx)
+    close(room[:5], np.maximum(0.9 - core_floor, 0.9 - other_floor)[:5])
+    close(room[5], framing_floor - 0.1 - core_floor[5])
+    assert room[5] > 0.05 and issue[5] == 2
+    assert issue[0] == 2 and issue[4] == 0  # resolve 1: framing only; eroded: the core too
+    assert room[1] < room[2] < room[3] < room[4]  # the less resolve, the more room
 
 
 # --- the summary columns (outcomes.summarise) -----------------------------------------------------

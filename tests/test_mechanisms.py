@@ -1,4 +1,4 @@
-"""One test per mechanism M1-M8 (docs/model.md §1 and §7), each on seeded ensembles of 8,192 worlds.
+"""One test per mechanism M1-M9 (docs/model.md §1 and §7), each on seeded ensembles of 8,192 worlds.
 
 Margins are several binomial standard errors wide, so none can pass by luck; each test fails when
 its mechanism is switched off (``SIM_MECHANISM_OFF=Mk pytest tests/test_mechanisms.py``).
@@ -11,6 +11,9 @@ import numpy as np
 from sim.model.model import NegotiationModel
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS, ensemble, switched_off
+
+KEEP_DEADLINES = "actors.usa.disabled_actions=[let_deadline_lapse]"
+"""The coercer may not let a deadline lapse (tests whose margins must not rest on M1's lapse)."""
 
 
 def paralysis(*overrides: str) -> float:
@@ -33,9 +36,9 @@ def test_m1_paralysis_rises_with_both_leaders_weakness_aversion():
         for c in (0.1, 0.9)
     }
     both_high = grid[(0.9, 0.9)]
-    assert both_high > grid[(0.1, 0.9)] + 0.08  # a leader who can cave breaks the deadlock
+    assert both_high > grid[(0.1, 0.9)] + 0.02  # a leader who can cave breaks the deadlock
     assert both_high > grid[(0.9, 0.1)] + 0.1  # a coercer unafraid of failure sanctions
-    assert grid[(0.1, 0.1)] < both_high - 0.2
+    assert grid[(0.1, 0.1)] < both_high - 0.15
 
 
 def test_m2_summit_is_an_off_ramp_better_for_the_aggressor():
@@ -53,13 +56,31 @@ def test_m2_summit_is_an_off_ramp_better_for_the_aggressor():
     assert gain_aggressor > gain_coercer + 0.1
 
 
+def test_m2_with_one_deadline_the_coercer_gains_from_the_summit():
+    """Greene: the summit lets the coercer claim its threats worked (docs/model.md, M2).
+
+    Held with one deadline that is not re-armed, so that the margin does not rest on how often the
+    coercer lets a deadline lapse (M2, "Why the coercer's gain once turned negative").
+    """
+    once = "actors.usa.deadline_extension_days=200"
+    sanctions = ensemble("sanctions.yaml", once).worlds
+    summit = ensemble("summit.yaml", once).worlds
+    gain_coercer = summit["payoff_usa"].mean() - sanctions["payoff_usa"].mean()
+    assert gain_coercer > 1.0  # about 2.2; 0.5 when the summit forgives nothing
+
+
 def test_m3_stalling_keeps_its_core_and_belief_decays_into_sanctions():
-    """Stanovaya: openness is framing; the core position does not move (Kydd: cheap talk)."""
-    worlds = ensemble("summit.yaml", "actors.usa.credulity=0").worlds
+    """Stanovaya: openness is framing; the core position does not move (Kydd: cheap talk).
+
+    Held with the aggressor's resolve fixed (no erosion, M9): M9's test shows it giving way.
+    """
+    worlds = ensemble("summit.yaml", "actors.usa.credulity=0", "learning.resolve_erosion=0").worlds
     stalling = worlds[worlds["aggressor_type"] == "stalling"]
     assert np.allclose(stalling["aggressor_core_position"], 0.9)
     assert stalling["belief_sincere"].mean() < 0.5 - 0.1
-    later = ensemble("baseline.yaml", "actors.usa.credulity=0", "horizon_days=240").worlds
+    later = ensemble(
+        "baseline.yaml", "actors.usa.credulity=0", "horizon_days=240", "learning.resolve_erosion=0"
+    ).worlds
     day = later["day_sanctions"]
     first_half = float((day < 120).mean())
     second_half = float(((day >= 120) & (day < 240)).mean()) / (1 - first_half)
@@ -120,7 +141,9 @@ def test_m6_sanctions_raise_pressure_with_delay_and_success_is_drawn_per_world()
 
 def test_m7_no_deal_without_a_bargaining_range_and_trend_hardens_the_aggressor():
     """Fearon (1995): settle only inside every veto player's acceptable set."""
-    sincere = ("actors.russia.types={stalling: 0, sincere: 1}",)
+    # The coercer keeps its deadlines (no lapse, M1), so that the pressure behind the range does
+    # not depend on how often the summit lets it drop them.
+    sincere = ("actors.russia.types={stalling: 0, sincere: 1}", KEEP_DEADLINES)
     open_range = ensemble("summit.yaml", *sincere).worlds
     assert (open_range["outcome"] == "settlement").mean() > 0.15
     empty = ensemble(
@@ -147,3 +170,24 @@ def test_m8_war_is_calibrated_to_2025_rates():
     settled = ensemble("summit.yaml", "actors.russia.types={stalling: 0, sincere: 1}").worlds
     done = settled[settled["outcome"] == "settlement"]
     assert (done["casualties"] < worlds["casualties"].median()).mean() > 0.8
+
+
+def test_m9_costs_and_a_disappointing_front_can_bring_a_stalling_aggressor_to_settle():
+    """Slantchev (2003), Filson & Werner (2002), Powell (2004): the war informs, resolve erodes.
+
+    Under sanctions some stalling aggressors come to settle; without the erosion of resolve none
+    does. The prior type still matters: sincere aggressors settle far more often.
+    """
+    # The coercer keeps its deadlines (no lapse, M1): a coercer that believes a sincere aggressor
+    # drops its threat, and the sincere worlds then settle less for a reason that is not M9's.
+    worlds = ensemble("sanctions.yaml", KEEP_DEADLINES).worlds
+    stalling = worlds["aggressor_type"] == "stalling"
+    settled = worlds["day_settlement"].notna()
+    stalling_share = float(settled[stalling].mean())
+    assert stalling_share > 0.04
+    assert float(settled[~stalling].mean()) > 2 * stalling_share
+    held = ensemble("sanctions.yaml", KEEP_DEADLINES, "learning.resolve_erosion=0").worlds
+    assert not held["day_settlement"].notna()[held["aggressor_type"] == "stalling"].any()
+    biting = worlds["sanctions_bite"]
+    # Sanctions that bite erode resolve faster: more stalling worlds settle where they do.
+    assert settled[stalling & biting].mean() > settled[stalling & ~biting].mean() + 0.05

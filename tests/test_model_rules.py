@@ -39,8 +39,11 @@ def runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
 
 
 def strikes_by_day(overrides: list[str], worlds: int, seed: int) -> tuple[np.ndarray, float]:
-    """Strikes launched on each day of each world, and the strikes of a plain day."""
-    scenario = load_scenario(MINIMAL, ["horizon_days=90", *overrides])
+    """Strikes launched on each day of each world, and the strikes of a plain day.
+
+    Without the day's surge (``war.strike_dispersion=0``): a day's count shows its intensity.
+    """
+    scenario = load_scenario(MINIMAL, ["horizon_days=90", "war.strike_dispersion=0", *overrides])
     launched = daily(NegotiationModel(scenario, worlds=worlds, rng=seed), "strikes_launched")
     per_day = np.diff(launched, axis=0, prepend=0.0)
     return per_day, scenario.war.strikes_per_day

@@ -149,8 +149,9 @@ def test_values_that_are_not_numbers_get_a_category_axis():
     assert ax.get_title().startswith("Outcome at day 120 as actors.russia.types")
     assert ax.get_xticklabels()[0].get_text() == "1, sincere: 0"  # only what differs
     assert ax.get_xlabel() == "actors.russia.types: {stalling: …}"
-    # A sincere aggressor settles (Stanovaya's stalling type never does).
-    assert swept.table()["settlement"].iloc[1] > swept.table()["settlement"].iloc[0] + 0.2
+    # A stalling aggressor is sanctioned more often: the coercer's belief decays (M3); a sincere
+    # one keeps it up, and the coercer lets its deadline lapse instead (M1).
+    assert swept.table()["sanctions"].iloc[0] > swept.table()["sanctions"].iloc[1] + 0.05
     with pytest.raises(TypeError, match="draws a Sweep"):
         sweep_lines(sim.compare([SUMMIT, SUMMIT], runs=50, labels=["a", "b"]))
 

@@ -420,8 +420,10 @@ class Game:
         )
 
     def _summit_pending(self, ctx: Context) -> bool:
-        offered = ctx.state.summit_status[self.row] == SUMMIT_OFFERED
-        return self.agent.role == "coercer" and bool(offered)
+        offered = bool(ctx.state.summit_status[self.row] == SUMMIT_OFFERED)
+        to_aggressor = bool(ctx.state.summit_to_aggressor[self.row])
+        answerer = "aggressor" if to_aggressor else "coercer"
+        return offered and self.agent.role == answerer
 
     def _narrate(self) -> None:
         """Show what the other actors did (and what happened) since the last narration.

@@ -95,6 +95,9 @@ def snapshot(model: NegotiationModel, row: int) -> dict[str, Any]:
         "belief_sincere": round(float(state.belief[row]), 4),
         "sanctions_level": round(float(state.sanctions_level[row]), 3),
         "economic_pressure": round(float(state.economic_pressure[row]), 3),
+        "aggressor_resolve": round(float(state.resolve[row]), 3),
+        "aggressor_estimate": round(float(state.aggressor_estimate[row]), 4),
+        "defender_estimate": round(float(state.defender_estimate[row]), 4),
         "moratorium": bool(state.moratorium[row]),
         "settled": bool(state.settled[row]),
         "blame": {k: round(v, 4) for k, v in blame.items()},
@@ -278,9 +281,11 @@ def format_trace(trace: Trace) -> str:
         first, last = quiet[0], quiet[-1]
         span = f"Day {first.day}" if first is last else f"Days {first.day}-{last.day}"
         routine = _routine_counts(quiet)
+        status = "the ceasefire holds" if last.state["settled"] else "the war goes on"
         quiet_days = (
-            f"{span}: quiet; the war goes on{routine} (territory "
-            f"{last.state['territory_pct']:.2f}%, casualties {last.state['casualties']:,})"
+            f"{span}: quiet; {status}{routine} (territory "
+            f"{last.state['territory_pct']:.2f}%, casualties {last.state['casualties']:,}, "
+            f"the aggressor's resolve {last.state['aggressor_resolve']:.2f})"
         )
         lines.extend(textwrap.wrap(quiet_days, TRACE_WIDTH, subsequent_indent=" " * 4))
         quiet.clear()

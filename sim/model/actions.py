@@ -135,7 +135,7 @@ def _active(ctx: Context) -> np.ndarray:
 
 
 def _deadline_today(ctx: Context) -> np.ndarray:
-    """The coercer's deadline falls today: it must enforce or extend (and does nothing else)."""
+    """The coercer's deadline falls today: it enforces, extends or lets it lapse (nothing else)."""
     return ctx.deadline_today
 
 
@@ -157,6 +157,17 @@ def reasonableness(headline: float, value_to_rejecter: np.ndarray, framing_weigh
     return framing_weight * headline + (1.0 - framing_weight) * value_to_rejecter
 
 
+def fatigue(ctx: Context, proposer: int | np.ndarray) -> np.ndarray:
+    """What is left of a rejection's blame after the proposer's earlier rebuffs (M4).
+
+    ``repeat_discount ** rebuffs``: onlookers credit the first refused offer to the rejecter's
+    intransigence, less so the same offer made again (stylised).
+    """
+    state = ctx.state
+    rebuffs = state.rebuffs[np.arange(state.n), np.maximum(proposer, 0)]
+    return np.power(ctx.world.blame.repeat_discount, rebuffs)
+
+
 def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
     """Blame share a rejection of the pending proposal would move onto ``rejecter`` (M4 ledger)."""
     state = ctx.state
@@ -166,7 +177,7 @@ def rejection_blame(ctx: Context, rejecter: int) -> np.ndarray:
     value = np.where(state.proposal_kind == PROPOSAL_MORATORIUM, blame.moratorium_fairness, value)
     reasonable = reasonableness(1.0, value, blame.framing_weight)
     dampened = 1.0 - blame.opposition_damping * state.proposal_opposed
-    return blame.rejection_weight * reasonable * dampened
+    return blame.rejection_weight * reasonable * dampened * fatigue(ctx, state.proposal_by)
 
 
 def _propose(ctx: Context, mask: np.ndarray, kind: int, terms: np.ndarray) -> None:
@@ -262,13 +273,25 @@ def _offer_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     available = _active(ctx) & open_
     if not available.any():
         return available, NONE
+    return available, {**_aggressor_summit_value(ctx), "cost": _cost(ctx)}
+
+
+def _aggressor_summit_value(ctx: Context) -> Components:
+    """What a summit is worth to the aggressor: a shield from sanctions and standing (Greene).
+
+    ``threat``: the sanctions a summit holds off (while one is scheduled the coercer cannot
+    impose them except on its deadline day), ``sanctions_harm · max(threat_t, doubt) ·
+    credibility · (1 − sanctions_level)``; ``standing``: ``summit.standing_share`` of the face a
+    held summit brings. The same value when it offers, answers or weighs calling one off (M2).
+    """
+    state, summit = ctx.state, ctx.world.summit
     harm = 1.0 - state.sanctions_level
     pressure = np.maximum(
         ctx.derived.threat, summit.pressure_without_deadline * (1.0 - state.belief)
     )
     threat = ctx.world.economy.sanctions_harm * pressure * state.credibility * harm
     standing = summit.standing_share * summit.face * ctx.params.weakness_aversion * np.ones(_n(ctx))
-    return available, {"threat": threat, "standing": standing, "cost": _cost(ctx)}
+    return {"threat": threat, "standing": standing}
 
 
 def _propose_ceasefire(ctx: Context, mask: np.ndarray) -> None:
@@ -280,6 +303,7 @@ def _offer_summit(ctx: Context, mask: np.ndarray) -> None:
     state.summit_status[mask] = SUMMIT_OFFERED
     state.summit_changed_day[mask] = ctx.day
     state.summit_day[mask] = ctx.day + ctx.world.summit.lead_days
+    state.summit_to_aggressor[mask] = False
     state.record("summit_offer", mask)
 
 
@@ -295,6 +319,7 @@ def _propose_ceasefire_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     gain = reasonableness(1.0, 1.0 - terms, weights.framing_weight)
     accepted_share = np.where(rejected, 1, weights.accepted_proposal_blame)
     blame = _blame_weight(ctx) * weights.rejection_weight * gain * accepted_share
+    blame = blame * fatigue(ctx, ctx.me)
     reach = terms - derived.aggressor_reservation
     material = np.where(rejected, 0.0, ctx.world.bargaining.proposal_weight * reach)
     return available, {"blame": blame, "material": material, "cost": _cost(ctx)}
@@ -309,7 +334,7 @@ def _propose_moratorium_utility(ctx: Context) -> tuple[np.ndarray, Components]:
     material = _moratorium_value(ctx)
     blame = (
         _blame_weight(ctx) * ctx.world.blame.rejection_weight * ctx.world.blame.framing_weight
-    ) * np.ones(_n(ctx))
+    ) * fatigue(ctx, ctx.me)
     return available, {"material": material, "blame": blame, "cost": _cost(ctx)}
 
 
@@ -342,15 +367,15 @@ def _concession_gap(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     state = ctx.state
     if ctx.me == ctx.roles.aggressor:
         positions = state.aggressor_positions
+        # Core issues down to the reservation; non-core ones as far as framing allows (M3, M9).
         war_value = np.clip(ctx.derived.aggressor_war_value, 0.0, 1.0)
+        core_floor = np.clip(ctx.derived.aggressor_reservation, 0.0, 1.0)
         framing_floor = np.asarray(ctx.params.core_demand) - ctx.world.bargaining.framing_room
-        floor = np.where(state.sincere, war_value, np.maximum(war_value, framing_floor))
-        gaps = []
-        for issue, core in enumerate(CORE_ISSUES):
-            gap = positions[:, issue] - floor
-            if core:
-                gap = np.where(state.sincere, gap, 0.0)
-            gaps.append(np.maximum(gap, 0.0))
+        other_floor = np.minimum(core_floor, np.maximum(war_value, framing_floor))
+        gaps = [
+            np.maximum(positions[:, issue] - (core_floor if core else other_floor), 0.0)
+            for issue, core in enumerate(CORE_ISSUES)
+        ]
     else:
         positions = state.defender_positions
         ceiling = np.clip(ctx.derived.defender_max_terms, 0.0, 1.0)
@@ -490,13 +515,15 @@ def deadline_face(ctx: Context) -> np.ndarray:
 
     Fearon (1994): the cost grows as the crisis runs (``audience_cost_growth`` per extension);
     Levendusky & Horowitz (2012): a leader who can point to new information — a summit — pays
-    less (``summit_forgiveness``, phi). Greene: a summit gives "enough progress for Trump to claim
-    his threats worked".
+    less (``summit_forgiveness``, phi), but the same news does not excuse a series of climb-downs:
+    ``repeat_extension_cost`` per earlier extension is not forgiven. Greene: a summit gives
+    "enough progress for Trump to claim his threats worked".
     """
     state, params, face = ctx.state, ctx.params, ctx.world.face
     grown = state.deadline_cost * (1.0 + face.audience_cost_growth * state.extensions)
     forgiven = 1.0 - params.summit_forgiveness * state.progress
-    return -params.weakness_aversion * grown * forgiven
+    repeated = state.deadline_cost * face.repeat_extension_cost * state.extensions
+    return -params.weakness_aversion * (grown * forgiven + repeated)
 
 
 def _extend_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -511,6 +538,33 @@ def _extend(ctx: Context, mask: np.ndarray) -> None:
     state.deadline_day[mask] = ctx.day + ctx.params.deadline_extension_days
     state.extensions[mask] += 1
     state.credibility[mask] *= at(ctx.world.face.credibility_keep, mask)
+
+
+def _lapse_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Let the deadline lapse: the climb-down paid once, with no new deadline (M1, M2).
+
+    ``face = −WA · deadline_cost · (1 + audience_cost_growth · extensions) · (1 − φ · progress)
+    · (1 + lapse_premium)``: the forgiven audience cost of an extension (Fearon 1994; Levendusky
+    & Horowitz 2012) with a premium for dropping the threat outright, but without the
+    unforgiven ``repeat_extension_cost`` a further extension adds. After a few extensions, and
+    sooner with a summit's progress, lapsing costs less than extending again — Greene's
+    off-ramp: a summit lets the coercer drop its deadline.
+    """
+    available = _deadline_today(ctx) & ~ctx.state.settled
+    if not available.any():
+        return available, NONE
+    state, params, face = ctx.state, ctx.params, ctx.world.face
+    grown = state.deadline_cost * (1.0 + face.audience_cost_growth * state.extensions)
+    forgiven = 1.0 - params.summit_forgiveness * state.progress
+    lapsed = grown * forgiven * (1.0 + face.lapse_premium)
+    return available, {"face": -params.weakness_aversion * lapsed}
+
+
+def _lapse(ctx: Context, mask: np.ndarray) -> None:
+    state = ctx.state
+    state.deadline_day[mask] = np.inf
+    state.credibility[mask] *= at(ctx.world.face.lapse_credibility_keep, mask)
+    state.record("deadline_lapsed", mask)
 
 
 def _ease_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -544,11 +598,35 @@ def _summit_answer_components(ctx: Context) -> Components:
     return {"face": face, "belief": belief}
 
 
+def _answers_summits(ctx: Context) -> np.ndarray:
+    """Worlds where this actor is the leader a summit was offered to (M2).
+
+    The coercer answers the aggressor's offers; the aggressor answers offers made to it (by the
+    defender or the coercer, ``summit_offer`` events).
+    """
+    to_aggressor = ctx.state.summit_to_aggressor
+    if ctx.me == ctx.roles.aggressor:
+        return to_aggressor
+    return ~to_aggressor
+
+
+def _summit_value(ctx: Context) -> Components:
+    """This leader's value of holding the summit: the coercer's off-ramp, the aggressor's shield."""
+    if ctx.me == ctx.roles.aggressor:
+        return _aggressor_summit_value(ctx)
+    return _summit_answer_components(ctx)
+
+
+def _standing_firm(ctx: Context) -> np.ndarray:
+    """The face of refusing to meet (``summit.decline_face · WA``), per world (M2)."""
+    return ctx.world.summit.decline_face * ctx.params.weakness_aversion * np.ones(_n(ctx))
+
+
 def _accept_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx) & _answers_summits(ctx)
     if not available.any():
         return available, NONE
-    return available, _summit_answer_components(ctx)
+    return available, _summit_value(ctx)
 
 
 def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
@@ -561,18 +639,50 @@ def _accept_summit(ctx: Context, mask: np.ndarray) -> None:
 
 
 def _decline_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
-    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx)
+    available = (ctx.state.summit_status == SUMMIT_OFFERED) & _active(ctx) & _answers_summits(ctx)
     if not available.any():
         return available, NONE
-    decline_face = ctx.world.summit.decline_face
-    credibility = decline_face * ctx.params.weakness_aversion * np.ones(_n(ctx))
-    return available, {"face": credibility}
+    return available, {"face": _standing_firm(ctx)}
 
 
 def _decline_summit(ctx: Context, mask: np.ndarray) -> None:
     ctx.state.summit_status[mask] = SUMMIT_DECLINED
     ctx.state.summit_changed_day[mask] = ctx.day
     ctx.state.summit_day[mask] = np.inf
+
+
+def _call_off_summit_utility(ctx: Context) -> tuple[np.ndarray, Components]:
+    """Call off an agreed summit once holding it has become worse than not (M2, issue 22).
+
+    The leader weighs the summit by today's state as it weighed the offer: its value of holding
+    it (:func:`_summit_value`: the coercer's off-ramp and belief, the aggressor's shield and
+    standing) against its value of not holding it -- the face of standing firm for the leader
+    the summit was offered to (:func:`_standing_firm`), nothing for the one who offered it. The
+    utility is the second less the first, plus the action cost; the action is available only
+    where that difference is positive, so a summit is called off only once it has lost its worth
+    to this leader -- for the coercer, typically when its belief in the aggressor's sincerity has
+    fallen as the aggressor restated its demands without conceding (M3; the logic of Fearon
+    1994 and Levendusky & Horowitz 2012 run backwards: the summit no longer excuses anything).
+    """
+    state = ctx.state
+    scheduled = (state.summit_status == SUMMIT_SCHEDULED) & (state.summit_day > ctx.day)
+    available = scheduled & _active(ctx)
+    if not available.any():
+        return available, NONE
+    components = {name: -value for name, value in _summit_value(ctx).items()}
+    firm = _standing_firm(ctx) * _answers_summits(ctx)
+    components["face"] = components.get("face", 0.0) + firm
+    gain = sum(components.values())
+    available &= gain > 0.0
+    if not available.any():
+        return available, NONE
+    components["cost"] = _cost(ctx)
+    return available, components
+
+
+def _call_off_summit(ctx: Context, mask: np.ndarray) -> None:
+    """The summit is off: no shield from sanctions, and its progress starts to fade (M2)."""
+    _decline_summit(ctx, mask)
 
 
 def _propose_terms_utility(ctx: Context) -> tuple[np.ndarray, Components]:
@@ -771,9 +881,11 @@ RULES: dict[str, Rule] = {
     # the coercer
     "impose_sanctions": Rule(_impose_utility, _impose),
     "extend_deadline": Rule(_extend_utility, _extend),
+    "let_deadline_lapse": Rule(_lapse_utility, _lapse),
     "ease_sanctions": Rule(_ease_utility, _ease),
     "accept_summit": Rule(_accept_summit_utility, _accept_summit),
     "decline_summit": Rule(_decline_summit_utility, _decline_summit),
+    "call_off_summit": Rule(_call_off_summit_utility, _call_off_summit),
     "propose_terms": Rule(_propose_terms_utility, _propose_terms),
     "pressure_defender": Rule(_pressure_defender_utility, _pressure_defender),
     "increase_aid": Rule(_increase_aid_utility, _increase_aid),
@@ -788,9 +900,10 @@ RULES: dict[str, Rule] = {
 }
 """What each daily action of :data:`sim.scenario.catalogue.ACTIONS` does, by its name.
 
-``accept_summit``/``decline_summit`` answer a summit offer; ``violate_moratorium`` is not a daily
-choice but the truce hazard of :mod:`sim.model.dynamics`, attributed to one side (Fortna 2003),
-so it has no rule here."""
+``accept_summit``/``decline_summit`` answer a summit offer (the coercer's, or the aggressor's
+when it was offered to it), ``call_off_summit`` (either leader) cancels an agreed one;
+``violate_moratorium`` is not a daily choice but the truce hazard of :mod:`sim.model.dynamics`,
+attributed to one side (Fortna 2003), so it has no rule here."""
 
 
 def actions_of(role: str) -> tuple[Action, ...]:

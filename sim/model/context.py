@@ -112,6 +112,18 @@ def _threat(days_left: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
     return threat
 
 
+def resolved_reservation(
+    war_value: np.ndarray, core_demand: float | np.ndarray, resolve: np.ndarray
+) -> np.ndarray:
+    """The aggressor's reservation: its war value, raised toward its core demand by its resolve.
+
+    ``war_value + resolve · max(core_demand − war_value, 0)`` (M9): at resolve 1 (a stalling
+    aggressor on day 0) it accepts nothing below its core demand (Stanovaya); at resolve 0 (a
+    sincere one) anything above its war value (Fearon 1995).
+    """
+    return war_value + resolve * np.maximum(core_demand - war_value, 0.0)
+
+
 def derive(
     state: WorldState,
     world: SimpleNamespace,
@@ -122,24 +134,25 @@ def derive(
     """Compute the day's war values, reservations and threat.
 
     War values follow Fearon (1995): fighting on is worth the expected share ``p`` minus the cost
-    of war. The aggressor's ``p`` rises with a favourable military trend (M7) and falls with
-    economic pressure (M6). A stalling aggressor's reservation is its core demand (Stanovaya);
-    a sincere one accepts anything above its war value. The defender's value of a deal carries the
-    risk of renewed attack, lowered by security guarantees: ``V = 1 - x - q(g) D``.
+    of war. Each side's ``p`` is its own estimate, learnt from the war (M9); the aggressor's rises
+    with a favourable military trend (M7) and falls with economic pressure (M6). The aggressor's
+    reservation lies between its war value and its core demand by its resolve (M9). The
+    defender's value of a deal carries the risk of renewed attack, lowered by security
+    guarantees: ``V = 1 - x - q(g) D``.
     """
     bargaining = world.bargaining
     aggressor = actors[roles.aggressor]
     trend = state.ground_trend - 1.0
     aggressor_war = (
-        bargaining.war_share
+        state.aggressor_estimate
         + bargaining.trend_weight * trend
         - bargaining.aggressor_war_cost
         - bargaining.pressure_weight * state.economic_pressure
     )
-    reservation = np.where(state.sincere, aggressor_war, aggressor.core_demand)
+    reservation = resolved_reservation(aggressor_war, aggressor.core_demand, state.resolve)
     defender_war = (
         1.0
-        - bargaining.war_share
+        - state.defender_estimate
         - bargaining.trend_weight * trend
         - bargaining.defender_war_cost
         - bargaining.aid_war_value * (1.0 - state.aid_level)

@@ -6,15 +6,16 @@ function; the numbers themselves live in the scenario and ``docs/calibration.md`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 
 from sim.model.actions import ACCEPT, REJECT, rejection_blame
-from sim.model.context import Context, Roles
+from sim.model.context import Context, Derived, Roles
 from sim.model.state import (
+    AID_NORMAL,
     PERCENT,
     PROPOSAL_CEASEFIRE,
     PROPOSAL_MORATORIUM,
@@ -35,12 +36,17 @@ from sim.model.state import (
 )
 from sim.scenario.schema import (
     AidPackageEvent,
+    AidPauseEvent,
+    AidResumeEvent,
     DeadlineEvent,
     MoratoriumEvent,
     SanctionsEvent,
+    SanctionsPackageEvent,
     Scenario,
     SummitEvent,
     SummitOfferEvent,
+    TalksEvent,
+    UnilateralTruceEvent,
 )
 
 Note = Callable[[np.ndarray, str], None]
@@ -55,6 +61,8 @@ HALF = 0.5
 """What is left after one half-life (a definition, not a parameter)."""
 SHORTEST = 1e-9
 """Half-lives are at least this many days (no division by 0)."""
+UNIFORM_EDGE = 1e-12
+"""Uniforms are kept this far from 0 and 1 before the normal quantile (a draw of 0 gives −inf)."""
 NO_WEIGHT = 1e-12
 """The truce's total weight of striking is at least this (no division by 0 when both are 0)."""
 
@@ -126,8 +134,11 @@ class Rates:
 
 
 def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) -> None:
-    """Deadlines are public before they fall: the first one is known from day 0."""
-    deadlines = [e for e in spec.events if isinstance(e, DeadlineEvent)]
+    """Deadlines are public before they fall: the first one is known from day 0.
+
+    A deadline with an ``announced`` day becomes public on that day instead (:func:`fire_events`).
+    """
+    deadlines = [e for e in spec.events if isinstance(e, DeadlineEvent) and e.announced is None]
     if deadlines:
         first = min(deadlines, key=lambda e: e.day)
         state.deadline_day[:] = first.day
@@ -136,25 +147,34 @@ def start_calendar(state: WorldState, spec: Scenario, world: SimpleNamespace) ->
         state.record("deadline", _every(state))
 
 
-def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note: Note) -> None:
-    """Apply the scenario's calendar events that fall today (``docs/model.md`` §6, *Events*)."""
+def fire_events(
+    state: WorldState,
+    spec: Scenario,
+    world: SimpleNamespace,
+    note: Note,
+    actors: Mapping[str, SimpleNamespace] | None = None,
+) -> None:
+    """Apply the scenario's calendar events that fall today (``docs/model.md`` §6, *Events*).
+
+    ``actors`` are the drawn parameters by actor name (a sanctions package's default level is its
+    supporter's ``sanctions_capacity``); without them, the scenario's constants are used.
+    """
     everyone = _every(state)
     live = ~state.settled
     for event in spec.events:
+        if isinstance(event, DeadlineEvent):
+            if event.public_day == state.day:
+                _set_deadline(state, event, world, live, note)
+            continue
         if event.day != state.day:
             continue
-        if isinstance(event, DeadlineEvent):
-            mask = live & np.isnan(state.first_day["sanctions"])
-            cost = (
-                event.audience_cost if event.audience_cost is not None else world.face.audience_cost
-            )
-            state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
-            state.deadline_cost[mask] = at(cost, mask)
-            note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
-        elif isinstance(event, SummitOfferEvent):
+        if _fire_record_event(state, spec, world, event, live, note, actors):
+            continue
+        if isinstance(event, SummitOfferEvent):
             mask = live & (state.summit_status != SUMMIT_SCHEDULED)
             state.summit_status[mask] = SUMMIT_OFFERED
             state.summit_changed_day[mask] = state.day
+            state.summit_to_aggressor[mask] = spec.actors[event.to].role == "aggressor"
             lead = world.summit.lead_days
             held = event.held_on if event.held_on is not None else state.day + lead
             state.summit_day[mask] = held
@@ -164,6 +184,7 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
         elif isinstance(event, SummitEvent):
             state.summit_status[live] = SUMMIT_SCHEDULED
             state.summit_day[live] = state.day
+            state.summit_to_aggressor[live] = False
         elif isinstance(event, MoratoriumEvent):
             start_moratorium(state, live, event.monitored, event.length_days)
             note(live, "a moratorium on long-range strikes takes effect")
@@ -176,6 +197,72 @@ def fire_events(state: WorldState, spec: Scenario, world: SimpleNamespace, note:
             state.deadline_day[live] = np.inf
             state.record("sanctions", live)
             note(live, f"{event.by} imposes sanctions on {event.against}")
+
+
+def _set_deadline(
+    state: WorldState, event: DeadlineEvent, world: SimpleNamespace, live: np.ndarray, note: Note
+) -> None:
+    """A deadline becomes public: the earlier of it and any pending one stands (M1, M6).
+
+    An announced deadline (``announced`` given) is recorded as the day a deadline was set; it may
+    fall past the horizon and is then still pending when the run ends.
+    """
+    mask = live & np.isnan(state.first_day["sanctions"])
+    cost = event.audience_cost if event.audience_cost is not None else world.face.audience_cost
+    state.deadline_day[mask] = np.minimum(state.deadline_day[mask], event.day)
+    state.deadline_cost[mask] = at(cost, mask)
+    if event.announced is None:
+        note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} today")
+        return
+    state.record("deadline", mask)
+    note(mask, f"{event.by} sets a deadline for {event.against}: {event.threat} on day {event.day}")
+
+
+def _fire_record_event(
+    state: WorldState,
+    spec: Scenario,
+    world: SimpleNamespace,
+    event: object,
+    live: np.ndarray,
+    note: Note,
+    actors: Mapping[str, SimpleNamespace] | None,
+) -> bool:
+    """The event kinds the record of 2025 needs (``docs/model.md`` §6); False for any other kind.
+
+    An aid pause sets the coercer's aid to the event's level and a resumption restores paused aid
+    to normal (M4's aid level, M8's pace); a unilateral truce stops the aggressor's long-range
+    strikes and slows the ground war for its days (M5); talks at delegation level bring the
+    coercer a little visible progress (M2); a supporters' package adds to their part of the
+    sanctions level without being the coercer's sanctions (M6). All apply only in live worlds.
+    """
+    if isinstance(event, AidPauseEvent):
+        state.aid_level[live] = event.level
+        if event.level < AID_NORMAL:
+            state.record("aid_paused", live)
+        note(live, f"{event.by} pauses its aid to {event.to} (aid level {event.level:g})")
+    elif isinstance(event, AidResumeEvent):
+        paused = live & (state.aid_level < AID_NORMAL)
+        state.aid_level[paused] = AID_NORMAL
+        note(paused, f"{event.by} resumes its aid to {event.to}")
+    elif isinstance(event, UnilateralTruceEvent):
+        state.truce_until[live] = event.day + event.length_days - 1
+        state.signals[live & (state.signals == SIGNAL_NONE)] = SIGNAL_STATEMENT
+        note(live, f"{event.by} declares a truce of {event.length_days} days")
+    elif isinstance(event, TalksEvent):
+        talks = world.summit.talks_progress
+        state.progress[live] = np.maximum(state.progress[live], at(talks, live))
+        state.signals[live & (state.signals == SIGNAL_NONE)] = SIGNAL_STATEMENT
+        note(live, f"delegations of {', '.join(event.between)} meet; the leaders stay away")
+    elif isinstance(event, SanctionsPackageEvent):
+        level = event.level
+        if level is None:
+            drawn = actors[event.by] if actors is not None else spec.actors[event.by]
+            level = drawn.sanctions_capacity
+        state.add_sanctions(live, at(level, live), coercer=False)
+        note(live, f"{event.by} adopts a further sanctions package against {event.against}")
+    else:
+        return False
+    return True
 
 
 def start_moratorium(
@@ -247,6 +334,7 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
     veto = (roles.aggressor, roles.defender)
     due = np.zeros(state.n, dtype=bool)
     accepted = np.ones(state.n, dtype=bool)
+    rebuffed = np.zeros(state.n, dtype=bool)
     for actor in veto:
         answering = responders(state, roles, actor)
         due |= answering
@@ -256,7 +344,11 @@ def resolve_proposals(ctx: Context, names: list[str], note: Note) -> None:
             state.add_blame(actor, rejection_blame(ctx, actor), rejected)
             state.last_rejection_day[rejected, actor] = state.day
             state.rejections[rejected, actor] += 1
+            rebuffed |= rejected
             note(rejected, f"the rejection moves blame onto {names[actor]}")
+    # One rebuff per rejected proposal, counted after both answers (each weighed the same past).
+    rows = rebuffed.nonzero()[0]
+    state.rebuffs[rows, state.proposal_by[rows]] += 1
     deal = due & accepted
     ceasefire = deal & (state.proposal_kind == PROPOSAL_CEASEFIRE)
     if ceasefire.any():
@@ -302,18 +394,34 @@ def _relative_pace(pace: np.ndarray, expected: float | np.ndarray) -> np.ndarray
     return np.where(positive, pace / np.where(positive, expected, 1.0), 1.0)
 
 
+def strike_surge(uniforms: np.ndarray, dispersion: float | np.ndarray) -> np.ndarray:
+    """A day's strikes over the campaign's mean: lognormal with mean 1 (M8).
+
+    ``exp(σ·z − σ²/2)`` with ``z`` the standard normal at ``uniforms`` and ``σ`` the
+    ``war.strike_dispersion``: most days below the mean, a few surges of several times it.
+    """
+    from scipy.special import ndtri  # imported when a model steps, not with the package
+
+    z = ndtri(np.clip(uniforms, UNIFORM_EDGE, 1.0 - UNIFORM_EDGE))
+    return np.exp(dispersion * z - dispersion**2 / 2)  # /2: mean 1 (a definition)
+
+
 def wage_war(
     state: WorldState,
     world: SimpleNamespace,
     roles: Roles,
     expected_pace: float | np.ndarray,
     rates: Rates,
+    surge: np.ndarray | float = 1.0,
 ) -> None:
     """The ground war, long-range strikes and air defence for one day (M5, M8).
 
     Ground pace: the drawn 2025 rate, faster while long-range strikes pause (Baunov: the war moves
     to where the aggressor has the upper hand) and when aid is paused, slower at high refinery
-    damage. Air-defence deliveries follow the urgency of the strike campaign.
+    damage. Ground casualties grow with the pace (``war.casualty_pace_share`` of them scale with
+    it). Strikes: the campaign's mean times the intensity (M5) times the day's ``surge``
+    (:func:`strike_surge`), at most ``war.strike_capacity``; civilians hit by strikes follow them.
+    Air-defence deliveries follow the urgency of the strike campaign.
     """
     war, air = world.war, world.air_defense
     fighting = ~state.settled
@@ -324,21 +432,94 @@ def wage_war(
         * (1.0 - war.fuel_effect * state.refinery_damage)
         * fighting
     )
+    truce = state.truce_until >= state.day
+    if truce.any():  # a unilateral short truce slows the ground war (M5)
+        pace = pace * np.where(truce, world.truce.unilateral_pace_share, 1.0)
+    state.pace = pace
     state.territory = np.clip(state.territory + pace / PERCENT, 0.0, 1.0)
     keep = rates.trend_keep
     relative = _relative_pace(pace, expected_pace)
     state.ground_trend = keep * state.ground_trend + (1 - keep) * relative
     escalated = state.escalated_until >= state.day
-    strikes = fighting & ~state.moratorium
+    strikes = fighting & ~state.moratorium & ~truce
     intensity = strikes * (1.0 + (war.escalation_factor - 1.0) * escalated)
-    state.casualties += rates.ground_casualties * fighting
-    state.casualties += rates.strike_casualties * intensity
-    state.strikes_launched += war.strikes_per_day * intensity
+    share = war.casualty_pace_share
+    state.casualties += rates.ground_casualties * fighting * ((1.0 - share) + share * relative)
+    launched = np.minimum(war.strikes_per_day * intensity * surge, war.strike_capacity)
+    scale = launched / np.maximum(war.strikes_per_day, SHORTEST)  # intensity times the surge
+    state.casualties += rates.strike_casualties * scale
+    state.strikes_launched += launched
     keep = rates.urgency_keep
     state.strike_urgency = keep * state.strike_urgency + (1 - keep) * intensity
     urgency = np.clip(state.strike_urgency, 0, air.urgency_cap)
     state.air_defense_delivered += air.base_deliveries_per_day * urgency
     state.add_blame(roles.aggressor, world.blame.strike_blame_per_day * intensity, strikes)
+
+
+RESOLVE_WAVERS = 0.5
+"""The trace narrates the aggressor's resolve crossing this level (a narration mark, no rule)."""
+
+
+def learn_from_war(
+    state: WorldState,
+    world: SimpleNamespace,
+    expected_pace: float | np.ndarray,
+    rates: Rates,
+    note: Note,
+) -> None:
+    """Both sides learn the balance from the front; the aggressor's resolve moves with the war (M9).
+
+    *Estimates.* A day of fighting shows a war share of
+    ``war_share + balance_per_pace · (pace / expected_pace − 1)``: a front faster than expected
+    reveals an aggressor stronger than assumed (battles as information, Filson & Werner 2002).
+    Each side's estimate is the mean of its prior, counted as ``prior_days`` days of evidence, and
+    the days it has seen (the posterior mean of conjugate normal learning), so the two sides'
+    mutually optimistic priors converge on what the war shows (Slantchev 2003).
+
+    *Resolve.* The aggressor's resolve falls by ``resolve_erosion`` per unit of hardship --
+    economic pressure above its baseline and the fall in its estimate below its day-0 prior --
+    and rises by ``resolve_hardening`` per unit of favourable ground trend: costs and
+    disappointment screen out the resolve to hold out, and success hardens it (after Powell 2004,
+    where fighting reveals how costly war is to the other side; the linear form is stylised).
+    """
+    learning, fighting = world.learning, ~state.settled
+    implied = world.bargaining.war_share + learning.balance_per_pace * (
+        _relative_pace(state.pace, expected_pace) - 1.0
+    )
+    state.days_observed += fighting
+    weight = fighting / (learning.prior_days + state.days_observed)
+    for estimate in (state.aggressor_estimate, state.defender_estimate):
+        estimate += weight * (implied - estimate)
+        np.clip(estimate, 0.0, 1.0, out=estimate)
+    hardship = np.maximum(state.economic_pressure - world.economy.baseline_pressure, 0.0)
+    hardship += np.maximum(state.aggressor_prior - state.aggressor_estimate, 0.0)
+    favourable = np.maximum(state.ground_trend - 1.0, 0.0)
+    change = learning.resolve_hardening * favourable - learning.resolve_erosion * hardship
+    before = state.resolve
+    state.resolve = np.clip(before + change * fighting, 0.0, 1.0)
+    note(
+        (before >= RESOLVE_WAVERS) & (state.resolve < RESOLVE_WAVERS),
+        ("the aggressor's resolve wavers: the war costs more and yields less than it expected"),
+    )
+    note(
+        (before < RESOLVE_WAVERS) & (state.resolve >= RESOLVE_WAVERS),
+        ("the aggressor's resolve hardens: the front moves its way"),
+    )
+
+
+def watch_bargaining_range(state: WorldState, derived: Derived, note: Note) -> None:
+    """Narrate a bargaining range opening or closing (M7, M9); it changes no state but the mark.
+
+    The range is open when the aggressor's reservation lies at or below the defender's maximum
+    terms: only then can a ceasefire be accepted by both (Fearon 1995).
+    """
+    opened = derived.aggressor_reservation <= derived.defender_max_terms
+    note(
+        opened & ~state.range_open,
+        ("a bargaining range opens: the aggressor would now accept terms the defender could"),
+    )
+    note(~opened & state.range_open, "the bargaining range closes")
+    state.range_open = opened
 
 
 def run_economy(state: WorldState, economy: SimpleNamespace, rates: Rates) -> None:

@@ -113,6 +113,7 @@ class NegotiationModel(mesa.Model):
         self.actor_params = [
             draw_section(actor, f"actors.{name}", self.streams, rows) for name, actor in ordered
         ]
+        self.params_by_name = dict(zip(self.actor_names, self.actor_params, strict=True))
         roles = [actor.role for _, actor in ordered]
         self.roles = Roles(
             aggressor=roles.index("aggressor"),
@@ -171,7 +172,22 @@ class NegotiationModel(mesa.Model):
         state.sanctions_bite = self.streams.uniform("sanctions_bite")[:, 0] < bite
         state.aggressor_positions[:] = np.reshape(aggressor.core_demand, (-1, 1))
         state.economic_pressure[:] = self.world.economy.baseline_pressure
+        self._initial_beliefs(state)
         return state
+
+    def _initial_beliefs(self, state: WorldState) -> None:
+        """Day-0 estimates of the balance and the aggressor's resolve (M9).
+
+        Both sides start mutually optimistic about the war share (Fearon 1995; Slantchev 2003);
+        a stalling aggressor starts resolved to hold its core demand, a sincere one open to a deal.
+        """
+        share, learning = self.world.bargaining.war_share, self.world.learning
+        state.aggressor_estimate[:] = np.clip(share + learning.aggressor_optimism, 0.0, 1.0)
+        state.defender_estimate[:] = np.clip(share - learning.defender_optimism, 0.0, 1.0)
+        state.aggressor_prior[:] = state.aggressor_estimate
+        state.resolve[:] = np.where(
+            state.sincere, learning.sincere_resolve, learning.stalling_resolve
+        )
 
     # --- hooks the agents and dynamics call --------------------------------------------------
 
@@ -236,12 +252,13 @@ class NegotiationModel(mesa.Model):
             return
         state.signals[:] = SIGNAL_NONE
         state.answers[:] = 0
-        dynamics.fire_events(state, self.spec, self.world, self.note)
+        dynamics.fire_events(state, self.spec, self.world, self.note, self.params_by_name)
         dynamics.hold_summits(state, self.roles, self.actor_params, self.world.summit, self.note)
         dynamics.lapse_summit_offers(state, self.world.summit, self.note)
         self.derived = derive(
             state, self.world, self.actor_params, self.roles, self.expected_success
         )
+        dynamics.watch_bargaining_range(state, self.derived, self.note)
         for agent in self.actors:
             agent.step()
         ctx = Context(
@@ -249,8 +266,12 @@ class NegotiationModel(mesa.Model):
         )
         dynamics.resolve_proposals(ctx, self.actor_names, self.note)
         dynamics.update_beliefs(state, self.world.beliefs, self.rates)
-        dynamics.wage_war(state, self.world, self.roles, self.expected_pace, self.rates)
+        surge = dynamics.strike_surge(
+            self.streams.uniform("strikes")[:, 0], self.world.war.strike_dispersion
+        )
+        dynamics.wage_war(state, self.world, self.roles, self.expected_pace, self.rates, surge)
         dynamics.run_economy(state, self.world.economy, self.rates)
+        dynamics.learn_from_war(state, self.world, self.expected_pace, self.rates, self.note)
         dynamics.decay_progress(state, self.rates)
         draws = self.streams.uniform("truce", 2)  # a shape: whether a truce breaks, and who
         dynamics.truce_hazard(
@@ -305,4 +326,5 @@ class NegotiationModel(mesa.Model):
         """
         self.running = False
         del self.state, self.world, self.actor_params, self.derived, self.streams
+        del self.params_by_name
         self.aggregates = None

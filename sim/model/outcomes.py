@@ -174,6 +174,7 @@ def summarise(
             "belief_sincere": state.belief.copy(),
             "credibility": state.credibility.copy(),
             "deadline_extensions": state.extensions.copy(),
+            "day_deadline_lapsed": first["deadline_lapsed"],
             "aggressor_demand": state.aggressor_demand(),
             "aggressor_core_position": state.aggressor_positions[:, CORE_ISSUES].mean(axis=1),
             "defender_offer": state.defender_offer(),

@@ -24,6 +24,7 @@ EVENT_DAYS = (
     "summit_offer",
     "aid_paused",
     "deadline",
+    "deadline_lapsed",
 )
 """Events whose first day is recorded per world (NaN where it never happened)."""
 
@@ -125,14 +126,32 @@ class WorldState:
     summit_status: np.ndarray = field(init=False)
     summit_day: np.ndarray = field(init=False)
     summit_changed_day: np.ndarray = field(init=False)
+    summit_to_aggressor: np.ndarray = field(init=False)
+    """The summit on offer (or agreed) was offered to the aggressor, which answers it (M2)."""
     moratorium: np.ndarray = field(init=False)
     moratorium_expiry: np.ndarray = field(init=False)
     monitored: np.ndarray = field(init=False)
     settled: np.ndarray = field(init=False)
     escalated_until: np.ndarray = field(init=False)
+    truce_until: np.ndarray = field(init=False)
+    """The last day of a unilateral short truce (M5); -1 when none was declared."""
     aid_level: np.ndarray = field(init=False)
     guarantees: np.ndarray = field(init=False)
     ground_trend: np.ndarray = field(init=False)
+    pace: np.ndarray = field(init=False)
+    """Today's ground pace, percentage points of the defender's territory (M8)."""
+    aggressor_estimate: np.ndarray = field(init=False)
+    """The aggressor's estimate of its war share, learnt from the war (M9)."""
+    defender_estimate: np.ndarray = field(init=False)
+    """The defender's estimate of the aggressor's war share, learnt from the war (M9)."""
+    aggressor_prior: np.ndarray = field(init=False)
+    """The aggressor's estimate on day 0: its yardstick of disappointment (M9)."""
+    days_observed: np.ndarray = field(init=False)
+    """Days of fighting both sides have learnt from (M9)."""
+    resolve: np.ndarray = field(init=False)
+    """The aggressor's resolve: its reservation's place between war value and core demand (M9)."""
+    range_open: np.ndarray = field(init=False)
+    """Yesterday's reservations left a bargaining range: the aggressor's below the defender's."""
     proposal_kind: np.ndarray = field(init=False)
     proposal_by: np.ndarray = field(init=False)
     proposal_terms: np.ndarray = field(init=False)
@@ -141,6 +160,8 @@ class WorldState:
     last_proposal_day: np.ndarray = field(init=False)
     last_rejection_day: np.ndarray = field(init=False)
     rejections: np.ndarray = field(init=False)
+    rebuffs: np.ndarray = field(init=False)
+    """Per world and actor, how many of the actor's proposals were rejected (M4)."""
     concessions: np.ndarray = field(init=False)
     last_conceded_issue: np.ndarray = field(init=False)
     surge_day: np.ndarray = field(init=False)
@@ -179,14 +200,23 @@ class WorldState:
         self.summit_status = _zeros(n, dtype=np.int8)
         self.summit_day = np.full(n, np.inf)
         self.summit_changed_day = np.full(n, -np.inf)
+        self.summit_to_aggressor = _zeros(n, dtype=bool)
         self.moratorium = _zeros(n, dtype=bool)
         self.moratorium_expiry = np.full(n, np.inf)
         self.monitored = _zeros(n, dtype=bool)
         self.settled = _zeros(n, dtype=bool)
         self.escalated_until = np.full(n, -1, dtype=np.int32)
+        self.truce_until = np.full(n, -1, dtype=np.int32)
         self.aid_level = np.ones(n)
         self.guarantees = _zeros(n)
         self.ground_trend = np.ones(n)
+        self.pace = _zeros(n)
+        self.aggressor_estimate = _zeros(n)
+        self.defender_estimate = _zeros(n)
+        self.aggressor_prior = _zeros(n)
+        self.days_observed = _zeros(n)
+        self.resolve = _zeros(n)
+        self.range_open = _zeros(n, dtype=bool)
         self.proposal_kind = _zeros(n, dtype=np.int8)
         self.proposal_by = np.full(n, -1, dtype=np.int8)
         self.proposal_terms = _zeros(n)
@@ -195,6 +225,7 @@ class WorldState:
         self.last_proposal_day = np.full((n, a), -np.inf)
         self.last_rejection_day = np.full((n, a), -np.inf)
         self.rejections = _zeros(n, a, dtype=np.int32)
+        self.rebuffs = _zeros(n, a, dtype=np.int32)
         self.concessions = _zeros(n, a, dtype=np.int32)
         self.last_conceded_issue = np.full((n, a), -1, dtype=np.int8)
         self.surge_day = np.full((n, a), -np.inf)
@@ -293,6 +324,7 @@ class WorldState:
             "blame": self.blame,
             "credibility": self.credibility,
             "belief": self.belief,
+            "resolve": self.resolve,
             "progress": self.progress,
             "guarantees": self.guarantees,
             "aggressor_positions": self.aggressor_positions,

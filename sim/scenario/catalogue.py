@@ -98,6 +98,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "with each extension unless you can point to progress.",
     ),
     ActionSpec(
+        "let_deadline_lapse",
+        ("coercer",),
+        "lets the deadline lapse without setting a new one",
+        "Let the deadline pass and drop it: a climb-down you pay for once, a little more than an "
+        "extension today, but no further deadlines to face; your credibility falls further.",
+    ),
+    ActionSpec(
         "ease_sanctions",
         ("coercer",),
         "eases sanctions",
@@ -106,15 +113,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "accept_summit",
-        ("coercer",),
+        ("coercer", "aggressor"),
         "accepts the summit",
         "Meet: you can claim your threats worked; the aggressor gains standing.",
     ),
     ActionSpec(
         "decline_summit",
-        ("coercer",),
+        ("coercer", "aggressor"),
         "declines the summit",
         "Refuse to meet: looks firm; the deadline's pressure stays on.",
+    ),
+    ActionSpec(
+        "call_off_summit",
+        ("coercer", "aggressor"),
+        "calls off the agreed summit",
+        "Call off the summit before it is held, now that meeting is worth less to you than "
+        "staying away: looks firm, but the progress it promised fades and it no longer holds "
+        "sanctions off.",
     ),
     ActionSpec(
         "propose_terms",

@@ -679,10 +679,26 @@ class DeadlineEvent(_EventBase):
     audience_cost: NonNegativeValue | None = Field(
         None, description="how publicly the threat is staked; default face.audience_cost"
     )
+    announced: int | None = Field(
+        None,
+        ge=0,
+        description="day the deadline is made public (none: the first deadline from day 0, a "
+        "later one on its own day); an announced deadline may fall past the horizon, pending",
+    )
+
+    @property
+    def public_day(self) -> int | None:
+        """The day the deadline becomes public in :func:`sim.model.dynamics.fire_events`."""
+        return self.announced if self.announced is not None else self.day
 
 
 class SummitOfferEvent(_EventBase):
-    """An offered summit; the recipient decides whether to accept (Greene's off-ramp, M2)."""
+    """An offered summit; the recipient decides whether to accept (Greene's off-ramp, M2).
+
+    The aggressor offers it to the coercer, or the defender or the coercer offers it to the
+    aggressor (Zelensky's challenge to Putin to meet in Istanbul, May 2025): the leader it is
+    offered to answers it.
+    """
 
     kind: Literal["summit_offer"]
     by: str
@@ -723,14 +739,70 @@ class SanctionsEvent(_EventBase):
     level: ProbabilityValue = 0.5
 
 
+class AidPauseEvent(_EventBase):
+    """The coercer holds back its aid to the defender from ``day`` (the US pause of March 2025)."""
+
+    kind: Literal["aid_pause"]
+    by: str
+    to: str
+    level: ProbabilityValue = Field(
+        0.0, description="aid level during the pause: 0 all held back, 0.5 a partial pause"
+    )
+
+
+class AidResumeEvent(_EventBase):
+    """The coercer's paused aid is restored to normal (Jeddah, 11 March 2025)."""
+
+    kind: Literal["aid_resume"]
+    by: str
+    to: str
+
+
+class UnilateralTruceEvent(_EventBase):
+    """A short truce one side declares on its own (the Easter and Victory Day truces, 2025).
+
+    For ``length_days`` days from ``day`` the aggressor launches no long-range strikes and the
+    ground war slows to ``truce.unilateral_pace_share`` of its pace (M5).
+    """
+
+    kind: Literal["unilateral_truce"]
+    by: str
+    length_days: int = Field(ge=1, le=3650, description="calendar days the truce covers")
+
+
+class TalksEvent(_EventBase):
+    """Direct talks at delegation level, without the leaders (Istanbul, May-July 2025; M2)."""
+
+    kind: Literal["talks"]
+    between: tuple[str, ...] = Field(min_length=2)
+
+
+class SanctionsPackageEvent(_EventBase):
+    """A supporter's further sanctions package on a fixed day (the EU's 16th-18th; M6).
+
+    It adds to the supporters' part of the sanctions level; unlike a ``sanctions`` event it is
+    not the coercer's sanctions (no ``day_sanctions``) and leaves the deadline pending.
+    """
+
+    kind: Literal["sanctions_package"]
+    by: str
+    against: str
+    level: ProbabilityValue | None = Field(
+        None, description="sanctions level it adds; default economy.package_level"
+    )
+
+
 EVENT_ROLES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "deadline": {
         "by": (("coercer",), "a deadline is set by the coercer"),
         "against": (("aggressor",), "a deadline is set against the aggressor"),
     },
     "summit_offer": {
-        "by": (("aggressor",), "a summit is offered by the aggressor (the coercer answers it)"),
-        "to": (("coercer",), "a summit is offered to the coercer"),
+        "by": (
+            ("aggressor", "coercer", "defender"),
+            "a summit is offered by the aggressor, the coercer or the defender",
+        ),
+        "to": (("coercer", "aggressor"), "a summit is offered to the coercer or the aggressor"),
     },
     "aid_package": {
         "by": (("coercer", "supporter"), "aid is sent by the coercer or a supporter"),
@@ -740,9 +812,25 @@ EVENT_ROLES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
         "by": (("coercer", "supporter"), "sanctions are imposed by the coercer or a supporter"),
         "against": (("aggressor",), "sanctions are imposed on the aggressor"),
     },
+    "aid_pause": {
+        "by": (("coercer",), "aid is paused by the coercer"),
+        "to": (("defender",), "aid to the defender is paused"),
+    },
+    "aid_resume": {
+        "by": (("coercer",), "aid is resumed by the coercer"),
+        "to": (("defender",), "aid to the defender is resumed"),
+    },
+    "unilateral_truce": {
+        "by": (("aggressor",), "a unilateral truce is declared by the aggressor"),
+    },
+    "sanctions_package": {
+        "by": (("supporter",), "a sanctions package is adopted by a supporter"),
+        "against": (("aggressor",), "a sanctions package targets the aggressor"),
+    },
 }
 """Roles an event's actors may have, by event kind and field, with the rule in words. A summit
-(``between``) must include the aggressor and the coercer; a moratorium names no actors."""
+(``between``) must include the aggressor and the coercer, talks (``between``) the aggressor and
+the defender; a summit offer is made by or to the aggressor; a moratorium names no actors."""
 
 Event = Annotated[
     DeadlineEvent
@@ -750,7 +838,12 @@ Event = Annotated[
     | SummitEvent
     | MoratoriumEvent
     | AidPackageEvent
-    | SanctionsEvent,
+    | SanctionsEvent
+    | AidPauseEvent
+    | AidResumeEvent
+    | UnilateralTruceEvent
+    | TalksEvent
+    | SanctionsPackageEvent,
     Field(discriminator="kind"),
 ]
 
@@ -813,17 +906,44 @@ class War(_Strict):
         0.5, 0.3, 0.7, "share of civilian casualties caused by long-range strikes"
     )
     strikes_per_day: NonNegative = parameter(
-        200.0,
+        170.0,
         100.0,
         300.0,
-        "drones and missiles the aggressor launches per day",
-        "Ukrainian Air Force counts (July 2025)",
+        "drones and missiles the aggressor launches on an ordinary (not escalated) day, on average",
+        "Ukrainian Air Force counts (July 2025: about 210 a day, escalated days included)",
+    )
+    strike_dispersion: NonNegative = parameter(
+        0.6,
+        0.4,
+        0.8,
+        "standard deviation of the log of a day's strikes around the campaign's mean",
+        "stylised, to the 2025 record's surges: peaks above 700 against a mean of about 210",
+    )
+    strike_capacity: NonNegative = parameter(
+        1000.0,
+        800.0,
+        1500.0,
+        "most drones and missiles the aggressor can launch in one day",
+        "stylised, above the 2025 record's peaks of 700-820",
+    )
+    casualty_pace_share: Probability = parameter(
+        0.3,
+        0.0,
+        0.6,
+        "share of the ground war's casualties that scales with the pace over the expected pace",
+        "stylised: assaults that gain ground cost lives (attrition)",
     )
     moratorium_ground_shift: NonNegative = parameter(
         0.25, 0.0, 0.5, "extra ground pace while long-range strikes pause (M5)", BAUNOV
     )
     aid_effect: Probability = parameter(
-        0.3, 0.1, 0.5, "change in the aggressor's ground pace when aid is paused or raised (M8)"
+        0.1,
+        0.0,
+        0.3,
+        "change in the aggressor's ground pace when aid is paused or raised (M8)",
+        "small: the 2024 aid gap and the April 2024 package moved the front's pace little "
+        "(Reuters, 4 Feb 2025: delays coincided with gains, analysts caution against a direct "
+        "link; FT, Apr 2024: aid would slow, not reverse, the offensive)",
     )
     fuel_effect: Probability = parameter(
         0.3, 0.1, 0.5, "slowing of the ground pace at full refinery damage (M8)"
@@ -1107,6 +1227,13 @@ class Blame(_Strict):
     opposition_threshold: NonNegative = parameter(
         0.6, 0.4, 0.8, "terms above which a supporter opposes the aggressor's proposal"
     )
+    repeat_discount: Probability = parameter(
+        0.5,
+        0.3,
+        0.8,
+        "share of a rejection's blame left for each earlier rejected proposal of the same proposer "
+        "(onlookers tire of an offer already refused)",
+    )
 
 
 class Face(_Strict):
@@ -1117,6 +1244,29 @@ class Face(_Strict):
     )
     audience_cost_growth: NonNegative = parameter(
         0.1, 0.0, 0.2, "growth of the audience cost per extension", "Fearon (1994)"
+    )
+    repeat_extension_cost: NonNegative = parameter(
+        0.02,
+        0.0,
+        0.1,
+        "audience cost per earlier extension that progress does not forgive",
+        "Levendusky & Horowitz (2012): new information excuses a climb-down, not a series; "
+        "stylised",
+    )
+    lapse_premium: NonNegative = parameter(
+        0.1,
+        0.0,
+        0.5,
+        "extra audience cost, as a share of the deadline's forgiven cost, of dropping the threat "
+        "outright instead of setting a new deadline",
+        "Fearon (1994): backing down outright is the full climb-down; stylised",
+    )
+    lapse_credibility_keep: Probability = parameter(
+        0.7,
+        0.4,
+        1.0,
+        "factor on the coercer's credibility when it lets a deadline lapse without a new one",
+        "stylised (below credibility_keep: a dropped threat says more than a postponed one)",
     )
     failure_cost: NonNegative = parameter(
         0.9, 0.6, 1.2, "cost of sanctions that visibly fail", GREENE
@@ -1204,6 +1354,15 @@ class Summit(_Strict):
     decline_face: NonNegative = parameter(
         0.3, 0.1, 0.6, "face of declining a summit (standing firm), per weakness_aversion"
     )
+    talks_progress: Probability = parameter(
+        0.3,
+        0.0,
+        0.6,
+        "visible progress direct talks at delegation level bring the coercer (a summit's: "
+        "accepted_progress)",
+        "Levendusky & Horowitz (2012): talks are news a leader can point to; the Istanbul "
+        "rounds of 2025 moved nothing on the core (stylised, below a summit's)",
+    )
 
 
 class Bargaining(_Strict):
@@ -1245,7 +1404,7 @@ class Bargaining(_Strict):
         0.1, 0.05, 0.2, "how far one concession moves a position"
     )
     proposal_cooldown_days: int = parameter(
-        30, 14, 60, "days between one actor's proposals", ge=1, le=3650
+        7, 3, 30, "least days between one actor's proposals", ge=1, le=3650
     )
     trend_halflife_days: NonNegative = parameter(
         30.0, 15.0, 60.0, "half-life of the ground trend's memory, in days"
@@ -1300,6 +1459,73 @@ class Bargaining(_Strict):
     )
 
 
+class Learning(_Strict):
+    """Bargaining while fighting: what the war teaches both sides (``docs/model.md`` M9).
+
+    Each side holds an estimate of the military balance (the aggressor's expected share from
+    fighting on) and revises it from the front's pace against expectation, as battles reveal
+    relative strength in Filson & Werner (2002) and expectations converge in Slantchev (2003). The
+    aggressor's resolve -- how far its reservation stands above its war value -- erodes under
+    sustained costs and hardens under a favourable trend (after Powell 2004's learning about the
+    cost of fighting; the functional form is stylised).
+    """
+
+    aggressor_optimism: Probability = parameter(
+        0.05,
+        0.0,
+        0.15,
+        "how far the aggressor's prior estimate of its war share exceeds the drawn war share",
+        "mutual optimism: Fearon (1995); Slantchev (2003)",
+    )
+    defender_optimism: Probability = parameter(
+        0.05,
+        0.0,
+        0.15,
+        "how far the defender's prior estimate of the aggressor's war share falls short of it",
+        "mutual optimism: Fearon (1995); Slantchev (2003)",
+    )
+    prior_days: NonNegative = parameter(
+        30.0,
+        10.0,
+        90.0,
+        "weight of each side's prior estimate, in days of fighting's evidence",
+        "Filson & Werner (2002), stylised",
+    )
+    balance_per_pace: NonNegative = parameter(
+        0.1,
+        0.05,
+        0.2,
+        "war share the front reveals per unit of ground pace above expectation",
+        "Filson & Werner (2002), stylised",
+    )
+    stalling_resolve: Probability = parameter(
+        1.0,
+        0.7,
+        1.0,
+        "a stalling aggressor's resolve on day 0: its reservation's place between war value "
+        "and core demand",
+        STANOVAYA,
+    )
+    sincere_resolve: Probability = parameter(
+        0.0, 0.0, 0.3, "a sincere aggressor's resolve on day 0"
+    )
+    resolve_erosion: NonNegative = parameter(
+        0.1,
+        0.0,
+        0.3,
+        "daily fall in the aggressor's resolve per unit of hardship (economic pressure above "
+        "baseline plus the fall in its estimate of its war share)",
+        "Powell (2004), stylised",
+    )
+    resolve_hardening: NonNegative = parameter(
+        0.05,
+        0.0,
+        0.15,
+        "daily rise in the aggressor's resolve per unit of ground trend above expectation",
+        "Powell (2004), stylised",
+    )
+
+
 class Truce(_Strict):
     """Ceasefire durability (Fortna 2003, 2004; M5)."""
 
@@ -1331,6 +1557,14 @@ class Truce(_Strict):
     settlement_monitoring: Probability = parameter(
         0.5, 0.0, 1.0, "monitoring credited to a comprehensive settlement"
     )
+    unilateral_pace_share: Probability = parameter(
+        0.5,
+        0.2,
+        1.0,
+        "share of the ground pace that goes on during a unilateral short truce",
+        "stylised: Kyiv reported many violations of the Easter truce of April 2025 "
+        "(records/2025-01-20_to_2025-08-06.yaml, easter-truce)",
+    )
 
 
 # --- the scenario --------------------------------------------------------------------------------
@@ -1361,6 +1595,7 @@ class Scenario(_Strict):
     face: Face = Field(default_factory=Face)
     summit: Summit = Field(default_factory=Summit)
     bargaining: Bargaining = Field(default_factory=Bargaining)
+    learning: Learning = Field(default_factory=Learning)
     truce: Truce = Field(default_factory=Truce)
 
     def semantic_errors(self) -> list[tuple[tuple[str | int, ...], str]]:
@@ -1416,7 +1651,20 @@ class Scenario(_Strict):
         names = ", ".join(self.actors)
         for index, event in enumerate(self.events):
             where = ("events", index)
-            if event.day >= self.horizon_days:
+            announced = getattr(event, "announced", None)
+            if announced is not None and announced > event.day:
+                errors.append(
+                    ((*where, "announced"), f"announced {announced} is after day {event.day}")
+                )
+            elif announced is not None and announced >= self.horizon_days:
+                errors.append(
+                    (
+                        (*where, "announced"),
+                        f"announced {announced} is past the horizon "
+                        f"(horizon_days={self.horizon_days})",
+                    )
+                )
+            elif announced is None and event.day >= self.horizon_days:
                 errors.append(
                     (
                         (*where, "day"),
@@ -1454,6 +1702,18 @@ class Scenario(_Strict):
                 errors.append(((field,), f"{name!r} is {article} {actor.role}, but {rule}"))
         if isinstance(event, SummitOfferEvent) and event.by == event.to:
             errors.append((("to",), f"{event.to!r} cannot offer a summit to itself"))
+        elif isinstance(event, SummitOfferEvent):
+            roles = [getattr(self.actors.get(n), "role", None) for n in (event.by, event.to)]
+            if None not in roles and "aggressor" not in roles:
+                errors.append(
+                    (
+                        ("to",),
+                        f"a summit is offered by the aggressor or to it; {event.by!r} offers "
+                        f"{event.to!r}",
+                    )
+                )
+        if isinstance(event, TalksEvent):
+            errors += _talks_errors(event, self.actors)
         if isinstance(event, SummitEvent):
             for position, name in enumerate(event.between):
                 if name in event.between[:position]:
@@ -1469,6 +1729,25 @@ class Scenario(_Strict):
                         )
                     )
         return errors
+
+
+def _talks_errors(event: TalksEvent, actors: dict) -> list[tuple[tuple[str | int, ...], str]]:
+    """Talks name each actor once and include the aggressor and the defender."""
+    errors: list[tuple[tuple[str | int, ...], str]] = []
+    for position, name in enumerate(event.between):
+        if name in event.between[:position]:
+            errors.append((("between", position), f"{name!r} is named twice"))
+    for role in ("aggressor", "defender"):
+        named = [n for n, a in actors.items() if a.role == role]
+        if len(named) == 1 and named[0] not in event.between:
+            errors.append(
+                (
+                    ("between",),
+                    f"talks are held between the aggressor and the defender (others may join); "
+                    f"add {named[0]!r}",
+                )
+            )
+    return errors
 
 
 WORLD_SECTIONS: tuple[str, ...] = tuple(
