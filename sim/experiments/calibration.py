@@ -539,6 +539,32 @@ def seeded_global_numpy(seed: int) -> Iterator[None]:
         np.random.set_state(saved)
 
 
+def build_abc(planned: Plan, sampler: Any, model: Any = None) -> Any:
+    """The ABC-SMC (pyabc) of a plan: priors on the unit scale, the targets' weighted L1 distance.
+
+    ``model``: a per-particle model for pyabc's own samplers (``bench/calibration_speed.py``);
+    the batched sampler never calls it.
+
+    Raises:
+        MissingExtraError: pyabc is not installed.
+
+    """
+    pyabc = load_pyabc()
+    targets = planned.record.targets
+    return pyabc.ABCSMC(
+        models=model or _never_called,
+        parameter_priors=pyabc.Distribution(
+            **{param.path: pyabc.RV(*_rv_args(param)) for param in planned.parameters}
+        ),
+        distance_function=pyabc.distance.PNormDistance(
+            p=1, fixed_weights={t.name: 1.0 / t.scale for t in targets}
+        ),
+        population_size=planned.population,
+        sampler=sampler,
+        eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5),
+    )
+
+
 def run_plan(
     planned: Plan,
     database: Path,
@@ -553,29 +579,15 @@ def run_plan(
             particle.
 
     """
-    pyabc = load_pyabc()
     from sim.experiments.abc_batch import BatchSampler
 
     p = planned
-    paths = tuple(param.path for param in p.parameters)
     simulate = Simulator(p.scenario, p.record, p.parameters, p.seed, workers, progress)
-    prior = pyabc.Distribution(**{param.path: pyabc.RV(*_rv_args(param)) for param in p.parameters})
-    observed = {t.name: t.observed for t in p.record.targets}
-    distance = pyabc.distance.PNormDistance(
-        p=1, fixed_weights={t.name: 1.0 / t.scale for t in p.record.targets}
-    )
     sampler = BatchSampler(simulate)
     started = time.perf_counter()
     with seeded_global_numpy(p.seed):
-        abc = pyabc.ABCSMC(
-            models=_never_called,
-            parameter_priors=prior,
-            distance_function=distance,
-            population_size=p.population,
-            sampler=sampler,
-            eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5),
-        )
-        abc.new(f"sqlite:///{database}", observed)
+        abc = build_abc(p, sampler)
+        abc.new(f"sqlite:///{database}", {t.name: t.observed for t in p.record.targets})
         history = abc.run(max_nr_populations=p.generations, min_acceptance_rate=p.min_acceptance)
     seconds = time.perf_counter() - started
     if history.n_populations < 1:
@@ -597,7 +609,7 @@ def run_plan(
     names = [t.name for t in p.record.targets]
     prior_predictive = pd.DataFrame(simulate.targets(draws), columns=names)
     picks = rng.choice(len(posterior), size=p.predictive_worlds, p=posterior["weight"].to_numpy())
-    posterior_draws = posterior[list(paths)].to_numpy(float)[picks]
+    posterior_draws = posterior[[param.path for param in p.parameters]].to_numpy(float)[picks]
     posterior_predictive = pd.DataFrame(simulate.targets(posterior_draws), columns=names)
     return Calibration(
         scenario=p.scenario,
