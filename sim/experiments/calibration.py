@@ -187,9 +187,7 @@ def plan(
     generations = _whole("--generations", generations, 1)
     predictive_worlds = _whole("predictive_worlds", predictive_worlds, 20)
     if not 0.0 <= min_acceptance < 1.0:
-        raise CalibrationError(
-            f"--min-acceptance: expected a share in [0, 1), got {min_acceptance}"
-        )
+        raise CalibrationError(f"min_acceptance: expected a share in [0, 1), got {min_acceptance}")
     parameters = choose(scenario, params or DEFAULT_PARAMS)
     check_against(record, scenario, columns(scenario))
     return Plan(
@@ -592,8 +590,8 @@ def run_plan(
     seconds = time.perf_counter() - started
     if history.n_populations < 1:
         raise CalibrationError(
-            "no generation accepted enough particles; loosen the targets' scales or lower "
-            "--min-acceptance"
+            "no generation accepted enough particles; widen the targets' scales or raise "
+            "--population"
         )
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     posterior = pd.DataFrame(
