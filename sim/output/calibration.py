@@ -156,7 +156,7 @@ def write_report(
         f"ABC-SMC (pyabc) of {len(result.parameters)} parameters against "
         f"{len(result.record.targets)} targets of `{result.record.file}` "
         f"({result.record.start} to {result.record.end}): {len(result.generations)} generations "
-        f"of {result.population} particles, one simulated world per particle, "
+        f"of {result.population:,} particles, one simulated world per particle, "
         f"{result.worlds:,} worlds in all (the predictive checks included), seed {result.seed}. "
         f"The ABC-SMC took {result.seconds:.0f} s in {result.batches} ensemble calls. "
         f"The last generation has {result.effective_particles():.0f} effective particles.",
@@ -224,10 +224,10 @@ def write_report(
             ["t", "threshold", "particles", "proposals", "acceptance", "effective particles"],
             [
                 [
-                    str(r["t"]),
+                    str(int(r["t"])),
                     _g(r["epsilon"]),
-                    str(r["particles"]),
-                    str(r["evaluated"]),
+                    f"{int(r['particles']):,}",
+                    f"{int(r['evaluated']):,}",
                     f"{r['acceptance']:.1%}",
                     f"{r['effective']:.0f}",
                 ]
