@@ -1043,6 +1043,98 @@ AcceptEditedOption = Annotated[
 ]
 
 
+# --- sim calibrate (calibration to the record, issue 22) -----------------------------------------
+
+CalibrateOutOption = _out_option("`results/<scenario>-calibrate-seed<seed>`")
+
+
+@app.command()
+def calibrate(
+    scenario: ScenarioArgument,
+    record: Annotated[
+        Path,
+        typer.Option(
+            "--record",
+            help="The record file (YAML) with a targets: section (docs/record.md).",
+            show_default=False,
+        ),
+    ],
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            metavar="PATTERN",
+            help="Calibrate only these parameters (paths or globs). Repeatable. Default: the "
+            "documented list (docs/calibration.md, 'Calibrating to the record').",
+            show_default=False,
+        ),
+    ] = None,
+    population: Annotated[
+        int, typer.Option("--population", help="Particles per generation.")
+    ] = 1000,
+    generations: Annotated[
+        int, typer.Option("--generations", help="Most generations of ABC-SMC.")
+    ] = 5,
+    seed: SeedOption = 0,
+    out: CalibrateOutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    fmt: FormatOption = "png",
+    force: ForceOption = False,
+) -> None:
+    r"""Calibrate parameters to the record: likelihood-free Bayesian inference by ABC-SMC.
+
+    Each chosen parameter's prior is its plausible range (or the scenario's distribution);
+    pyabc keeps the particles whose simulated world (one per particle, many per ensemble run)
+    looks like the record's targets. Writes posterior.yaml (a scenario that extends SCENARIO
+    with the posterior), figures, report.md and pyabc's database (docs/calibration.md).
+
+    Example: sim calibrate scenarios/record-2025.yaml --record records/2025-01-20_to_2025-08-06.yaml
+    """
+    import tempfile
+
+    from sim.experiments import calibration as fit
+    from sim.experiments.record import load_record
+
+    formats = _check_options(1, seed, workers, fmt)
+    default = Path("results") / f"{scenario.stem}-calibrate-seed{seed}"
+    folder = _output_folder(out, force, default, inputs=[scenario, record])
+    loaded = _load(scenario)
+    try:
+        planned = fit.plan(
+            loaded,
+            load_record(record),
+            params or (),
+            population,
+            generations,
+            seed=seed,
+        )
+        fit.load_pyabc()
+    except (ScenarioError, fit.CalibrationError) as err:  # a RecordError is a ScenarioError
+        _fail(str(err))
+    folder = _claim_output(folder, out, force, default, inputs=[scenario, record])
+    _warn_about_extra_workers(workers)
+    typer.echo(
+        f"{len(planned.parameters)} parameters, {len(planned.record.targets)} targets, "
+        f"{planned.population} particles per generation, at most {planned.generations} "
+        "generations",
+        err=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="sim-calibrate-") as scratch:
+        try:
+            result = _with_progress(
+                lambda progress: fit.run_plan(
+                    planned, Path(scratch) / "abc.db", workers=workers, progress=None
+                ),
+                scheduler=scheduler,
+            )
+        except fit.CalibrationError as err:
+            _fail(str(err))
+        result.scenario_file = str(scenario)
+        typer.echo(result.summary_text())
+        _save(result, folder, force, formats, workers)
+
+
 @app.command()
 def plot(
     folder: Annotated[

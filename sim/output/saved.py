@@ -178,6 +178,12 @@ def _load(
             f"{folder}: a scoring of forecasts (sim score), which keeps no worlds; expected a "
             "folder written by sim run, sim compare, sim sweep, sim sensitivity or sim discover"
         )
+    if manifest.get("kind") == "calibration":
+        raise ResultsFolderError(
+            f"{folder}: a calibration (sim calibrate), whose figures are in its figures/ folder "
+            "and whose posterior runs with sim run posterior.yaml; expected a folder written by "
+            "sim run, sim compare, sim sweep, sim sensitivity or sim discover"
+        )
     seed = _whole(manifest, "seed", 0, None, manifest_path)
     if manifest.get("kind") == KIND:
         return _sensitivity(folder, manifest, manifest_path)

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.results import Results, scenario_hash, versions
+from sim.experiments.calibration import Calibration
 from sim.experiments.comparison import Comparison
 from sim.experiments.discovery import Discovery
 from sim.experiments.grids import Grid
@@ -24,6 +25,7 @@ from sim.experiments.scoring import Scores
 from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.sweeps import Sweep
 from sim.experiments.uncertainty import Uncertainty
+from sim.output.calibration import write_calibration
 from sim.output.discovery import write_discovery
 from sim.output.folders import TOOL, strict_json, write_folder, write_shared
 from sim.output.plots import figure_tasks
@@ -37,7 +39,7 @@ from sim.scenario.changes import changes
 
 
 def save_results(
-    result: Results | Comparison | Sensitivity | Discovery | Scores | Uncertainty,
+    result: Results | Comparison | Sensitivity | Discovery | Scores | Uncertainty | Calibration,
     directory: str | Path,
     command: str | None = None,
     overwrite: bool = False,
@@ -178,6 +180,18 @@ def _discovery_files(
 
 
 @write_files.register
+def _calibration_files(
+    result: Calibration,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+) -> None:
+    """A calibration's files (:mod:`sim.output.calibration`)."""
+    write_calibration(result, folder, command, formats)
+
+
+@write_files.register
 def _uncertainty_files(
     result: Uncertainty,
     folder: Path,
@@ -243,6 +257,7 @@ def kind_of(result: object) -> str:
         (Scores, "a scoring of forecasts"),
         (Discovery, "a scenario discovery"),
         (Uncertainty, "a run with uncertainty bands"),
+        (Calibration, "a calibration"),
     ):
         if isinstance(result, kind):
             return name
