@@ -8,11 +8,14 @@ so its chunks skip the transfer back; chunks go one at a time to whoever is free
 sized for speed (about :data:`CHUNK_SIZE` worlds: large enough that Python's per-operation
 overhead is small, small enough that the arrays stay in cache) and for an even split over the
 workers; scenarios run together (:func:`run_all`) share the helpers and the split. Each chunk
-returns its summary rows in compact dtypes and its :class:`~sim.model.aggregates.DailyAggregates`;
-this process writes the rows into preallocated columns and adds the aggregates, so memory grows
-with the summary rows only (about 240 bytes a world), never with trajectories. The ``worlds`` frame
-and the aggregates are identical whatever the number of workers, the chunk size, or the order in
-which chunks finish.
+returns its summary rows in compact dtypes and its :class:`~sim.model.aggregates.DailyAggregates`.
+This process adds the aggregates as chunks come in and passes the rows to a :class:`Sink` in world
+order (:class:`InOrder`), holding the chunks that come early: chunks start in order, at most
+:data:`WINDOW_PER_WORKER` per worker ahead of the first one not done, so few are ever held. The
+default sink writes the rows into preallocated columns (memory grows with the summary rows only,
+about 240 bytes a world, never with trajectories); ``sim run``'s writes them to ``worlds.csv``
+(:mod:`sim.output.streaming`: memory bounded). The ``worlds`` frame and the aggregates are
+identical whatever the number of workers, the chunk size, or the order in which chunks finish.
 """
 
 from __future__ import annotations
