@@ -261,8 +261,11 @@ class _ProgressBar:
         self.bar.update(self.task, completed=done, total=total)
 
     def close(self) -> None:
+        """Take the bar off the screen for good (it is drawn no more)."""
+        self.hidden = True
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
 
 
 RunsOption = Annotated[int, typer.Option("--runs", help="Number of simulated worlds.")]
@@ -591,19 +594,58 @@ def run(
     bands = _plan_bands([loaded], draws, worlds_per_draw, params, runs, seed)
     folder = _claim_output(folder, out, force, default, inputs=[scenario])
 
-    from sim.engine.ensemble import run as run_ensemble
-
-    def simulate(progress: _ProgressBar):
-        if bands is None:
-            return run_ensemble(loaded, runs=runs, seed=seed, workers=workers, progress=progress)
-        from sim.experiments.uncertainty import run_plan  # the bands' machinery, only for them
-
-        return run_plan(bands, workers, progress)
-
     _warn_about_extra_workers(workers)
-    results = _with_progress(simulate, scheduler=scheduler)
+    if bands is None:
+        _stream_run(loaded, runs, seed, workers, scheduler, folder, force, formats)
+        return
+    from sim.experiments.uncertainty import run_plan  # the bands' machinery, only for them
+
+    results = _with_progress(lambda progress: run_plan(bands, workers, progress), scheduler)
     typer.echo(results.summary_text())
     _save(results, folder, force, formats, workers)
+
+
+def _stream_run(
+    loaded,
+    runs: int,
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    folder: Path,
+    force: bool,
+    formats: tuple[str, ...],
+) -> None:
+    """Run and write the folder as the chunks come in (:mod:`sim.output.streaming`).
+
+    The summary is printed once the worlds are in, before the figures are drawn.
+    """
+    from sim.output.streaming import run_into_folder
+
+    command = shlex.join(["sim", *sys.argv[1:]])  # quoted, so that it can be pasted back
+
+    def simulate(progress: _ProgressBar) -> Path:
+        def show(results) -> None:
+            progress.close()
+            typer.echo(results.summary_text())
+
+        return run_into_folder(
+            loaded,
+            folder,
+            runs,
+            seed,
+            workers,
+            progress,
+            command=command,
+            overwrite=force,
+            formats=formats,
+            on_results=show,
+        )
+
+    try:
+        path = _with_progress(simulate, scheduler=scheduler)
+    except OSError as err:  # a full disk, a folder taken meanwhile: nothing was kept
+        _fail_on_folder(err, folder, writing=folder)
+    typer.echo(f"Results written to {path} (report: {path / 'report.md'})")
 
 
 @app.command()
@@ -1259,17 +1301,8 @@ def rerun(
     target = _output_folder(out, force, default)
     target = _claim_output(target, out, force, default)
 
-    from sim.engine.ensemble import run as run_ensemble
-
     _warn_about_extra_workers(workers)
-    results = _with_progress(
-        lambda progress: run_ensemble(
-            saved.scenario, runs=saved.runs, seed=saved.seed, workers=workers, progress=progress
-        ),
-        scheduler=scheduler,
-    )
-    typer.echo(results.summary_text())
-    _save(results, target, force, ("png",), workers)
+    _stream_run(saved.scenario, saved.runs, saved.seed, workers, scheduler, target, force, ("png",))
 
 
 # --- sim score ----------------------------------------------------------------------------------

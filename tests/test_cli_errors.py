@@ -286,24 +286,20 @@ class FakeResults:
         return "SUMMARY"
 
 
-def fake_save(results: FakeResults, folder: Path, command: str, **options) -> Path:
-    folder.mkdir(parents=True)
-    return folder
-
-
 @pytest.fixture
 def ensemble_calls(monkeypatch) -> list[tuple]:
-    """Replace the ensemble and the saver by stand-ins; the list records each ``run`` call."""
+    """Replace the streamed run by a stand-in; the list records each call of it."""
     calls = []
 
-    def fake_run(scenario, *, runs, seed, workers, progress):
+    def fake_run_into_folder(scenario, folder, runs, seed, workers, progress, **options):
         calls.append((scenario.name, runs, seed, workers))
         progress(runs, runs)
-        return FakeResults()
+        options["on_results"](FakeResults())
+        folder.mkdir(parents=True)
+        return folder
 
-    monkeypatch.setitem(sys.modules, "sim.engine.ensemble", types.SimpleNamespace(run=fake_run))
-    saving = types.SimpleNamespace(save_results=fake_save)
-    monkeypatch.setitem(sys.modules, "sim.output.saving", saving)
+    streaming = types.SimpleNamespace(run_into_folder=fake_run_into_folder)
+    monkeypatch.setitem(sys.modules, "sim.output.streaming", streaming)
     return calls
 
 

@@ -180,3 +180,38 @@ def test_a_scheduler_that_cannot_be_reached_leaves_no_thread_behind(monkeypatch)
             pass
     left = [t.name for t in set(threading.enumerate()) - before]
     assert [name for name in left if name.startswith(LASTING_THREADS)] == [], left
+
+
+def test_a_run_streamed_through_a_cluster_writes_the_folder_written_here(summit, tmp_path):
+    from sim.output.streaming import run_into_folder
+
+    def files(folder):
+        return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    here = run_into_folder(summit, tmp_path / "here", RUNS, seed=5, workers=2, command="sim run")
+    with cluster.connected("local:2"):
+        there = run_into_folder(
+            summit, tmp_path / "there", RUNS, seed=5, command="sim run", chunk_size=CHUNK
+        )
+    assert files(there) == files(here)
+
+
+def test_no_more_tasks_wait_on_the_cluster_than_the_window(summit, monkeypatch):
+    from sim.engine.ensemble import WINDOW_PER_WORKER
+
+    sent, outstanding = [], []
+    with cluster.connected("local:1") as connected:
+        real_submit = connected.client.submit
+        monkeypatch.setattr(
+            connected.client, "submit", lambda *a, **k: sent.append(1) or real_submit(*a, **k)
+        )
+        run(
+            summit,
+            runs=RUNS,
+            seed=5,
+            chunk_size=250,  # twelve chunks, three times the window of one worker
+            progress=lambda done, total: outstanding.append(len(sent) - done // 250),
+        )
+    assert len(sent) == RUNS // 250
+    assert max(outstanding) <= WINDOW_PER_WORKER  # sent and not yet in
+    assert outstanding[-1] == 0

@@ -375,13 +375,14 @@ def test_a_signal_caught_inside_an_extensions_import_still_ends_as_interrupted(
     import signal
 
     from sim import cli
-    from sim.output import saving
+    from sim.output import streaming
 
     def interrupted_import(*args, **kwargs):
         cli.STOPPED.append(signal.SIGINT)  # what the SIGINT handler records
         raise ImportError("initialization failed")
 
-    monkeypatch.setattr(saving, "save_results", interrupted_import)
+    # sim run writes its folder as it runs; the figures come after the worlds
+    monkeypatch.setattr(streaming, "write_run_files", interrupted_import)
     monkeypatch.setattr(cli, "STOPPED", [])
     monkeypatch.setattr(
         sys,

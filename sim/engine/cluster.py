@@ -61,6 +61,7 @@ class Cluster:
         items: Sequence[Any],
         arguments: Callable[[Any], tuple[Any, ...]],
         finished: Callable[[Any, Any], None],
+        window: int | None = None,
     ) -> None:
         """Run ``function(shared, *arguments(item))`` on the cluster for every item.
 
@@ -68,9 +69,12 @@ class Cluster:
             function: a module-level function (workers import it by name).
             shared: a large first argument common to every task (the scenarios), sent to the
                 workers once rather than with every task.
-            items: the work.
+            items: the work, in order.
             arguments: an item's own arguments (small: numbers, a chunk's rows of a design).
             finished: called in this process with each item and its result, as they come in.
+            window: if given, an item is sent to the cluster only once every item ``window``
+                or more places before it is done, so that at most ``window`` results wait on
+                the workers or here (as :func:`sim.engine.forking.share`).
 
         A task whose worker is lost is run again elsewhere (up to :data:`RETRIES` times); a task
         that fails, or Ctrl-C, cancels the rest.
@@ -80,15 +84,32 @@ class Cluster:
 
         client = self.client
         [shared_future] = client.scatter([shared], broadcast=True, hash=False)
-        futures = {}
-        for item in items:
-            task = client.submit(
-                function, shared_future, *arguments(item), pure=False, retries=RETRIES
-            )
-            futures[task] = item
+        items = list(items)
+        window = len(items) if window is None else window
+        futures: dict[Any, int] = {}
+        done = bytearray(len(items))
+        lowest = sent = 0  # the first item not done; the next item to send
+        arriving = as_completed()
+
+        def send() -> None:
+            nonlocal sent
+            while sent < len(items) and sent < lowest + window:
+                task = client.submit(
+                    function,
+                    shared_future,
+                    *arguments(items[sent]),
+                    pure=False,
+                    retries=RETRIES,
+                    priority=-sent,  # the earliest first, whatever was sent since
+                )
+                futures[task] = sent
+                arriving.add(task)
+                sent += 1
+
         try:
-            for future in as_completed(futures):
-                item = futures.pop(future)
+            send()
+            for future in arriving:
+                index = futures.pop(future)
                 try:
                     result = future.result()
                 except _lost_errors() as err:
@@ -97,7 +118,11 @@ class Cluster:
                         f"({type(err).__name__}: {err})"
                     ) from None
                 future.release()
-                finished(item, result)
+                done[index] = 1
+                while lowest < len(items) and done[lowest]:
+                    lowest += 1
+                send()
+                finished(items[index], result)
         finally:
             client.cancel(list(futures))
 

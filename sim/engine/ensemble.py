@@ -8,11 +8,14 @@ so its chunks skip the transfer back; chunks go one at a time to whoever is free
 sized for speed (about :data:`CHUNK_SIZE` worlds: large enough that Python's per-operation
 overhead is small, small enough that the arrays stay in cache) and for an even split over the
 workers; scenarios run together (:func:`run_all`) share the helpers and the split. Each chunk
-returns its summary rows in compact dtypes and its :class:`~sim.model.aggregates.DailyAggregates`;
-this process writes the rows into preallocated columns and adds the aggregates, so memory grows
-with the summary rows only (about 240 bytes a world), never with trajectories. The ``worlds`` frame
-and the aggregates are identical whatever the number of workers, the chunk size, or the order in
-which chunks finish.
+returns its summary rows in compact dtypes and its :class:`~sim.model.aggregates.DailyAggregates`.
+This process adds the aggregates as chunks come in and passes the rows to a :class:`Sink` in world
+order (:class:`InOrder`), holding the chunks that come early: chunks start in order, at most
+:data:`WINDOW_PER_WORKER` per worker ahead of the first one not done, so few are ever held. The
+default sink writes the rows into preallocated columns (memory grows with the summary rows only,
+about 240 bytes a world, never with trajectories); ``sim run``'s writes them to ``worlds.csv``
+(:mod:`sim.output.streaming`: memory bounded). The ``worlds`` frame and the aggregates are
+identical whatever the number of workers, the chunk size, or the order in which chunks finish.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from sim.engine.cluster import Cluster, connected
 from sim.engine.forking import available_cores, fork_context, share
-from sim.engine.results import Results
+from sim.engine.results import Results, WorldColumns
 from sim.model.aggregates import DailyAggregates
 from sim.model.design import Design
 from sim.model.model import NegotiationModel
@@ -41,7 +45,12 @@ CHUNK_SIZE = 16_384
 MIN_CHUNK = 2_048
 """Runs are not cut finer than this to feed more workers: below it, start-up costs dominate."""
 
-ChunkResult = tuple[dict[str, np.ndarray], DailyAggregates]
+ChunkResult = tuple[Any, DailyAggregates]
+Finish = Callable[[dict[str, np.ndarray], "Chunk"], Any]
+"""What a chunk's columns become where the chunk ran (a module-level function: it travels)."""
+WINDOW_PER_WORKER = 4
+"""Chunks started ahead of the first unfinished one, per worker: a run holds at most this many
+results per worker waiting for an earlier chunk, so its memory does not grow with its worlds."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +102,18 @@ def run_chunk(
     size: int,
     design: dict[str, np.ndarray] | None = None,
     stream_period: int | None = None,
+    finish: Finish | None = None,
 ) -> ChunkResult:
     """Simulate worlds ``first .. first + size - 1`` of a run to the horizon.
 
     ``design`` holds these worlds' own values of some parameters (:meth:`Design.rows`);
-    ``stream_period`` repeats the worlds' random numbers (:attr:`Design.stream_period`).
+    ``stream_period`` repeats the worlds' random numbers (:attr:`Design.stream_period`);
+    ``finish`` turns the chunk's columns into what goes back (:attr:`Sink.finish`), here, where
+    the chunk ran.
 
     Returns:
-        The chunk's summary columns (compact dtypes; categorical columns as int8 codes) and its
-        daily aggregates.
+        The chunk's summary columns (compact dtypes; categorical columns as int8 codes), or what
+        ``finish`` made of them, and its daily aggregates.
 
     """
     model = NegotiationModel(
@@ -120,7 +132,7 @@ def run_chunk(
     aggregates = model.aggregates
     assert aggregates is not None
     model.close()
-    return columns, aggregates
+    return (columns if finish is None else finish(columns, Chunk(first, size))), aggregates
 
 
 def _check(runs: int, seed: int, workers: int | None) -> tuple[int, int, int]:
@@ -147,33 +159,67 @@ def _pool_context() -> multiprocessing.context.BaseContext | None:
     return context
 
 
-class _Assembly:
-    """The run's ``worlds`` columns, filled chunk by chunk, and the merged aggregates."""
+class Sink(Protocol):
+    """Where one scenario's chunks go, in world order (:func:`run_checked`)."""
+
+    finish: Finish | None
+    """Applied to each chunk's columns where the chunk ran (None: the columns come back)."""
+
+    def add(self, chunk: Chunk, part: Any) -> None:
+        """Take the next chunk's part (what :attr:`finish` made of its columns)."""
+
+    def worlds(self) -> pd.DataFrame | WorldColumns:
+        """The run's per-world columns, once every chunk is in."""
+
+
+def worlds_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Chunk or run columns as a ``worlds`` frame: categorical columns from their int8 codes."""
+    data = {
+        name: pd.Categorical.from_codes(values, categories=list(CATEGORIES[name]))
+        if name in CATEGORIES
+        else values
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(data, copy=False)
+
+
+class Assembly:
+    """A :class:`Sink` that keeps a run's ``worlds`` columns in memory, filled chunk by chunk."""
+
+    finish: Finish | None = None
 
     def __init__(self, runs: int) -> None:
         self.runs = runs
         self.columns: dict[str, np.ndarray] = {}
-        self.daily: DailyAggregates | None = None
 
-    def add(self, chunk: Chunk, result: ChunkResult) -> None:
-        columns, daily = result
+    def add(self, chunk: Chunk, part: dict[str, np.ndarray]) -> None:
         if not self.columns:
-            self.columns = {name: np.empty(self.runs, v.dtype) for name, v in columns.items()}
-        for name, values in columns.items():
+            self.columns = {name: np.empty(self.runs, v.dtype) for name, v in part.items()}
+        for name, values in part.items():
             self.columns[name][chunk.first : chunk.first + chunk.size] = values
-        if self.daily is None:
-            self.daily = daily
-        else:
-            self.daily += daily
 
-    def frame(self) -> pd.DataFrame:
-        data = {
-            name: pd.Categorical.from_codes(values, categories=list(CATEGORIES[name]))
-            if name in CATEGORIES
-            else values
-            for name, values in self.columns.items()
-        }
-        return pd.DataFrame(data, copy=False)
+    def worlds(self) -> pd.DataFrame:
+        return worlds_frame(self.columns)
+
+
+class InOrder:
+    """Passes chunk results on in the order of the plan, holding those that come early."""
+
+    def __init__(self, work: Sequence[Work], deliver: Callable[[Work, Any], None]) -> None:
+        self.places = {item: place for place, item in enumerate(work)}
+        self.work = list(work)
+        self.deliver = deliver
+        self.next = 0
+        self.held: dict[int, Any] = {}
+        self.most_held = 0
+        """The most results held at once (at most the window less one, see :func:`_run_on`)."""
+
+    def add(self, item: Work, part: Any) -> None:
+        self.held[self.places[item]] = part
+        self.most_held = max(self.most_held, len(self.held) - 1)  # the one passed on at once
+        while self.next in self.held:
+            self.deliver(self.work[self.next], self.held.pop(self.next))
+            self.next += 1
 
 
 def run(
@@ -257,15 +303,23 @@ def run_checked(
     *,
     chunk_size: int = CHUNK_SIZE,
     designs: Sequence[Design | None] | None = None,
+    sinks: Sequence[Sink] | None = None,
 ) -> list[Results]:
-    """:func:`run_all` of loaded scenarios (:func:`sim.scenario.options.scenario`)."""
+    """:func:`run_all` of loaded scenarios (:func:`sim.scenario.options.scenario`).
+
+    ``sinks``: where each scenario's chunks go, in world order (default: an :class:`Assembly`
+    each, in memory); a file writer keeps the memory of a large run bounded.
+    """
     runs, seed, workers = _check(runs, seed, workers)
     chunk_size = arguments.whole("chunk_size", chunk_size, 1)
     if not scenarios:
         return []
     designs = _check_designs(designs, len(scenarios), runs)
+    sinks = [Assembly(runs) for _ in scenarios] if sinks is None else list(sinks)
     with connected(None) as cluster:  # --scheduler's, SIM_SCHEDULER's, or None: this machine
-        return _run_on(scenarios, runs, seed, workers, progress, chunk_size, designs, cluster)
+        return _run_on(
+            scenarios, runs, seed, workers, progress, chunk_size, designs, sinks, cluster
+        )
 
 
 def _run_on(
@@ -276,61 +330,82 @@ def _run_on(
     progress: Progress | None,
     chunk_size: int,
     designs: list[Design | None],
+    sinks: list[Sink],
     cluster: Cluster | None,
 ) -> list[Results]:
-    """:func:`run_checked` on this machine's processes, or on ``cluster``'s workers."""
+    """:func:`run_checked` on this machine's processes, or on ``cluster``'s workers.
+
+    Chunks start in the plan's order, at most :data:`WINDOW_PER_WORKER` per worker ahead of
+    the first one not done; their daily aggregates are added as they come in, their parts go
+    to the sinks in world order (:class:`InOrder`).
+    """
     if cluster is not None:  # the cluster's slots take the place of this machine's workers
         workers = cluster.slots()
     work = plan(runs, workers, chunk_size, len(scenarios))
     workers = min(workers, len(work))
-    assemblies = [_Assembly(runs) for _ in scenarios]
+    window = WINDOW_PER_WORKER * workers
+    finishes = [sink.finish for sink in sinks]
+    dailies: list[DailyAggregates | None] = [None] * len(scenarios)
     total = runs * len(scenarios)
     done = 0
+    in_order = InOrder(work, lambda item, part: sinks[item.scenario].add(item.chunk, part))
 
     def finished(item: Work, result: ChunkResult) -> None:
         nonlocal done
-        assemblies[item.scenario].add(item.chunk, result)
+        part, daily = result
+        if dailies[item.scenario] is None:
+            dailies[item.scenario] = daily
+        else:
+            dailies[item.scenario] += daily
         done += item.chunk.size
-        if progress:
+        if progress:  # as each chunk comes in, before it waits for the earlier ones
             progress(done, total)
+        in_order.add(item, part)
+
+    def arguments(item: Work) -> tuple[Any, ...]:
+        return (*_design_rows(designs, item), finishes[item.scenario])
 
     if cluster is not None:
         cluster.share(
             _run_shared_work,
             list(scenarios),
             work,
-            lambda item: (item.scenario, seed, item.chunk, *_design_rows(designs, item)),
+            lambda item: (item.scenario, seed, item.chunk, *arguments(item)),
             finished,
+            window,
         )
     elif workers == 1:
         for item in work:
-            finished(item, _run_work(scenarios, seed, item, designs))
+            finished(item, _run_work(scenarios, seed, item, designs, finishes))
     else:
         share(
             work,
-            lambda item: _run_work(scenarios, seed, item, designs),
+            lambda item: _run_work(scenarios, seed, item, designs, finishes),
             lambda pool, item: pool.submit(
                 run_chunk,
                 scenarios[item.scenario],
                 seed,
                 item.chunk.first,
                 item.chunk.size,
-                *_design_rows(designs, item),
+                *arguments(item),
             ),
             finished,
             workers - 1,
             _pool_context(),
+            window,
         )
     return [
-        Results(
-            scenario=scenario, worlds=assembly.frame(), daily=assembly.daily, seed=seed, runs=runs
-        )
-        for scenario, assembly in zip(scenarios, assemblies, strict=True)
+        Results(scenario=scenario, worlds=sink.worlds(), daily=daily, seed=seed, runs=runs)
+        for scenario, sink, daily in zip(scenarios, sinks, dailies, strict=True)
     ]
 
 
 def _run_work(
-    scenarios: Sequence[Scenario], seed: int, item: Work, designs: Sequence[Design | None]
+    scenarios: Sequence[Scenario],
+    seed: int,
+    item: Work,
+    designs: Sequence[Design | None],
+    finishes: Sequence[Finish | None],
 ) -> ChunkResult:
     """Simulate one chunk of one scenario in this process."""
     return run_chunk(
@@ -339,6 +414,7 @@ def _run_work(
         item.chunk.first,
         item.chunk.size,
         *_design_rows(designs, item),
+        finishes[item.scenario],
     )
 
 
@@ -349,9 +425,10 @@ def _run_shared_work(
     chunk: Chunk,
     design: dict[str, np.ndarray] | None,
     stream_period: int | None,
+    finish: Finish | None = None,
 ) -> ChunkResult:
     """On a cluster's worker: one chunk of scenario ``index`` (:mod:`sim.engine.cluster`)."""
-    return run_chunk(scenarios[index], seed, chunk.first, chunk.size, design, stream_period)
+    return run_chunk(scenarios[index], seed, chunk.first, chunk.size, design, stream_period, finish)
 
 
 def _check_designs(

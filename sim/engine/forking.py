@@ -21,7 +21,6 @@ import os
 import signal
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -150,16 +149,21 @@ def share[Item, Result](
     finished: Callable[[Item, Result], None],
     helpers: int,
     context: multiprocessing.context.BaseContext | None,
+    window: int | None = None,
 ) -> None:
     """Work through ``items`` in this process and ``helpers`` helpers started by ``context``.
 
     Args:
-        items: the work, in order; helpers take items from the front, this process from the back.
+        items: the work, in order; helpers take items from the front, this process from the back
+            (from the front too with a ``window``).
         here: does one item in this process.
         submit: sends one item to a helper of the pool it is given.
         finished: called in this process with each item and its result, as they come in.
         helpers: the number of helper processes.
         context: how to start them (:func:`fork_context`, or another start method).
+        window: if given, an item starts only once every item ``window`` or more places before
+            it is done, so that at most ``window`` items are started and not yet collected in
+            order: a caller that uses the results in order holds at most ``window - 1``.
 
     A failed item or Ctrl-C stops the work: nothing more is handed out, and the error is raised
     here once the helpers have finished the items they had started (or been interrupted too).
@@ -173,13 +177,20 @@ def share[Item, Result](
         initializer=start_helper,
         initargs=(os.getpid() if forked else None,),
     )
-    dealer = Dealer(items, lambda item: submit(pool, item))
+    dealer = Dealer(items, lambda item: submit(pool, item), window)
     try:
         with frozen_objects():
             for _ in range(helpers):
                 dealer.deal()
-        while (item := dealer.take()) is not None:
-            finished(item, here(item))
+        while (taken := dealer.take()) is not None:
+            if taken is WAIT:  # the window is full: collect a helper's item first
+                for helped, result in dealer.collect(block=True):
+                    finished(helped, result)
+                continue
+            index, item = taken
+            result = here(item)
+            dealer.done_here(index)
+            finished(item, result)
             for helped, result in dealer.collect(block=False):
                 finished(helped, result)
         while dealer.busy():
@@ -192,39 +203,69 @@ def share[Item, Result](
     let_helpers_leave(pool)
 
 
+WAIT = object()
+"""What :meth:`Dealer.take` gives while the window is full: collect a helper's item first."""
+
+
 class Dealer[Item, Result]:
     """Hands out items: to a helper the moment it is free, to this process in between.
 
     Helpers take items from the front, one at a time: the next one is submitted from the
     callback of the last (in the pool's own thread), so a helper never waits for this process
-    to finish an item of its own. This process takes items from the back.
+    to finish an item of its own. This process takes items from the back, or, with a
+    ``window``, from the front too; then no item starts before every item ``window`` places
+    before it is done (a free helper waits for the window to move).
     """
 
-    def __init__(self, items: Sequence[Item], submit: Callable[[Item], Future[Result]]) -> None:
+    def __init__(
+        self,
+        items: Sequence[Item],
+        submit: Callable[[Item], Future[Result]],
+        window: int | None = None,
+    ) -> None:
+        if window is not None and window < 1:
+            raise ValueError(f"expected a window of at least 1 item, got {window}")
         self._submit = submit
-        self._pending = deque(items)
-        self._running: dict[Future[Result], Item] = {}
+        self._items = list(items)
+        self._front, self._back = 0, len(self._items)
+        self._window = window
+        self._done = bytearray(len(self._items))
+        self._lowest = 0  # the first item not done
+        self._free = 0  # helpers waiting for an item
+        self._running: dict[Future[Result], int] = {}
         self._lock = threading.Lock()
         self._stopped = False
 
-    def deal(self, _finished: Future[Result] | None = None) -> None:
-        """Give the next item to a helper (at the start, then as each helper's item ends)."""
+    def deal(self, finished: Future[Result] | None = None) -> None:
+        """A helper is free (at the start, then as its item ``finished``): give it the next item."""
         with self._lock:
-            if self._stopped or not self._pending:
-                return
-            item = self._pending.popleft()
-            try:
-                future = self._submit(item)
-            except RuntimeError:  # the pool is shutting down or broken: this process does it
-                self._pending.appendleft(item)
-                return
-            self._running[future] = item
-        future.add_done_callback(self.deal)
+            if finished is not None and finished in self._running:  # else collected already
+                self._mark_done(self._running[finished])
+            self._free += 1
+            started = self._deal_to_free()
+        for future in started:  # outside the lock: a future already done calls back at once
+            future.add_done_callback(self.deal)
 
-    def take(self) -> Item | None:
-        """The next item for this process, or None when every item has been handed out."""
+    def take(self) -> tuple[int, Item] | object | None:
+        """The next item for this process with its place, :data:`WAIT`, or None when all are out."""
         with self._lock:
-            return self._pending.pop() if self._pending else None
+            if self._stopped or self._front >= self._back:
+                return None
+            if self._window is None:
+                self._back -= 1
+                return self._back, self._items[self._back]
+            if not self._may_start():
+                return WAIT
+            self._front += 1
+            return self._front - 1, self._items[self._front - 1]
+
+    def done_here(self, index: int) -> None:
+        """This process has done item ``index``: the window may move on for the helpers."""
+        with self._lock:
+            self._mark_done(index)
+            started = self._deal_to_free()
+        for future in started:
+            future.add_done_callback(self.deal)
 
     def busy(self) -> bool:
         """Whether a helper still has an item whose result has not been collected."""
@@ -241,14 +282,39 @@ class Dealer[Item, Result]:
         for future in running:
             if future.done():
                 with self._lock:
-                    item = self._running.pop(future)
-                collected.append((item, future.result()))
+                    index = self._running.pop(future)
+                    self._mark_done(index)  # its callback may not have run yet
+                collected.append((self._items[index], future.result()))
         return collected
 
     def stop(self) -> None:
         """Hand out nothing more."""
         with self._lock:
             self._stopped = True
+
+    def _may_start(self) -> bool:
+        """Whether the front item may start now (under the lock)."""
+        return self._window is None or self._front < self._lowest + self._window
+
+    def _deal_to_free(self) -> list[Future[Result]]:
+        """Give free helpers the items the window lets start; their futures (under the lock)."""
+        started = []
+        while self._free and not self._stopped and self._front < self._back and self._may_start():
+            try:
+                future = self._submit(self._items[self._front])
+            except RuntimeError:  # the pool is shutting down or broken: this process does it
+                break
+            self._running[future] = self._front
+            self._front += 1
+            self._free -= 1
+            started.append(future)
+        return started
+
+    def _mark_done(self, index: int) -> None:
+        """Item ``index`` is done: move the window past every done item (under the lock)."""
+        self._done[index] = 1
+        while self._lowest < len(self._done) and self._done[self._lowest]:
+            self._lowest += 1
 
 
 _inherited: Sequence[Callable[[], Any]] = ()

@@ -17,10 +17,64 @@ import pandas as pd
 
 from sim.engine.stats import wilson_interval
 from sim.model.aggregates import DailyAggregates
-from sim.model.outcomes import OUTCOMES
+from sim.model.outcomes import CATEGORIES, OUTCOMES
 from sim.scenario.schema import Scenario
 
 EVENT_COLUMNS = ("day_summit", "day_sanctions", "day_moratorium_start", "day_settlement")
+SUMMARY_COLUMNS = ("outcome", *EVENT_COLUMNS, "territory_change", "casualties")
+"""The per-world columns a run's summary, report and figures read (with ``air_defense_delivered``
+and the ``blame_`` columns, :func:`is_summary_column`)."""
+
+
+def is_summary_column(name: str) -> bool:
+    """Whether a run's summary, report or figures read the per-world column ``name``."""
+    return name in SUMMARY_COLUMNS or name == "air_defense_delivered" or name.startswith("blame_")
+
+
+class WorldColumns:
+    """Some per-world columns of a run, each in a file of its own, read one at a time.
+
+    What a run streamed to its ``worlds.csv`` keeps of its worlds for its summary, report and
+    figures (:func:`is_summary_column`): a column is read from its file each time it is asked
+    for, as the same :class:`pandas.Series` a ``worlds`` frame gives, so statistics of it are
+    the same numbers; only one column at a time is in memory (8 bytes a world at most).
+    """
+
+    def __init__(self, folder: Path, runs: int, dtypes: dict[str, np.dtype]) -> None:
+        self.folder = folder
+        self.runs = runs
+        self.dtypes = pd.Series(
+            {
+                name: pd.CategoricalDtype(list(CATEGORIES[name])) if name in CATEGORIES else dtype
+                for name, dtype in dtypes.items()
+            },
+            dtype=object,
+        )
+        self._stored = dict(dtypes)
+
+    @property
+    def columns(self) -> pd.Index:
+        return pd.Index(list(self._stored))
+
+    def __len__(self) -> int:
+        return self.runs
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._stored
+
+    def path(self, name: str) -> Path:
+        """The file holding column ``name``: its values in world order, in its dtype."""
+        return self.folder / f"{name}.bin"
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self._stored:
+            raise KeyError(
+                f"{name!r}: a run streamed to worlds.csv keeps only {', '.join(self._stored)}"
+            )
+        values = np.fromfile(self.path(name), dtype=self._stored[name])
+        if name in CATEGORIES:
+            values = pd.Categorical.from_codes(values, categories=list(CATEGORIES[name]))
+        return pd.Series(values, name=name, copy=False)
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -45,7 +99,9 @@ class Results:
 
     Attributes:
         scenario: the validated scenario that was run.
-        worlds: one row per world (columns: the contract of ``docs/model.md`` §9, then its extras).
+        worlds: one row per world (columns: the contract of ``docs/model.md`` §9, then its
+            extras); for a run streamed to its folder, the columns its summary reads
+            (:class:`WorldColumns`).
         daily: per-day aggregates over the worlds (event incidence, means, quantiles), or None.
         seed: the run's seed.
         runs: number of worlds.
@@ -53,7 +109,7 @@ class Results:
     """
 
     scenario: Scenario
-    worlds: pd.DataFrame
+    worlds: pd.DataFrame | WorldColumns
     daily: DailyAggregates | None = None
     seed: int = 0
     runs: int = 0

@@ -516,18 +516,19 @@ def _umask() -> int:
 
 
 def write_shared(
-    table: CsvInParts,
+    table: CsvInParts | None,
     others: list[Callable[[], object]],
     figures: list[Callable[[], list[Path]]],
     workers: int | None = None,
 ) -> list[Path]:
-    """Write ``table``'s parts, then ``others``, then ``figures`` (tasks that return their files).
+    """Write ``table``'s parts (if any), ``others``, then ``figures`` (tasks that return files).
 
     The tasks are shared with forked helpers where they can run
     (:func:`sim.engine.forking.run_tasks`, ``workers`` processes in all, default: one per core):
     helpers start from the table's parts, this process from the figures. Returns the figures' files,
     in order.
     """
-    done = run_tasks([*table.tasks(), *others, *figures], workers)
-    table.join()
+    done = run_tasks([*(table.tasks() if table else ()), *others, *figures], workers)
+    if table is not None:
+        table.join()
     return [path for paths in done[len(done) - len(figures) :] for path in paths]

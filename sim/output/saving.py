@@ -90,8 +90,26 @@ def _run_files(
     workers: int | None = None,
 ) -> None:
     """A run's files; the CSV files and the figures shared with forked helpers."""
+    write_run_files(
+        result, folder, command, formats, workers, CsvInParts(result.worlds, folder / "worlds.csv")
+    )
+
+
+def write_run_files(
+    result: Results,
+    folder: Path,
+    command: str | None,
+    formats: tuple[str, ...],
+    workers: int | None = None,
+    table: CsvInParts | None = None,
+) -> None:
+    """A run's files: ``worlds.csv`` from ``table``, daily aggregates, figures, summary, report.
+
+    ``table`` is None when ``worlds.csv`` is written already (:mod:`sim.output.streaming`).
+    The figures are drawn with forked helpers where they can be (:func:`write_shared`).
+    """
     figures = write_shared(
-        CsvInParts(result.worlds, folder / "worlds.csv"),
+        table,
         [partial(result.write_daily, folder)],
         figure_tasks(result, folder / "figures", formats),
         workers,

@@ -135,7 +135,7 @@ def numeric_column(worlds: pd.DataFrame, column: object) -> str:
 
     if not isinstance(column, str):
         raise TypeError(f"a column is named by a text, got {column!r}")
-    numeric = [name for name in worlds.columns if is_numeric_dtype(worlds[name])]
+    numeric = [name for name in worlds.columns if is_numeric_dtype(worlds.dtypes[name])]
     if column not in numeric:
         known = "text, not numbers" if column in worlds.columns else "not a per-world column"
         raise ValueError(f"{column!r} is {known}; numeric columns: {', '.join(numeric)}")
