@@ -181,9 +181,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, case):
         scenario, words = _short_scenario(tmp_path), ["period", "outside the scenario's horizon"]
     elif case == "not-expressible":
         record = _record_with(
-            tmp_path, "summarises: [us-aid-pause-march]", "summarises: [easter-truce]"
+            tmp_path, "summarises: [us-aid-pause-march]", "summarises: [india-oil-tariff]"
         )
-        words = ["targets.aid_pause_day.summarises", "easter-truce", "model: null", ":3"]
+        words = ["targets.aid_pause_day.summarises", "india-oil-tariff", "model: null", ":3"]
     elif case == "unknown-column":
         record = _record_with(tmp_path, "quantity: territory_change", "quantity: teritory_change")
         words = ["targets.ground_taken_pp.quantity", "did you mean 'territory_change'"]
