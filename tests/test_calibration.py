@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -298,6 +299,41 @@ def test_the_same_seed_gives_the_same_posterior_bytes_whatever_the_workers(
     assert done.returncode == 0, done.stderr
     for name in ("posterior.csv", "generations.csv", "predictive.csv"):
         assert (out / name).read_bytes() == (calibrated / name).read_bytes(), name
+
+
+def test_a_calibration_on_a_local_dask_cluster_is_the_same_bytes(synthetic, calibrated, tmp_path):
+    """Issue 25: --scheduler sends the batches to Dask; the posterior is the local one."""
+    pytest.importorskip("distributed")
+    record, _ = synthetic
+    out = tmp_path / "cluster"
+    params = [arg for path in FITTED for arg in ("--params", path)]
+    done = sim(
+        "calibrate",
+        str(SCENARIO),
+        "--record",
+        str(record),
+        *params,
+        "--population",
+        "150",
+        "--generations",
+        "3",
+        "--seed",
+        "1",
+        "--scheduler",
+        "local:1",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("posterior.csv", "generations.csv", "predictive.csv"):
+        assert (out / name).read_bytes() == (calibrated / name).read_bytes(), name
+    # The option is honoured, not ignored: a scheduler nobody listens on stops the command.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    refused = sim("calibrate", str(SCENARIO), "--record", str(record), "--scheduler", address)
+    assert refused.returncode == 2, refused.stderr
+    assert "cannot reach a Dask scheduler" in refused.stderr
     # the overlay differs only by where it is (its extends: path is relative to the folder)
     assert (out / "posterior.yaml").read_text().replace("again", "fit") == (
         calibrated / "posterior.yaml"
