@@ -273,11 +273,8 @@ def test_the_folder_holds_pyabcs_history_and_the_figures(calibrated):
     assert "posterior.yaml" in (calibrated / "report.md").read_text(encoding="utf-8")
 
 
-def test_the_same_seed_gives_the_same_posterior_bytes_whatever_the_workers(
-    synthetic, calibrated, tmp_path
-):
-    record, _ = synthetic
-    out = tmp_path / "again"
+def _again(record: Path, out: Path, *how: str) -> None:
+    """The calibration of the ``calibrated`` fixture again, in ``out``, run ``how``."""
     params = [arg for path in FITTED for arg in ("--params", path)]
     done = sim(
         "calibrate",
@@ -285,20 +282,30 @@ def test_the_same_seed_gives_the_same_posterior_bytes_whatever_the_workers(
         "--record",
         str(record),
         *params,
-        "--population",
-        "150",
-        "--generations",
-        "3",
-        "--seed",
-        "1",
-        "--workers",
-        "1",
+        *("--population", "150", "--generations", "3", "--seed", "1"),
+        *how,
         "--out",
         str(out),
     )
     assert done.returncode == 0, done.stderr
+
+
+def _same_posterior(out: Path, calibrated: Path) -> None:
     for name in ("posterior.csv", "generations.csv", "predictive.csv"):
         assert (out / name).read_bytes() == (calibrated / name).read_bytes(), name
+
+
+def test_the_same_seed_gives_the_same_posterior_bytes_whatever_the_workers(
+    synthetic, calibrated, tmp_path
+):
+    record, _ = synthetic
+    out = tmp_path / "again"
+    _again(record, out, "--workers", "1")
+    _same_posterior(out, calibrated)
+    # the overlay differs only by where it is (its extends: path is relative to the folder)
+    assert (out / "posterior.yaml").read_text().replace("again", "fit") == (
+        calibrated / "posterior.yaml"
+    ).read_text().replace(str(calibrated.parent.name), str(out.parent.name))
 
 
 def test_a_calibration_on_a_local_dask_cluster_is_the_same_bytes(synthetic, calibrated, tmp_path):
@@ -306,27 +313,8 @@ def test_a_calibration_on_a_local_dask_cluster_is_the_same_bytes(synthetic, cali
     pytest.importorskip("distributed")
     record, _ = synthetic
     out = tmp_path / "cluster"
-    params = [arg for path in FITTED for arg in ("--params", path)]
-    done = sim(
-        "calibrate",
-        str(SCENARIO),
-        "--record",
-        str(record),
-        *params,
-        "--population",
-        "150",
-        "--generations",
-        "3",
-        "--seed",
-        "1",
-        "--scheduler",
-        "local:1",
-        "--out",
-        str(out),
-    )
-    assert done.returncode == 0, done.stderr
-    for name in ("posterior.csv", "generations.csv", "predictive.csv"):
-        assert (out / name).read_bytes() == (calibrated / name).read_bytes(), name
+    _again(record, out, "--scheduler", "local:1")
+    _same_posterior(out, calibrated)
     # The option is honoured, not ignored: a scheduler nobody listens on stops the command.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -334,10 +322,6 @@ def test_a_calibration_on_a_local_dask_cluster_is_the_same_bytes(synthetic, cali
     refused = sim("calibrate", str(SCENARIO), "--record", str(record), "--scheduler", address)
     assert refused.returncode == 2, refused.stderr
     assert "cannot reach a Dask scheduler" in refused.stderr
-    # the overlay differs only by where it is (its extends: path is relative to the folder)
-    assert (out / "posterior.yaml").read_text().replace("again", "fit") == (
-        calibrated / "posterior.yaml"
-    ).read_text().replace(str(calibrated.parent.name), str(out.parent.name))
 
 
 def test_an_interrupted_calibration_leaves_nothing_behind(synthetic, tmp_path):
