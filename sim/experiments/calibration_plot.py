@@ -54,16 +54,13 @@ def parameters_figure(result: Calibration) -> Figure:
         ax.axvline(parameter.default, color="black", lw=1, ls=":", label="scenario's value")
         ax.set_title(parameter.path, fontsize=9)
         ax.set_yticks([])
-    for ax in list(axes.flat)[len(result.parameters) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8, loc="upper right")
-    fig.suptitle(
+    return _finished(
+        fig,
+        axes,
+        len(result.parameters),
         f"Prior and posterior of each calibrated parameter — {result.scenario.name}\n"
         "(shaded: the posterior's 90 % credible interval; dotted: the scenario's value)",
-        fontsize=11,
     )
-    fig.tight_layout()
-    return fig
 
 
 def targets_figure(result: Calibration) -> Figure:
@@ -96,13 +93,20 @@ def targets_figure(result: Calibration) -> Figure:
         ax.axvline(target.observed, color=RECORD, lw=2.5, label="the record")
         ax.set_title(f"{target.name}\n{target.quantity.text}", fontsize=9)
         ax.set_yticks([])
-    for ax in list(axes.flat)[len(targets) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8, loc="upper right")
-    fig.suptitle(
+    return _finished(
+        fig,
+        axes,
+        len(targets),
         f"The record against the predictive distribution of each target — {result.scenario.name}"
         "\n(shaded: the posterior predictive 90 % interval; one world per parameter draw)",
-        fontsize=11,
     )
+
+
+def _finished(fig: Figure, axes: np.ndarray, used: int, title: str) -> Figure:
+    """Hide the panels past the first ``used``, add the legend and the title, lay it out."""
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=8, loc="upper right")
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
