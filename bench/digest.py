@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/digest.py            # 5,000 worlds of each bundled scenario, seed 0
     .venv/bin/python bench/digest.py --runs 20000 --seed 3
 
-Runs every runnable scenario in ``scenarios/`` (not ``article.yaml``, which the others extend,
+Runs every runnable scenario in ``scenarios/`` (not ``article.yaml`` and ``prior.yaml``, which the others extend,
 nor the record's replay ``record-*.yaml``) with one seed and hashes, per scenario, what
 ``worlds.csv``, ``summary.json`` and ``daily.csv`` hold (the simulated numbers; the manifest holds
 versions and paths, the figures hold pixels): the worlds table and the per-day aggregates as CSV
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     total = hashlib.sha256()
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
-        if path.stem == "article":
-            continue  # shared defaults; the runnable scenarios extend it
+        if path.stem in ("article", "prior"):
+            continue  # shared defaults and priors; the runnable scenarios extend them
         if path.stem.startswith("record-"):
             continue  # the record's replay, for calibration (docs/record.md), not a what-if
         digest = scenario_digest(path, args.runs, args.seed)

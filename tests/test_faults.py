@@ -163,7 +163,7 @@ def test_a_hostile_manifest_gets_one_line(run_copy, text, words):
 def fifo_place(tmp_path) -> Path:
     if not hasattr(os, "mkfifo"):
         pytest.skip("no FIFOs on this platform")
-    for name in ("summit.yaml", "article.yaml"):
+    for name in ("summit.yaml", "article.yaml", "prior.yaml"):
         shutil.copy(SCENARIOS / name, tmp_path / name)
     os.mkfifo(tmp_path / "pipe.yaml")
     return tmp_path
@@ -184,7 +184,8 @@ def test_a_fifo_as_an_extends_target_is_refused_without_blocking(fifo_place):
 def test_sim_list_shows_a_fifo_among_the_scenarios_as_invalid(fifo_place):
     (fifo_place / "scenarios").mkdir()
     shutil.move(fifo_place / "pipe.yaml", fifo_place / "scenarios" / "pipe.yaml")
-    shutil.copy(SCENARIOS / "article.yaml", fifo_place / "scenarios" / "article.yaml")
+    for name in ("article.yaml", "prior.yaml"):
+        shutil.copy(SCENARIOS / name, fifo_place / "scenarios" / name)
     done = sim("list", cwd=fifo_place)
     assert done.returncode == 0, done.stderr
     assert b"pipe.yaml     (invalid: not a regular file" in done.stdout, done.stdout
@@ -215,7 +216,7 @@ ALIAS_BOMB = "- &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     ids=["alias-bomb", "deep", "endless"],
 )
 def test_hostile_moves_files_get_one_line_quickly(tmp_path, text, words):
-    for name in ("summit.yaml", "article.yaml"):
+    for name in ("summit.yaml", "article.yaml", "prior.yaml"):
         shutil.copy(SCENARIOS / name, tmp_path / name)
     (tmp_path / "moves.yaml").write_text(text)
     done = sim("play", "summit.yaml", "--as", "usa", "--moves", "moves.yaml", cwd=tmp_path)
@@ -257,7 +258,8 @@ def test_a_uniform_with_a_spread_beyond_float64_is_refused():
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
 def test_a_path_that_is_not_utf8_is_refused_before_simulating(tmp_path):
-    shutil.copy(SCENARIOS / "article.yaml", tmp_path / "article.yaml")
+    for name in ("article.yaml", "prior.yaml"):
+        shutil.copy(SCENARIOS / name, tmp_path / name)
     shutil.copy(
         SCENARIOS / "summit.yaml", tmp_path / b"summit-\xff.yaml".decode(errors="surrogateescape")
     )
@@ -302,7 +304,7 @@ def test_free_text_fields_have_a_length_limit(override):
 def test_force_never_replaces_the_folder_holding_the_scenario_being_run(tmp_path, saved_run):
     out = tmp_path / "run"
     shutil.copytree(saved_run, out)
-    for name in ("summit.yaml", "article.yaml"):
+    for name in ("summit.yaml", "article.yaml", "prior.yaml"):
         shutil.copy(SCENARIOS / name, out / name)
     result = invoke("run", str(out / "summit.yaml"), "--runs", "50", "--out", str(out), "--force")
     one_error(result.exit_code, result.stderr, "summit.yaml", "--out")

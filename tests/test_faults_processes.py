@@ -42,9 +42,9 @@ POINTS = bench.POINTS
 
 @pytest.fixture
 def place(tmp_path) -> Path:
-    """A working folder with the summit scenario (and the file it extends) in ``in/``."""
+    """A working folder with the summit scenario (and the files it extends) in ``in/``."""
     (tmp_path / "in").mkdir()
-    for name in ("summit.yaml", "article.yaml"):
+    for name in ("summit.yaml", "article.yaml", "prior.yaml"):
         shutil.copy(SCENARIOS / name, tmp_path / "in" / name)
     return tmp_path
 
