@@ -5,11 +5,11 @@ Usage::
     .venv/bin/python bench/digest.py            # 5,000 worlds of each bundled scenario, seed 0
     .venv/bin/python bench/digest.py --runs 20000 --seed 3
 
-Runs every runnable scenario in ``scenarios/`` (not ``article.yaml`` and ``prior.yaml``, which the others extend,
-nor the record's replay ``record-*.yaml``) with one seed and hashes, per scenario, what
-``worlds.csv``, ``summary.json`` and ``daily.csv`` hold (the simulated numbers; the manifest holds
-versions and paths, the figures hold pixels): the worlds table and the per-day aggregates as CSV
-text, the summary as sorted JSON. It prints one line per scenario and the digest of them all. A
+Runs every runnable scenario in ``scenarios/`` (not ``article.yaml`` and ``prior.yaml``, which the
+others extend, nor the record's replay ``record-*.yaml``) with one seed and hashes, per scenario,
+what ``worlds.csv``, ``summary.json`` and ``daily.csv`` hold (the simulated numbers; the manifest
+holds versions and paths, the figures hold pixels): the worlds table and the per-day aggregates as
+CSV text, the summary as sorted JSON. It prints one line per scenario and the digest of them all. A
 change that only moves code leaves the digest as it was; a change to the model's numbers changes it.
 """
 

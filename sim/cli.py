@@ -1116,7 +1116,7 @@ def calibrate(
     ] = 1000,
     generations: Annotated[
         int, typer.Option("--generations", help="Most generations of ABC-SMC.")
-    ] = 5,
+    ] = 8,
     seed: SeedOption = 0,
     out: CalibrateOutOption = None,
     workers: WorkersOption = None,
