@@ -1514,9 +1514,9 @@ def test_nan_in_a_file_names_its_line():
 @pytest.mark.parametrize(
     ("override", "line_in", "words"),
     [
-        ("actors.russia.types.stalling=0.9", "article.yaml:", ["must sum to 1"]),
-        ("war.ground_gain_pct_per_day.low=0.01", "article.yaml:", ["triangular needs"]),
-        ("actors.usa.role=supporter", "article.yaml:", ["unknown field 'credulity'"]),
+        ("actors.russia.types.stalling=0.9", "prior.yaml:", ["must sum to 1"]),
+        ("war.ground_gain_pct_per_day.low=0.01", "article.yaml:", ["normal needs low < high"]),
+        ("actors.usa.role=supporter", "prior.yaml:", ["unknown field 'credulity'"]),
         ("horizon_days=5", "summit.yaml:", ["past the horizon"]),
     ],
 )

@@ -33,7 +33,7 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_gets_one_line_and_leaves_nothing_behind(small_disk, tmp_path):
-    for name in ("summit.yaml", "article.yaml"):
+    for name in ("summit.yaml", "article.yaml", "prior.yaml"):
         shutil.copy(SCENARIOS / name, tmp_path / name)
     command = [sys.executable, "-m", "sim.cli", "run", "summit.yaml", "--runs", "20000"]
     done = subprocess.run(

@@ -37,17 +37,14 @@ from sim.model.state import (
     SUMMIT_OFFERED,
     SUMMIT_SCHEDULED,
 )
-from sim.scenario.loading import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import bundled
 
 WORLDS = 6
 
 
 def model(scenario: str = "summit.yaml", *overrides: str, worlds: int = WORLDS) -> NegotiationModel:
     """A freshly built model on day 0 (no step taken): its state is the test's to set."""
-    return NegotiationModel(
-        load_scenario(SCENARIOS / scenario, list(overrides)), worlds=worlds, rng=3
-    )
+    return NegotiationModel(bundled(scenario, *overrides), worlds=worlds, rng=3)
 
 
 def view(m: NegotiationModel, role: str, responding: np.ndarray | None = None) -> Context:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.model import NegotiationModel
-from sim.scenario.loading import load_scenario
-from tests.conftest import SCENARIOS, ensemble, switched_off
+from tests.conftest import bundled, ensemble, switched_off
 
 KEEP_DEADLINES = "actors.usa.disabled_actions=[let_deadline_lapse]"
 """The coercer may not let a deadline lapse (tests whose margins must not rest on M1's lapse)."""
@@ -121,7 +120,7 @@ def test_m6_sanctions_raise_pressure_with_delay_and_success_is_drawn_per_world()
     control = "actors.usa.disabled_actions=[impose_sanctions]"
     pressure = {}
     for name, extra in (("sanctions.yaml", ()), ("baseline.yaml", (control,))):
-        spec = load_scenario(SCENARIOS / name, (*overrides, *extra))
+        spec = bundled(name, *overrides, *extra)
         model = NegotiationModel(spec, worlds=4096, rng=5)
         by_day = []
         for _ in range(44):

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.model.model import NegotiationModel
 from sim.scenario.loading import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, bundled
 
 MINIMAL = SCENARIOS.parent / "tests" / "data" / "minimal.yaml"
 
@@ -90,7 +90,7 @@ def test_a_moratorium_holds_for_its_length_days():
 def test_easing_lifts_only_the_coercers_own_sanctions():
     """In summit worlds the coercer never sanctioned, it has nothing to ease, and supporters'
     packages stay in force; where it did sanction, it still eases (the action is alive)."""
-    scenario = load_scenario(SCENARIOS / "summit.yaml")
+    scenario = bundled("summit.yaml")
     model = NegotiationModel(scenario, worlds=2000, rng=5)
     level = daily(model, "sanctions_level")
     fell = (np.diff(level, axis=0) < -1e-12).any(axis=0)

@@ -53,11 +53,15 @@ def test_ranged_lists_the_scenarios_values_by_the_path_set_takes():
     usa = found["actors.usa.weakness_aversion"]
     assert (usa.default, usa.low, usa.high) == (0.7, 0.4, 0.9)
     assert "Greene" in usa.source
-    assert found["summit.face"].default == 0.3
+    assert found["summit.lead_days"].default == 7
     assert found["actors.russia.types.sincere"].default == 0.2
-    pace = found["war.ground_gain_pct_per_day"]
-    assert pace.distribution is not None and pace.distribution.dist == "triangular"
-    assert pace.default == pytest.approx((0.0015 + 0.0025 + 0.004) / 3)
+    pace = found["war.ground_gain_pct_per_day"]  # the posterior article.yaml sets
+    assert pace.distribution is not None and pace.distribution.dist == "normal"
+    assert pace.low <= pace.default <= pace.high
+    prior = {p.path: p for p in parameters.ranged(sim.load_scenario(SCENARIOS / "prior.yaml"))}
+    before = prior["war.ground_gain_pct_per_day"]
+    assert before.distribution is not None and before.distribution.dist == "triangular"
+    assert before.default == pytest.approx((0.0015 + 0.0025 + 0.004) / 3)
     assert found["war.casualties_per_day"].default == pytest.approx(1400, rel=0.01)
     assert len(found) == len(parameters.ranged(scenario))  # paths are unique
 

@@ -46,7 +46,8 @@ from sim.scenario.schema import (
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
-ARTICLE = ROOT / "scenarios" / "article.yaml"
+PRIOR = ROOT / "scenarios" / "prior.yaml"
+"""The bundled actors and defaults in one self-contained file (article.yaml extends it)."""
 
 FAST = settings(
     max_examples=150,
@@ -211,19 +212,19 @@ def test_yaml_like_fragments_load_or_fail_cleanly(folder, text):
     load_or_error(path)
 
 
-ARTICLE_TEXT = ARTICLE.read_text(encoding="utf-8")
+PRIOR_TEXT = PRIOR.read_text(encoding="utf-8")
 
 
 @FAST
 @given(
-    position=st.integers(0, len(ARTICLE_TEXT)),
+    position=st.integers(0, len(PRIOR_TEXT)),
     cut=st.integers(0, 20),
     fragment=yaml_fragments | st.text(max_size=10),
 )
 def test_a_spliced_scenario_file_loads_or_fails_cleanly(folder, position, cut, fragment):
     """A real scenario file with a random cut and a random insertion (a typo, a bad paste)."""
     path = folder / "spliced.yaml"
-    text = ARTICLE_TEXT[:position] + fragment + ARTICLE_TEXT[position + cut :]
+    text = PRIOR_TEXT[:position] + fragment + PRIOR_TEXT[position + cut :]
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     load_or_error(path)
 
@@ -240,8 +241,8 @@ def test_random_bytes_load_or_fail_cleanly(folder, data):
 
 
 def valid_document() -> dict[str, Any]:
-    """The bundled article's actors and defaults, with one event of each kind."""
-    document = yaml.safe_load(ARTICLE.read_text(encoding="utf-8"))
+    """The bundled actors and defaults (prior.yaml), with one event of each kind."""
+    document = yaml.safe_load(PRIOR.read_text(encoding="utf-8"))
     document["events"] = [
         {"day": 0, "kind": "summit_offer", "by": "russia", "to": "usa", "held_on": 8},
         {"day": 1, "kind": "deadline", "by": "usa", "against": "russia", "threat": "sanctions"},
