@@ -16,7 +16,7 @@ import sim
 from sim.cli import app
 from sim.experiments import sensitivity as analysis
 from sim.scenario.parameters import Parameter
-from tests.conftest import MECHANISM_OFF, SCENARIOS
+from tests.conftest import MECHANISM_OFF, SCENARIOS, bundled
 
 SUMMIT = SCENARIOS / "summit.yaml"
 SANCTIONS = SCENARIOS / "sanctions.yaml"
@@ -71,9 +71,9 @@ def m1_on_and_off() -> tuple[analysis.Sensitivity, analysis.Sensitivity]:
     # An aggressor of uncertain type, as in M1's own test (docs/model.md, M1): with the default
     # 80 % stalling worlds the aggressor's face acts only in the few sincere ones.
     uncertain = "actors.russia.types={stalling: 0.5, sincere: 0.5}"
-    on_scenario = sim.load_scenario(SUMMIT, overrides=[uncertain])
+    on_scenario = bundled("summit.yaml", uncertain)  # at the priors, as the rules' tests run
     on = analysis.sensitivity(on_scenario, params=FEW, samples=256, workers=1)
-    off_scenario = sim.load_scenario(SUMMIT, overrides=[uncertain, *MECHANISM_OFF["M1"]])
+    off_scenario = bundled("summit.yaml", uncertain, *MECHANISM_OFF["M1"])
     off = analysis.sensitivity(off_scenario, params=FEW, samples=256, workers=1)
     return on, off
 

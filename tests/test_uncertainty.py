@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import MECHANISM_OFF, SCENARIOS
+from scipy.stats import truncnorm
 from typer.testing import CliRunner
 
 import sim
@@ -59,9 +60,12 @@ def test_the_draws_cover_each_range_and_follow_a_scenario_distribution() -> None
     # a Latin hypercube: exactly one draw in each of the 200 equal slices of the range
     slices = np.floor((credulity - low) / (high - low) * 200).astype(int)
     assert sorted(slices) == list(range(200))
-    success = result.draws["economy.sanctions_success"]  # beta(2, 14) in article.yaml
+    success = result.draws["economy.sanctions_success"]  # a truncated normal in article.yaml
     mean = next(p.default for p in result.parameters if p.path == "economy.sanctions_success")
-    assert mean == pytest.approx(2 / 16)
+    posterior = sim.load_scenario(SUMMIT).economy.sanctions_success
+    scale = posterior.sd
+    bounds = ((posterior.low - posterior.mean) / scale, (posterior.high - posterior.mean) / scale)
+    assert mean == pytest.approx(truncnorm(*bounds, loc=posterior.mean, scale=scale).mean())
     assert success.mean() == pytest.approx(mean, abs=0.005)
     assert success.min() > 0.0 and success.max() < 1.0
 
