@@ -84,7 +84,8 @@ def main() -> None:
     args = parser.parse_args()
     overrides = tuple(args.overrides)
     print(f"{args.runs} worlds, seed {args.seed}, overrides {list(overrides)}")
-    print("M1, summit.yaml, default types, coercer's WA 0.9")
+    types = "the scenario's types" if not any(".types" in o for o in overrides) else "types as set"
+    print(f"M1, summit.yaml, {types}, coercer's WA 0.9")
     paralysis(args.runs, args.seed, overrides)
     print("M2, the coercer's payoff: sanctions.yaml -> summit.yaml")
     before = coercer_terms("sanctions", args.runs, args.seed, overrides)
