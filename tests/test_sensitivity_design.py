@@ -49,7 +49,7 @@ def test_each_point_is_the_scenario_set_to_it_on_the_same_worlds() -> None:
 
 def test_a_design_overrides_a_drawn_parameter_and_leaves_the_other_draws() -> None:
     scenario = load_scenario(SUMMIT)
-    assert scenario.economy.sanctions_success.dist == "normal"  # the posterior, drawn per world
+    assert scenario.economy.sanctions_success.dist == "beta"  # drawn per world in the file
     design = Design(("economy.sanctions_success",), np.full((500, 1), 0.3))
     worlds = run(scenario, runs=500, seed=2, workers=1, design=design).worlds
     fixed = run(load_scenario(SUMMIT, overrides=["economy.sanctions_success=0.3"]), 500, 2, 1)
