@@ -128,7 +128,8 @@ def select(
 
     """
     varying = per_world(scenario)
-    fixed = {p.path: "one number for all worlds (a whole number of days, or the type prior)"
+    fixed = {p.path: "one number for all worlds (a whole number of days, the type prior, or a "
+                     "field the schema types as a plain number)"
              for p in held(scenario)}  # fmt: skip
     if against is not None:
         other = per_world(against)
