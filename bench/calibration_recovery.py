@@ -32,7 +32,11 @@ from sim.experiments.record import load_record
 from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "tests" / "data" / "record-scenario.yaml"
+SCENARIO = ROOT / "scenarios" / "record-2025.yaml"
+"""The scenario ``sim calibrate`` is run on for the bundled posterior: its priors are
+``prior.yaml``'s. (``tests/data/record-scenario.yaml`` extends ``article.yaml``, whose fitted
+parameters are now the posterior, so its priors would be that posterior, and it schedules no
+summit offer for the summit parameters to answer.)"""
 RECORD = ROOT / "records" / "2025-01-20_to_2025-08-06.yaml"
 
 
@@ -114,6 +118,8 @@ def main() -> None:
                         "width_vs_prior": 1 - row["narrowed"],
                     }
                 )
+            if args.json:  # after every set, so that a stopped run keeps the sets it finished
+                args.json.write_text(json.dumps({"pairs": rows, "timings": timings}, indent=2))
             print(
                 f"set {k}: {sum(r['inside'] for r in rows if r['set'] == k)}/{len(table)} "
                 f"inside, {wall:.0f} s (load {load:.1f})",
