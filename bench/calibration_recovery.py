@@ -6,12 +6,14 @@ its ``observed`` values replaced), then calibrates to it **with the same command
 ``sim calibrate SCENARIO --record synthetic.yaml`` (seed k). It prints, for every parameter and
 set, whether the true value lies inside the posterior's 90 % credible interval, the coverage per
 parameter and over all parameter-set pairs (the issue asks for at least 80 %), the width of the
-interval against the prior's, and each calibration's wall time with the machine's load. Set k's
-true values do not depend on ``--sets``, so a run stopped early (its ``--json`` is rewritten after
-every set) is the first sets of a longer one.
+interval against the prior's, and each calibration's wall time with the machine's load, last
+threshold and effective particles. Set k's true values do not depend on ``--sets``, so a run
+stopped early (its ``--json`` is rewritten after every set) is the first sets of a longer one,
+and ``--only k`` re-runs one set (at other settings, say).
 
     python bench/calibration_recovery.py                          # 10 sets, the defaults
     python bench/calibration_recovery.py --population 400 --generations 6 --json recovery.json
+    python bench/calibration_recovery.py --only 3                 # set 3 at the defaults
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=SCENARIO)
     parser.add_argument("--sets", type=int, default=10)
+    parser.add_argument("--only", type=int, action="append", help="run only set K (repeatable)")
     parser.add_argument("--population", type=int, default=fit.DEFAULT_POPULATION)
     parser.add_argument("--generations", type=int, default=fit.DEFAULT_GENERATIONS)
     parser.add_argument("--params", action="append")
@@ -98,14 +101,26 @@ def main() -> None:
     parameters = fit.choose(scenario, args.params or fit.DEFAULT_PARAMS)
     rows, timings = [], []
     with tempfile.TemporaryDirectory(prefix="calibration-recovery-") as scratch:
-        for k, truth in enumerate(truths(parameters, args.sets, args.seed)):
+        drawn = truths(parameters, max([args.sets, *[k + 1 for k in args.only or ()]]), args.seed)
+        for k, truth in enumerate(drawn):
+            if args.only and k not in args.only:
+                continue
             observed = fit.observe(scenario, record, truth, seed=1000 + k)
             path = Path(scratch) / f"record-{k}.yaml"
             path.write_text(fit.record_with(RECORD.read_text("utf-8"), observed), "utf-8")
             load = os.getloadavg()[0]
             wall = calibrate(path, Path(scratch) / f"fit-{k}", args, seed=k)
-            timings.append({"set": k, "seconds": round(wall, 1), "load_1min": round(load, 1)})
             table = pd.read_csv(Path(scratch) / f"fit-{k}" / "parameters.csv")
+            last = pd.read_csv(Path(scratch) / f"fit-{k}" / "generations.csv").iloc[-1]
+            timings.append(
+                {
+                    "set": k,
+                    "seconds": round(wall, 1),
+                    "load_1min": round(load, 1),
+                    "threshold": round(float(last["epsilon"]), 3),
+                    "effective_particles": round(float(last["effective"]), 1),
+                }
+            )
             for _, row in table.iterrows():
                 value = truth[row["parameter"]]
                 rows.append(
@@ -123,7 +138,8 @@ def main() -> None:
                 args.json.write_text(json.dumps({"pairs": rows, "timings": timings}, indent=2))
             print(
                 f"set {k}: {sum(r['inside'] for r in rows if r['set'] == k)}/{len(table)} "
-                f"inside, {wall:.0f} s (load {load:.1f})",
+                f"inside, {wall:.0f} s (load {load:.1f}); last threshold "
+                f"{last['epsilon']:.2f}, {last['effective']:.0f} effective particles",
                 flush=True,
             )
     found = pd.DataFrame(rows)
