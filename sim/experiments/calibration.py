@@ -76,7 +76,8 @@ DEFAULT_POPULATION = 1000
 DEFAULT_GENERATIONS = 8
 """Most generations (the first is drawn from the prior). Eight, not five: the record's summit
 target is met (no leaders' summit in every accepted world) only once the threshold falls below
-its two units, in the seventh generation of the bundled calibration (docs/calibration.md)."""
+its two units, from the sixth generation (t = 5) of the bundled calibration on
+(docs/calibration.md)."""
 MIN_POPULATION = 20
 MIN_ACCEPTANCE = 0.02
 """A generation that accepts fewer than this share of its proposals ends the calibration."""
