@@ -7,7 +7,6 @@ mechanism tests were checked to be able to fail.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import yaml
 from sim.engine.ensemble import run
 from sim.engine.results import Results
 from sim.scenario.loading import load_scenario
+from sim.scenario.values import as_yaml, value_at
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -112,7 +112,7 @@ def at_the_priors() -> tuple[str, ...]:
     article = yaml.safe_load((SCENARIOS / "article.yaml").read_text(encoding="utf-8"))
     prior = load_scenario(SCENARIOS / "prior.yaml")
     fitted = {key: value for key, value in article.items() if key not in NOT_PARAMETERS}
-    return tuple(f"{path}={json.dumps(_value_at(prior, path))}" for path in _leaves(fitted))
+    return tuple(f"{path}={as_yaml(value_at(prior, path))}" for path in _leaves(fitted))
 
 
 def _leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[str]:
@@ -123,14 +123,6 @@ def _leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[str]:
             yield from _leaves(value, f"{path}.")
         else:
             yield path
-
-
-def _value_at(scenario: Any, path: str) -> Any:
-    """A loaded scenario's value at a dotted path, as plain data (a distribution as a mapping)."""
-    node = scenario
-    for part in path.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return node.model_dump(exclude_none=True) if hasattr(node, "model_dump") else node
 
 
 def bundled(scenario: str, *overrides: str) -> Any:
